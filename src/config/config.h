@@ -1,0 +1,85 @@
+/*
+ * config.h - the configuration: one YAML file, every key overridable by an environment
+ * variable, loaded once by cmd into an immutable gh_config and handed down.
+ *
+ * Environment variables: GATEHOUSE_ + the key path in upper case with '.' as '_'
+ * (serve.public.listen -> GATEHOUSE_SERVE_PUBLIC_LISTEN), plus the short aliases of DESIGN.md:
+ * GATEHOUSE_DSN, GATEHOUSE_ISSUER, GATEHOUSE_PUBLIC_LISTEN, GATEHOUSE_ADMIN_LISTEN,
+ * GATEHOUSE_SECRETS_SYSTEM, GATEHOUSE_ADMIN_KEY. The file is GATEHOUSE_CONFIG, or the path
+ * given to gh_config_load.
+ *
+ * Every error names the file, line and column, the key path and what was expected, e.g.
+ *   gatehouse.yaml:12:5: ttl.access_token: expected an integer of seconds in [1, 86400]
+ */
+#ifndef GH_CONFIG_CONFIG_H
+#define GH_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/err.h"
+
+typedef struct gh_config_scope {
+    const char *name;        /* RFC 6749 scope-token */
+    const char *description; /* shown on the consent page */
+    bool sensitive;          /* never remembered, always asked */
+} gh_config_scope;
+
+typedef struct gh_config_resource {
+    const char *uri;        /* absolute URI, the token's aud (RFC 8707) */
+    const char *client_id;  /* the client that represents this resource server */
+    const char **scopes;    /* the scopes it accepts; each in the catalog */
+    size_t n_scopes;
+} gh_config_resource;
+
+typedef struct gh_config {
+    const char *path;            /* the file loaded, NULL if none */
+    const char *issuer;          /* default http://127.0.0.1:4444 ; no trailing slash */
+    const char *dsn;             /* sqlite:///path, sqlite://relative/path, postgres://... */
+    const char *log_level;       /* debug | info | warn | error */
+    bool migrate_on_start;       /* default true */
+
+    const char *public_listen;   /* host:port, default 127.0.0.1:4444 */
+    const char *admin_listen;    /* host:port, default 127.0.0.1:4445 */
+    const char *admin_key;       /* NULL: generated at first start and printed once */
+    bool admin_auth;             /* default true; false only by explicit setting */
+    unsigned threads;            /* HTTP worker threads, 0 = automatic */
+    unsigned max_connections;    /* per listener */
+    unsigned idle_timeout;       /* seconds */
+    size_t body_limit;           /* bytes */
+
+    const char *secrets_system;  /* at least 32 characters; required */
+
+    int64_t ttl_access_token;       /* seconds, default 600 */
+    int64_t ttl_refresh_token;      /* default 30 days */
+    int64_t ttl_authorization_code; /* default 60, at most 60 */
+    int64_t ttl_id_token;           /* default 3600 */
+    int64_t ttl_registration_token; /* 0 = does not expire */
+    int64_t key_retire_after;       /* rotated-out keys stay published this long; default
+                                       = max token lifetime + 1 day */
+
+    const char *access_token_strategy; /* default for clients: "jwt" or "opaque" */
+    const char *signing_alg;           /* access tokens: "ES256" (default) */
+
+    bool registration_enabled;           /* RFC 7591 endpoint on; default true */
+    const char *registration_initial_token; /* NULL: open registration */
+
+    gh_config_scope *scopes;
+    size_t n_scopes;
+    gh_config_resource *resources;
+    size_t n_resources;
+} gh_config;
+
+/* Loads path (NULL: $GATEHOUSE_CONFIG if set, else defaults only), applies environment
+ * overrides from envp (NULL-terminated "K=V" strings; NULL means none) and validates.
+ * GH_EINVAL with the message (file:line:col: key.path: expected ...) in errbuf. */
+GH_MUST_CHECK gh_err gh_config_load(const char *path, char *const *envp, gh_config **out,
+                                    char *errbuf, size_t errlen);
+void gh_config_free(gh_config *c);
+/* Returns the catalog scope named name, or NULL. */
+const gh_config_scope *gh_config_scope_find(const gh_config *c, const char *name);
+/* Returns the resource server with this uri, or NULL. */
+const gh_config_resource *gh_config_resource_find(const gh_config *c, const char *uri);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * http.h - the libmicrohttpd adapter: the public and admin listeners, the route table,
+ * request parsing and limits, response headers, request ids and the access log.
+ * Nothing outside this module includes microhttpd.h.
+ */
+#ifndef GH_HTTP_HTTP_H
+#define GH_HTTP_HTTP_H
+
+#include "base/err.h"
+#include "config/config.h"
+#include "oauth/oauth.h"
+
+typedef struct gh_http gh_http;
+
+/* Starts both listeners (addresses, limits and threads from cfg). The engine is borrowed. */
+GH_MUST_CHECK gh_err gh_http_start(const gh_config *cfg, gh_engine *engine, gh_http **out);
+/* Stops the listeners, finishing requests in flight. NULL is OK. */
+void gh_http_stop(gh_http *h);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * json.h - typed, bounded helpers over jansson. json_t is gatehouse's JSON value.
+ *
+ * Input documents are always parsed with JSON_REJECT_DUPLICATES, a size bound and a depth
+ * bound. Getters distinguish "absent" (GH_ENOTFOUND) from "present with the wrong type"
+ * (GH_EINVAL) so that callers can give precise errors. Strings returned are borrowed from
+ * the json_t and live as long as it does.
+ */
+#ifndef GH_JSON_JSON_H
+#define GH_JSON_JSON_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/arena.h"
+#include "base/err.h"
+#include "base/str.h"
+
+/* Parses an object from s[0..n). Returns a new reference in *out.
+ * GH_EINVAL (with a short reason in errbuf, if given) when the text is not one JSON object,
+ * has duplicate keys, invalid UTF-8, \u0000, or nests deeper than GH_LIMIT_JSON_DEPTH;
+ * GH_ETOOBIG when n > max. */
+GH_MUST_CHECK gh_err gh_json_parse_object(const char *s, size_t n, size_t max, json_t **out,
+                                          char *errbuf, size_t errlen);
+
+/* Typed getters on an object. GH_ENOTFOUND when key is absent or null; GH_EINVAL when the
+ * type is wrong. */
+GH_MUST_CHECK gh_err gh_json_get_str(const json_t *obj, const char *key, const char **out);
+GH_MUST_CHECK gh_err gh_json_get_int(const json_t *obj, const char *key, int64_t *out);
+GH_MUST_CHECK gh_err gh_json_get_bool(const json_t *obj, const char *key, bool *out);
+/* An array of strings, copied into the arena; GH_EINVAL if any element is not a string,
+ * GH_ETOOBIG past max elements. */
+GH_MUST_CHECK gh_err gh_json_get_strv(const json_t *obj, const char *key, gh_arena *a,
+                                      size_t max, gh_strv *out);
+
+/* Returns a new JSON array of the strings (new reference). */
+json_t *gh_json_strv(const gh_strv *list);
+/* Compact encoding with keys in insertion order, in the arena. */
+char *gh_json_dump_a(gh_arena *a, const json_t *v);
+/* Compact encoding with sorted keys (canonical form for hashing), heap (caller frees). */
+char *gh_json_dump_canonical(const json_t *v);
+/* Sets key to a string if s is not NULL (no-op for NULL). */
+void gh_json_set_str(json_t *obj, const char *key, const char *s);
+
+#endif

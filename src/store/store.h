@@ -1,0 +1,300 @@
+/*
+ * store.h - persistence: one interface per concern, backends per database, group commit.
+ *
+ * The engine never writes SQL. It reads through the per-concern vtables (clients, tokens,
+ * keys, audit, catalog, kv), each reached through the static inline wrappers below, and it
+ * writes by filling a gh_store_txn with operations and committing it.
+ *
+ * Writes: group commit. gh_store_commit() hands the transaction to the store's single writer,
+ * which collects every transaction that arrives while it is busy and applies them in one
+ * database transaction, each inside its own savepoint: a transaction whose operation fails
+ * (GH_ECONFLICT, GH_ENOTFOUND) is rolled back alone and the others commit. The call returns
+ * only once the database commit that holds its rows has completed, so nothing a response
+ * acknowledges can be lost. Audit events get their seq and hash chain inside the writer.
+ *
+ * Reads may run on any thread concurrently with the writer.
+ *
+ * Backends: store/sqlite (WAL, one writer connection, pooled reader connections),
+ * store/mem (for unit tests), store/pg (later). Every backend passes tests/store/.
+ * Memory: everything a read returns is allocated from the arena passed in.
+ */
+#ifndef GH_STORE_STORE_H
+#define GH_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "base/arena.h"
+#include "base/digest.h"
+#include "base/err.h"
+
+/* ---- the stored entities ---- */
+
+/* A registered client. The store does not interpret doc: it is the client's metadata as the
+ * oauth module serialises it (Hydra's field names, without secrets). */
+typedef struct gh_client {
+    const char *client_id;
+    const char *doc;                  /* JSON object text */
+    bool has_secret;
+    unsigned char secret_hash[GH_SHA256_LEN];    /* keyed hash of the client secret */
+    bool has_reg_token;
+    unsigned char reg_token_hash[GH_SHA256_LEN]; /* hash of the registration access token */
+    int64_t created_at;               /* seconds since the epoch */
+    int64_t updated_at;
+} gh_client;
+
+typedef enum gh_token_kind {
+    GH_TOKEN_ACCESS = 1,
+    GH_TOKEN_REFRESH = 2,
+    GH_TOKEN_CODE = 3,
+    GH_TOKEN_DEVICE_CODE = 4
+} gh_token_kind;
+
+/* A token, code or device code. Opaque values are never stored: id is the hex SHA-256 of the
+ * value; for a JWT access token id is its jti. */
+typedef struct gh_token {
+    const char *id;
+    gh_token_kind kind;
+    const char *format;      /* "jwt" or "opaque" */
+    const char *grant_id;    /* the grant it belongs to; revoking a grant revokes its tokens */
+    const char *client_id;
+    const char *subject;     /* the user, or the client for client_credentials */
+    const char *scope;       /* space-separated, exactly what was granted */
+    const char *audience;    /* space-separated, may be "" */
+    int64_t catalog_version;
+    int64_t issued_at;
+    int64_t expires_at;
+    int64_t revoked_at;      /* 0 while not revoked */
+    const char *request_id;  /* the request that issued it */
+    const char *extra;       /* JSON object text for grant-specific data, may be NULL */
+} gh_token;
+
+typedef enum gh_key_state {
+    GH_KEY_NEXT = 1,   /* published, not yet signing */
+    GH_KEY_ACTIVE = 2, /* signing (one per alg) */
+    GH_KEY_RETIRED = 3 /* published until expires_at, no longer signing */
+} gh_key_state;
+
+/* A signing key. The private key is sealed (AES-256-GCM under a key derived from the system
+ * secret) before it reaches the store. */
+typedef struct gh_key_row {
+    const char *kid;
+    const char *alg;          /* "ES256", "RS256" */
+    gh_key_state state;
+    int64_t created_at;
+    int64_t activated_at;     /* 0 if never */
+    int64_t retired_at;       /* 0 if not */
+    int64_t expires_at;       /* retired keys: unpublish after; 0 = no limit */
+    const unsigned char *sealed_private;
+    size_t sealed_len;
+    const char *public_jwk;   /* JSON object text */
+} gh_key_row;
+
+/* One served version of the scope catalog. */
+typedef struct gh_catalog_row {
+    int64_t version;
+    unsigned char hash[GH_SHA256_LEN]; /* of doc */
+    const char *doc;                   /* JSON text of the catalog */
+    int64_t created_at;
+} gh_catalog_row;
+
+/* ---- write transactions ---- */
+
+typedef enum gh_store_op_kind {
+    GH_OP_CLIENT_INSERT = 1, /* ECONFLICT if client_id exists */
+    GH_OP_CLIENT_UPDATE,     /* ENOTFOUND if missing; replaces doc, hashes, updated_at */
+    GH_OP_CLIENT_DELETE,     /* ENOTFOUND if missing; also revokes its tokens (at = now) */
+    GH_OP_TOKEN_INSERT,      /* ECONFLICT if id exists */
+    GH_OP_TOKEN_REVOKE,      /* sets revoked_at if 0; ENOTFOUND if missing */
+    GH_OP_GRANT_REVOKE,      /* sets revoked_at on every token of grant_id */
+    GH_OP_JTI_INSERT,        /* replay cache; ECONFLICT if (ns, jti) exists and not expired */
+    GH_OP_KEY_INSERT,        /* ECONFLICT if kid exists */
+    GH_OP_KEY_UPDATE,        /* state and times by kid; ENOTFOUND if missing */
+    GH_OP_CATALOG_INSERT,    /* ECONFLICT if version exists */
+    GH_OP_KV_INSERT,         /* ECONFLICT if key exists */
+    GH_OP_KV_PUT,            /* insert or replace */
+    GH_OP_AUDIT_APPEND,      /* seq and hashes assigned by the writer */
+    GH_OP_PURGE_EXPIRED,     /* deletes jtis and tokens expired before at - retention */
+    GH_OP__COUNT
+} gh_store_op_kind;
+
+typedef struct gh_store_op {
+    gh_store_op_kind kind;
+    union {
+        const gh_client *client;   /* CLIENT_INSERT, CLIENT_UPDATE */
+        const gh_token *token;     /* TOKEN_INSERT */
+        const gh_key_row *key;     /* KEY_INSERT, KEY_UPDATE */
+        const gh_catalog_row *catalog;
+        gh_audit_event *event;     /* AUDIT_APPEND: seq/prev_hash/hash filled in on commit */
+        struct {
+            const char *id;        /* CLIENT_DELETE: client_id; TOKEN_REVOKE: token id;
+                                      GRANT_REVOKE: grant_id */
+            int64_t at;
+        } revoke;
+        struct {
+            const char *ns;        /* e.g. the client_id of a client assertion */
+            const char *jti;
+            int64_t expires_at;
+            int64_t now;
+        } jti;
+        struct {
+            const char *key;
+            const char *value;
+        } kv;
+        struct {
+            int64_t before;        /* remove what expired before this time */
+        } purge;
+    } u;
+} gh_store_op;
+
+typedef struct gh_store_txn gh_store_txn;
+
+/* Returns a new, empty transaction allocated from the arena (lives as long as it). Every
+ * pointer given to the add functions must also stay valid until gh_store_commit returns. */
+gh_store_txn *gh_store_txn_new(gh_arena *a);
+/* Appends an operation (copied). Operations apply in order. */
+void gh_store_txn_add(gh_store_txn *t, const gh_store_op *op);
+/* Convenience appenders. */
+void gh_store_txn_audit(gh_store_txn *t, gh_audit_event *e);
+size_t gh_store_txn_len(const gh_store_txn *t);
+/* After commit: the index of the operation that failed, or (size_t)-1. */
+size_t gh_store_txn_failed_op(const gh_store_txn *t);
+
+/* ---- read interfaces, one per concern ---- */
+
+typedef struct gh_store_clients {
+    /* GH_ENOTFOUND if no such client. */
+    gh_err (*get)(void *h, const char *client_id, gh_arena *a, gh_client **out);
+    /* Clients ordered by client_id, those > after (NULL: from the start), at most limit. */
+    gh_err (*list)(void *h, const char *after, size_t limit, gh_arena *a, gh_client **out,
+                   size_t *out_n);
+} gh_store_clients;
+
+typedef struct gh_store_tokens {
+    /* GH_ENOTFOUND if no such token (also when purged). */
+    gh_err (*get)(void *h, const char *id, gh_arena *a, gh_token **out);
+} gh_store_tokens;
+
+typedef struct gh_store_keys {
+    /* Every key row, oldest first. */
+    gh_err (*list)(void *h, gh_arena *a, gh_key_row **out, size_t *out_n);
+} gh_store_keys;
+
+typedef struct gh_store_audit {
+    /* Events with seq > after, ascending, at most limit. */
+    gh_err (*list)(void *h, int64_t after, size_t limit, gh_arena *a, gh_audit_event **out,
+                   size_t *out_n);
+} gh_store_audit;
+
+typedef struct gh_store_catalog {
+    /* The newest version; GH_ENOTFOUND if none. */
+    gh_err (*latest)(void *h, gh_arena *a, gh_catalog_row **out);
+    gh_err (*get)(void *h, int64_t version, gh_arena *a, gh_catalog_row **out);
+} gh_store_catalog;
+
+typedef struct gh_store_kv {
+    gh_err (*get)(void *h, const char *key, gh_arena *a, char **out);
+} gh_store_kv;
+
+/* What a backend provides to the generic writer (store.c). All called on the writer thread
+ * only, with the backend's writer connection. */
+typedef struct gh_store_writer_ops {
+    gh_err (*begin)(void *h);
+    gh_err (*savepoint)(void *h);
+    gh_err (*release)(void *h);
+    gh_err (*rollback_to)(void *h);  /* to the savepoint, then release it */
+    gh_err (*commit)(void *h);
+    void (*rollback)(void *h);
+    /* Applies one operation inside the current savepoint. */
+    gh_err (*apply)(void *h, const gh_store_op *op);
+    /* Runs the schema migrations (each in its own transaction, idempotent). */
+    gh_err (*migrate)(void *h, int *out_applied);
+    /* Periodic housekeeping on the writer thread when idle (e.g. WAL checkpoint). */
+    void (*idle)(void *h);
+    void (*close)(void *h);
+} gh_store_writer_ops;
+
+/* Members are private to store/: use the wrappers. */
+typedef struct gh_store {
+    const char *backend;  /* "sqlite", "mem", "postgres" */
+    void *h;
+    const gh_store_clients *clients;
+    const gh_store_tokens *tokens;
+    const gh_store_keys *keys;
+    const gh_store_audit *audit;
+    const gh_store_catalog *catalog;
+    const gh_store_kv *kv;
+    const gh_store_writer_ops *writer;
+    struct gh_store_writer *w; /* the group-commit writer (store.c) */
+} gh_store;
+
+/* Called by backends' open functions: starts the writer thread over the backend. Returns a
+ * new store that owns h (closed by gh_store_free). */
+GH_MUST_CHECK gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
+                                   const gh_store_tokens *t, const gh_store_keys *k,
+                                   const gh_store_audit *au, const gh_store_catalog *cat,
+                                   const gh_store_kv *kv, const gh_store_writer_ops *w,
+                                   gh_store **out);
+/* Stops the writer (after draining queued transactions) and closes the backend. NULL OK. */
+void gh_store_free(gh_store *s);
+
+/* Runs the migrations. out_applied (may be NULL) gets how many were newly applied. */
+GH_MUST_CHECK gh_err gh_store_migrate(gh_store *s, int *out_applied);
+
+/* Commits t through the group-commit writer and blocks until it is durable or failed.
+ * Returns GH_OK, or the error of the first failing operation (the whole of t is then rolled
+ * back: none of its operations took effect), or GH_ESTORE if the database failed. */
+GH_MUST_CHECK gh_err gh_store_commit(gh_store *s, gh_store_txn *t);
+
+/* As gh_store_commit but returns at once; done(ud, err) is called on the writer thread once
+ * the outcome is known. done must not block. */
+typedef void (*gh_store_done_fn)(void *ud, gh_err err);
+void gh_store_commit_async(gh_store *s, gh_store_txn *t, gh_store_done_fn done, void *ud);
+
+/* Wrappers. */
+GH_MUST_CHECK static inline gh_err gh_store_client_get(gh_store *s, const char *id, gh_arena *a,
+                                                       gh_client **out)
+{
+    return s->clients->get(s->h, id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_client_list(gh_store *s, const char *after,
+                                                        size_t limit, gh_arena *a,
+                                                        gh_client **out, size_t *out_n)
+{
+    return s->clients->list(s->h, after, limit, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_token_get(gh_store *s, const char *id, gh_arena *a,
+                                                      gh_token **out)
+{
+    return s->tokens->get(s->h, id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_key_list(gh_store *s, gh_arena *a, gh_key_row **out,
+                                                     size_t *out_n)
+{
+    return s->keys->list(s->h, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_audit_list(gh_store *s, int64_t after, size_t limit,
+                                                       gh_arena *a, gh_audit_event **out,
+                                                       size_t *out_n)
+{
+    return s->audit->list(s->h, after, limit, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_catalog_latest(gh_store *s, gh_arena *a,
+                                                           gh_catalog_row **out)
+{
+    return s->catalog->latest(s->h, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_catalog_get(gh_store *s, int64_t version,
+                                                        gh_arena *a, gh_catalog_row **out)
+{
+    return s->catalog->get(s->h, version, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_kv_get(gh_store *s, const char *key, gh_arena *a,
+                                                   char **out)
+{
+    return s->kv->get(s->h, key, a, out);
+}
+
+#endif

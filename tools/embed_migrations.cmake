@@ -1,0 +1,17 @@
+# Writes a C file holding the SQL migrations of one dialect as a sorted table:
+#   const gh_migration gh_migrations_<dialect>[] = {{version, "name", "sql"}, ...};
+file(WRITE ${OUT} "/* generated from src/store/migrations/${DIALECT}/ */\n#include \"store/migrations.h\"\n")
+file(APPEND ${OUT} "const gh_migration gh_migrations_${DIALECT}[] = {\n")
+set(count 0)
+foreach(f ${FILES})
+  get_filename_component(base ${f} NAME_WE)
+  string(REGEX MATCH "^[0-9]+" ver ${base})
+  string(REGEX REPLACE "^0+" "" ver "${ver}")
+  file(READ ${f} sql)
+  string(REPLACE "\\" "\\\\" sql "${sql}")
+  string(REPLACE "\"" "\\\"" sql "${sql}")
+  string(REPLACE "\n" "\\n\"\n\"" sql "${sql}")
+  file(APPEND ${OUT} "{${ver}, \"${base}\",\n\"${sql}\"},\n")
+  math(EXPR count "${count}+1")
+endforeach()
+file(APPEND ${OUT} "};\nconst unsigned gh_migrations_${DIALECT}_n = ${count};\n")
