@@ -61,6 +61,8 @@ typedef struct gh_oauth_response {
     const char *content_type;  /* for text; JSON bodies are application/json */
     const char *location;      /* Location header, or NULL */
     const char *www_authenticate; /* WWW-Authenticate header, or NULL */
+    const char *link;          /* Link header (paging), or NULL */
+    const char *total_count;   /* X-Total-Count header (paging), or NULL */
     bool no_store;             /* Cache-Control: no-store and Pragma: no-cache */
     const char *error;         /* the OAuth error code when status >= 400 (for the access
                                   log); never a secret */
