@@ -1,0 +1,65 @@
+/*
+ * rand.c - cryptographically secure randomness from OpenSSL's RAND_bytes.
+ *
+ * Tokens, secrets, codes, nonces and request ids all come from here. If the generator
+ * fails we abort: continuing with predictable values would fail open. This file is one of
+ * the two places in base/ allowed to include OpenSSL (tools/checksrc.sh checks this).
+ * It does not offer seeded or test randomness; tests/support/ provides that.
+ */
+#include "base/rand.h"
+
+#include <limits.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/b64url.h"
+#include "base/mem.h"
+
+void gh_rand_bytes(void *p, size_t n)
+{
+    unsigned char *q = p;
+    while (n > 0) {
+        int chunk = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+        if (RAND_bytes(q, chunk) != 1)
+            gh__assert_fail("RAND_bytes failed", __FILE__, __LINE__);
+        q += chunk;
+        n -= (size_t)chunk;
+    }
+}
+
+char *gh_rand_token(gh_arena *a, const char *prefix, size_t nbytes)
+{
+    size_t plen = prefix ? strlen(prefix) : 0;
+    size_t elen = gh_b64url_enclen(nbytes);
+    unsigned char *raw = gh_xmalloc(nbytes ? nbytes : 1);
+    char *out = gh_arena_alloc(a, plen + elen + 1);
+
+    gh_rand_bytes(raw, nbytes);
+    if (plen)
+        memcpy(out, prefix, plen);
+    gh_b64url_encode(raw, nbytes, out + plen);
+    gh_wipe(raw, nbytes);
+    free(raw);
+    return out;
+}
+
+void gh_rand_uuid(char out[37])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char b[16];
+    size_t i, o = 0;
+
+    gh_rand_bytes(b, sizeof(b));
+    /* SPEC: RFC9562 5.4 - version 4 in the high nibble of octet 6, variant 10 in octet 8. */
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    for (i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            out[o++] = '-';
+        out[o++] = hex[b[i] >> 4];
+        out[o++] = hex[b[i] & 15];
+    }
+    out[o] = '\0';
+}

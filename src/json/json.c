@@ -1,0 +1,276 @@
+/*
+ * json.c - typed, bounded helpers over jansson.
+ *
+ * Input is parsed with JSON_REJECT_DUPLICATES and without JSON_DECODE_ANY, so a document is
+ * exactly one object with unique keys (RFC 8259 4 leaves duplicates to the implementation;
+ * we refuse them, as RFC 7515 5.2 and RFC 7519 4 require for JOSE). jansson already rejects
+ * invalid UTF-8 (RFC 8259 8.1) and, without JSON_ALLOW_NUL, any \u0000; we add a size bound
+ * before parsing and a depth bound (GH_LIMIT_JSON_DEPTH) after it. Error reasons are fixed
+ * strings with a position, never fragments of the input, so they are safe to return.
+ * Output: gh_json_dump_a keeps insertion order; gh_json_dump_canonical sorts keys and is
+ * compact, the form we hash. This file does not implement JSON canonicalization (RFC 8785).
+ */
+#include "json/json.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/limits.h"
+#include "base/log.h"
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...) GH_PRINTF(3, 4);
+
+static void set_err(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    if (!errbuf || errlen == 0)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(errbuf, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const char *reason(const json_error_t *e)
+{
+    switch (json_error_code(e)) {
+    case json_error_out_of_memory:
+        return "out of memory";
+    case json_error_stack_overflow:
+        return "nested too deeply";
+    case json_error_cannot_open_file:
+        return "cannot read input";
+    case json_error_invalid_argument:
+        return "invalid argument";
+    case json_error_invalid_utf8:
+        return "invalid UTF-8";
+    case json_error_premature_end_of_input:
+        return "unexpected end of input";
+    case json_error_end_of_input_expected:
+        return "text after the JSON value";
+    case json_error_invalid_syntax:
+        return "invalid syntax";
+    case json_error_invalid_format:
+        return "invalid format";
+    case json_error_wrong_type:
+        return "not a JSON object";
+    case json_error_null_character:
+        return "NUL character not allowed";
+    case json_error_null_value:
+        return "null value";
+    case json_error_null_byte_in_key:
+        return "NUL character in a key";
+    case json_error_duplicate_key:
+        return "duplicate key";
+    case json_error_numeric_overflow:
+        return "number out of range";
+    case json_error_item_not_found:
+        return "item not found";
+    case json_error_index_out_of_range:
+        return "index out of range";
+    case json_error_unknown:
+        break;
+    }
+    return "invalid JSON";
+}
+
+/* True if v nests no deeper than max (an object or array counts one level). */
+static bool depth_ok(const json_t *v, int max)
+{
+    const char *key;
+    json_t *child;
+    size_t i;
+
+    if (!json_is_object(v) && !json_is_array(v))
+        return true;
+    if (max <= 0)
+        return false;
+    if (json_is_object(v)) {
+        /* json_object_foreach takes a non-const object but does not modify it. */
+        json_object_foreach ((json_t *)v, key, child) {
+            if (!depth_ok(child, max - 1))
+                return false;
+        }
+    } else {
+        json_array_foreach (v, i, child) {
+            if (!depth_ok(child, max - 1))
+                return false;
+        }
+    }
+    return true;
+}
+
+gh_err gh_json_parse_object(const char *s, size_t n, size_t max, json_t **out, char *errbuf,
+                            size_t errlen)
+{
+    json_error_t jerr;
+    json_t *v = NULL;
+    gh_err err = GH_OK;
+
+    *out = NULL;
+    if (errbuf && errlen)
+        errbuf[0] = '\0';
+    if (n > max) {
+        set_err(errbuf, errlen, "document larger than %zu bytes", max);
+        return GH_ETOOBIG;
+    }
+    if (!s) {
+        set_err(errbuf, errlen, "empty document");
+        return GH_EINVAL;
+    }
+    /* JSON_DECODE_ANY is deliberately absent: the top level must be an object or array. */
+    v = json_loadb(s, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (!v) {
+        set_err(errbuf, errlen, "%s at line %d column %d", reason(&jerr), jerr.line,
+                jerr.column);
+        err = GH_EINVAL;
+        goto done;
+    }
+    if (!json_is_object(v)) {
+        set_err(errbuf, errlen, "not a JSON object");
+        err = GH_EINVAL;
+        goto done;
+    }
+    if (!depth_ok(v, GH_LIMIT_JSON_DEPTH)) {
+        set_err(errbuf, errlen, "nested deeper than %d levels", GH_LIMIT_JSON_DEPTH);
+        err = GH_EINVAL;
+        goto done;
+    }
+    *out = v;
+    v = NULL;
+done:
+    json_decref(v);
+    return err;
+}
+
+/* Returns the member key of obj, or NULL when obj is not an object, key is absent or null. */
+static json_t *member(const json_t *obj, const char *key)
+{
+    json_t *v;
+    if (!json_is_object(obj) || !key)
+        return NULL;
+    v = json_object_get(obj, key);
+    if (json_is_null(v))
+        return NULL;
+    return v;
+}
+
+gh_err gh_json_get_str(const json_t *obj, const char *key, const char **out)
+{
+    json_t *v = member(obj, key);
+    *out = NULL;
+    if (!v)
+        return GH_ENOTFOUND;
+    if (!json_is_string(v))
+        return GH_EINVAL;
+    /* A string built with json_stringn could hold a NUL that C callers would not see. */
+    if (strlen(json_string_value(v)) != json_string_length(v))
+        return GH_EINVAL;
+    *out = json_string_value(v);
+    return GH_OK;
+}
+
+gh_err gh_json_get_int(const json_t *obj, const char *key, int64_t *out)
+{
+    json_t *v = member(obj, key);
+    *out = 0;
+    if (!v)
+        return GH_ENOTFOUND;
+    if (!json_is_integer(v))
+        return GH_EINVAL;
+    *out = (int64_t)json_integer_value(v);
+    return GH_OK;
+}
+
+gh_err gh_json_get_bool(const json_t *obj, const char *key, bool *out)
+{
+    json_t *v = member(obj, key);
+    *out = false;
+    if (!v)
+        return GH_ENOTFOUND;
+    if (!json_is_boolean(v))
+        return GH_EINVAL;
+    *out = json_is_true(v);
+    return GH_OK;
+}
+
+gh_err gh_json_get_strv(const json_t *obj, const char *key, gh_arena *a, size_t max,
+                        gh_strv *out)
+{
+    json_t *v = member(obj, key);
+    json_t *el;
+    const char **list;
+    size_t i, n;
+
+    out->v = NULL;
+    out->n = 0;
+    if (!v)
+        return GH_ENOTFOUND;
+    if (!json_is_array(v))
+        return GH_EINVAL;
+    n = json_array_size(v);
+    json_array_foreach (v, i, el) {
+        if (!json_is_string(el) || strlen(json_string_value(el)) != json_string_length(el))
+            return GH_EINVAL;
+    }
+    if (n > max)
+        return GH_ETOOBIG;
+    list = GH_ARENA_NEWN(a, const char *, n);
+    json_array_foreach (v, i, el) {
+        list[i] = gh_arena_strndup(a, json_string_value(el), json_string_length(el));
+    }
+    out->v = list;
+    out->n = n;
+    return GH_OK;
+}
+
+json_t *gh_json_strv(const gh_strv *list)
+{
+    json_t *arr = json_array();
+    size_t i;
+
+    gh_assert(arr != NULL);
+    if (!list)
+        return arr;
+    for (i = 0; i < list->n; i++) {
+        json_t *s = json_string(list->v[i]);
+        if (!s) {
+            gh_log(GH_LOG_ERROR, "json: dropped a list element that is not UTF-8");
+            continue;
+        }
+        gh_assert(json_array_append_new(arr, s) == 0);
+    }
+    return arr;
+}
+
+char *gh_json_dump_a(gh_arena *a, const json_t *v)
+{
+    char *s = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *out;
+    if (!s)
+        return NULL;
+    out = gh_arena_strdup(a, s);
+    free(s);
+    return out;
+}
+
+char *gh_json_dump_canonical(const json_t *v)
+{
+    return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+void gh_json_set_str(json_t *obj, const char *key, const char *s)
+{
+    json_t *v;
+    if (!s)
+        return;
+    v = json_string(s);
+    if (!v) {
+        /* Inputs are validated as UTF-8 when they arrive; reaching this is our bug. Leave
+         * the member out rather than emit invalid JSON or abort on a request. */
+        gh_log(GH_LOG_ERROR, "json: dropped member \"%s\": value is not UTF-8", key);
+        return;
+    }
+    gh_assert(json_object_set_new(obj, key, v) == 0);
+}
