@@ -231,7 +231,8 @@ typedef struct gh_store {
 } gh_store;
 
 /* Called by backends' open functions: starts the writer thread over the backend. Returns a
- * new store that owns h (closed by gh_store_free). */
+ * new store that owns h (closed by gh_store_free through w->close). On failure h is not
+ * closed: it remains the caller's. */
 GH_MUST_CHECK gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
                                    const gh_store_tokens *t, const gh_store_keys *k,
                                    const gh_store_audit *au, const gh_store_catalog *cat,

@@ -1,0 +1,571 @@
+/*
+ * sqlite.c - the SQLite backend: opening, the reader connection pool and every read.
+ *
+ * One writer connection, used only by the group-commit writer thread (sqlite_write.c), and a
+ * bounded pool of reader connections (at most GH_SQLITE_READERS_MAX; a reader that finds
+ * them all busy waits for one). A file database runs in WAL mode, so readers never wait for
+ * the writer, with synchronous=FULL, so a commit that returned survives power loss.
+ * ":memory:" becomes one named in-memory database (the memdb VFS) that all connections of
+ * this store share; it lives until the store is freed. Memdb has no WAL: there a reader waits
+ * (busy timeout) while the writer holds a transaction. It is for tests.
+ *
+ * Reads are hot paths (token introspection, client lookup): each connection prepares its
+ * statements once (SQLITE_PREPARE_PERSISTENT) and a read allocates only from the caller's
+ * arena. This file does not write: see sqlite_write.c.
+ */
+#include "store/sqlite/sqlite.h"
+
+#include <string.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rand.h"
+#include "base/str.h"
+#include "store/sqlite/sqlite_int.h"
+
+#define CLIENT_COLS "client_id, doc, secret_hash, reg_token_hash, created_at, updated_at"
+#define TOKEN_COLS                                                                            \
+    "id, kind, format, grant_id, client_id, subject, scope, audience, catalog_version, "     \
+    "issued_at, expires_at, revoked_at, request_id, extra"
+#define KEY_COLS                                                                              \
+    "kid, alg, state, created_at, activated_at, retired_at, expires_at, sealed_private, "    \
+    "public_jwk"
+#define AUDIT_COLS                                                                            \
+    "seq, time_us, type, actor, client_id, subject, token_id, scope, request_id, data, "      \
+    "prev_hash, hash"
+
+static const char *const reader_sql[GH_RQ__COUNT] = {
+    [GH_RQ_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE client_id = ?1",
+    [GH_RQ_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id LIMIT ?1",
+    [GH_RQ_CLIENT_LIST_AFTER] = "SELECT " CLIENT_COLS
+                                " FROM clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
+    [GH_RQ_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1",
+    [GH_RQ_KEY_LIST] = "SELECT " KEY_COLS " FROM keys ORDER BY created_at, kid",
+    [GH_RQ_AUDIT_LIST] = "SELECT " AUDIT_COLS
+                         " FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [GH_RQ_CATALOG_LATEST] =
+        "SELECT version, hash, doc, created_at FROM catalog_versions ORDER BY version DESC "
+        "LIMIT 1",
+    [GH_RQ_CATALOG_GET] =
+        "SELECT version, hash, doc, created_at FROM catalog_versions WHERE version = ?1",
+    [GH_RQ_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+};
+
+/* ---- errors and connections ---- */
+
+gh_err gh_sqlite__err(sqlite3 *db, int rc, const char *what)
+{
+    int x = sqlite3_extended_errcode(db);
+    if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+        if (x == SQLITE_CONSTRAINT_PRIMARYKEY || x == SQLITE_CONSTRAINT_UNIQUE ||
+            x == SQLITE_CONSTRAINT_ROWID)
+            return GH_ECONFLICT;
+        return GH_EINVAL;
+    }
+    gh_log(GH_LOG_ERROR, "sqlite: %s: %s (%d)", what, sqlite3_errmsg(db), x);
+    return GH_ESTORE;
+}
+
+static gh_err exec(sqlite3 *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        gh_log(GH_LOG_ERROR, "sqlite: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return GH_ESTORE;
+    }
+    return GH_OK;
+}
+
+gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
+{
+    sqlite3 *db = NULL;
+    gh_err err = GH_ESTORE;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
+    char pragmas[256];
+
+    *out = NULL;
+    if (writer)
+        flags |= SQLITE_OPEN_CREATE;
+    int rc = sqlite3_open_v2(s->uri, &db, flags, NULL);
+    if (rc != SQLITE_OK) {
+        gh_log(GH_LOG_ERROR, "sqlite: cannot open the database: %s",
+               db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        goto done;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    if (sqlite3_busy_timeout(db, GH_SQLITE_BUSY_MS) != SQLITE_OK)
+        goto done;
+    if (writer && !s->memory) {
+        /* WAL: readers do not block the writer nor it them. The writer runs the checkpoints
+         * itself (sqlite_write.c, idle), off the commit path. */
+        if ((err = exec(db, "PRAGMA journal_mode=WAL")) != GH_OK)
+            goto done;
+        err = GH_ESTORE;
+    }
+    /* synchronous=FULL: a commit that returned survives power loss (DESIGN.md: nothing
+     * acknowledged is ever lost); group commit amortises the fsync. */
+    int n = snprintf(pragmas, sizeof(pragmas),
+                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; %s",
+                     writer ? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"
+                            : "PRAGMA query_only=ON;");
+    gh_assert(n > 0 && (size_t)n < sizeof(pragmas));
+    if ((err = exec(db, pragmas)) != GH_OK)
+        goto done;
+    *out = db;
+    db = NULL;
+    err = GH_OK;
+done:
+    if (db)
+        sqlite3_close_v2(db);
+    return err;
+}
+
+/* Takes a reader connection from the pool, opening one if fewer than the maximum are open,
+ * else waiting for one to come back. */
+static gh_err conn_take(gh_sqlite *s, gh_sqlite_conn **out)
+{
+    gh_sqlite_conn *c = NULL;
+    bool open_new = false;
+
+    pthread_mutex_lock(&s->mu);
+    while (!s->free_list && s->n_open >= GH_SQLITE_READERS_MAX)
+        pthread_cond_wait(&s->cv, &s->mu);
+    if (s->free_list) {
+        c = s->free_list;
+        s->free_list = c->next;
+    } else {
+        open_new = true;
+        s->n_open++;
+    }
+    pthread_mutex_unlock(&s->mu);
+
+    if (open_new) {
+        sqlite3 *db = NULL;
+        gh_err e = gh_sqlite__connect(s, false, &db);
+        pthread_mutex_lock(&s->mu);
+        if (e != GH_OK) {
+            s->n_open--;
+            pthread_cond_signal(&s->cv);
+            pthread_mutex_unlock(&s->mu);
+            return e;
+        }
+        c = gh_xcalloc(1, sizeof(*c));
+        c->db = db;
+        for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
+            if (!s->all[i]) {
+                s->all[i] = c;
+                break;
+            }
+        }
+        pthread_mutex_unlock(&s->mu);
+    }
+    *out = c;
+    return GH_OK;
+}
+
+static void conn_return(gh_sqlite *s, gh_sqlite_conn *c)
+{
+    pthread_mutex_lock(&s->mu);
+    c->next = s->free_list;
+    s->free_list = c;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* Returns the connection's prepared statement q (prepared on first use), or NULL. */
+static sqlite3_stmt *rstmt(gh_sqlite_conn *c, gh_sqlite_rq q)
+{
+    if (!c->st[q]) {
+        int rc = sqlite3_prepare_v3(c->db, reader_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &c->st[q], NULL);
+        if (rc != SQLITE_OK) {
+            gh_log(GH_LOG_ERROR, "sqlite: prepare: %s", sqlite3_errmsg(c->db));
+            c->st[q] = NULL;
+        }
+    }
+    return c->st[q];
+}
+
+static void stmt_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+/* ---- column helpers: copies into the arena ---- */
+
+static const char *col_text(gh_arena *a, sqlite3_stmt *st, int i)
+{
+    const unsigned char *p = sqlite3_column_text(st, i);
+    if (!p)
+        return NULL;
+    return gh_arena_strndup(a, (const char *)p, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Copies a 32-byte hash column; false when it is NULL (or not 32 bytes). */
+static bool col_hash(sqlite3_stmt *st, int i, unsigned char out[GH_SHA256_LEN])
+{
+    const void *p = sqlite3_column_blob(st, i);
+    if (!p || sqlite3_column_bytes(st, i) != GH_SHA256_LEN) {
+        memset(out, 0, GH_SHA256_LEN);
+        return false;
+    }
+    memcpy(out, p, GH_SHA256_LEN);
+    return true;
+}
+
+static void row_client(gh_arena *a, sqlite3_stmt *st, gh_client *c)
+{
+    c->client_id = col_text(a, st, 0);
+    c->doc = col_text(a, st, 1);
+    c->has_secret = col_hash(st, 2, c->secret_hash);
+    c->has_reg_token = col_hash(st, 3, c->reg_token_hash);
+    c->created_at = sqlite3_column_int64(st, 4);
+    c->updated_at = sqlite3_column_int64(st, 5);
+}
+
+static void row_token(gh_arena *a, sqlite3_stmt *st, gh_token *t)
+{
+    t->id = col_text(a, st, 0);
+    t->kind = (gh_token_kind)sqlite3_column_int(st, 1);
+    t->format = col_text(a, st, 2);
+    t->grant_id = col_text(a, st, 3);
+    t->client_id = col_text(a, st, 4);
+    t->subject = col_text(a, st, 5);
+    t->scope = col_text(a, st, 6);
+    t->audience = col_text(a, st, 7);
+    t->catalog_version = sqlite3_column_int64(st, 8);
+    t->issued_at = sqlite3_column_int64(st, 9);
+    t->expires_at = sqlite3_column_int64(st, 10);
+    t->revoked_at = sqlite3_column_int64(st, 11);
+    t->request_id = col_text(a, st, 12);
+    t->extra = col_text(a, st, 13);
+}
+
+static void row_key(gh_arena *a, sqlite3_stmt *st, gh_key_row *k)
+{
+    k->kid = col_text(a, st, 0);
+    k->alg = col_text(a, st, 1);
+    k->state = (gh_key_state)sqlite3_column_int(st, 2);
+    k->created_at = sqlite3_column_int64(st, 3);
+    k->activated_at = sqlite3_column_int64(st, 4);
+    k->retired_at = sqlite3_column_int64(st, 5);
+    k->expires_at = sqlite3_column_int64(st, 6);
+    const void *p = sqlite3_column_blob(st, 7);
+    k->sealed_len = p ? (size_t)sqlite3_column_bytes(st, 7) : 0;
+    k->sealed_private = p ? gh_arena_memdup(a, p, k->sealed_len) : NULL;
+    k->public_jwk = col_text(a, st, 8);
+}
+
+static void row_audit(gh_arena *a, sqlite3_stmt *st, gh_audit_event *e)
+{
+    e->seq = sqlite3_column_int64(st, 0);
+    e->time_us = sqlite3_column_int64(st, 1);
+    e->type = col_text(a, st, 2);
+    e->actor = col_text(a, st, 3);
+    e->client_id = col_text(a, st, 4);
+    e->subject = col_text(a, st, 5);
+    e->token_id = col_text(a, st, 6);
+    e->scope = col_text(a, st, 7);
+    e->request_id = col_text(a, st, 8);
+    e->data = col_text(a, st, 9);
+    (void)col_hash(st, 10, e->prev_hash);
+    (void)col_hash(st, 11, e->hash);
+}
+
+static void row_catalog(gh_arena *a, sqlite3_stmt *st, gh_catalog_row *c)
+{
+    c->version = sqlite3_column_int64(st, 0);
+    (void)col_hash(st, 1, c->hash);
+    c->doc = col_text(a, st, 2);
+    c->created_at = sqlite3_column_int64(st, 3);
+}
+
+/* ---- reads ---- */
+
+/* A growable array in the arena for list results. */
+typedef struct rows {
+    void *v;
+    size_t n, cap, size;
+} rows;
+
+static void *rows_next(gh_arena *a, rows *r)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 16;
+        void *v = gh_arena_alloc(a, cap * r->size);
+        if (r->n)
+            memcpy(v, r->v, r->n * r->size);
+        r->v = v;
+        r->cap = cap;
+    }
+    return (char *)r->v + r->size * r->n++;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Runs a one-row query; calls fill for the row. GH_ENOTFOUND when there is none. The
+ * statement's parameters are bound by the caller through bind. */
+typedef void (*fill_fn)(gh_arena *a, sqlite3_stmt *st, void *out);
+typedef void (*bind_fn)(sqlite3_stmt *st, const void *arg);
+
+static gh_err query(gh_sqlite *s, gh_sqlite_rq q, bind_fn bind, const void *arg, gh_arena *a,
+                    fill_fn fill, size_t size, size_t limit, rows *out)
+{
+    gh_sqlite_conn *c = NULL;
+    gh_err err = conn_take(s, &c);
+    if (err != GH_OK)
+        return err;
+    sqlite3_stmt *st = rstmt(c, q);
+    if (!st) {
+        err = GH_ESTORE;
+        goto done;
+    }
+    if (bind)
+        bind(st, arg);
+    out->size = size;
+    int rc;
+    while (out->n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+        fill(a, st, rows_next(a, out));
+    if (out->n < limit && rc != SQLITE_DONE)
+        err = gh_sqlite__err(c->db, rc, reader_sql[q]);
+    stmt_done(st);
+done:
+    conn_return(s, c);
+    return err;
+}
+
+static void bind_str1(sqlite3_stmt *st, const void *arg)
+{
+    bind_text(st, 1, arg);
+}
+
+static void bind_i64_1(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_int64(st, 1, *(const int64_t *)arg);
+}
+
+typedef struct page_arg {
+    const char *after;
+    int64_t after_seq;
+    int64_t limit;
+} page_arg;
+
+static void bind_page_after(sqlite3_stmt *st, const void *arg)
+{
+    const page_arg *p = arg;
+    bind_text(st, 1, p->after);
+    sqlite3_bind_int64(st, 2, p->limit);
+}
+
+static void bind_page(sqlite3_stmt *st, const void *arg)
+{
+    sqlite3_bind_int64(st, 1, ((const page_arg *)arg)->limit);
+}
+
+static void bind_page_seq(sqlite3_stmt *st, const void *arg)
+{
+    const page_arg *p = arg;
+    sqlite3_bind_int64(st, 1, p->after_seq);
+    sqlite3_bind_int64(st, 2, p->limit);
+}
+
+static void fill_client(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_client(a, st, out);
+}
+static void fill_token(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_token(a, st, out);
+}
+static void fill_key(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_key(a, st, out);
+}
+static void fill_audit(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_audit(a, st, out);
+}
+static void fill_catalog(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_catalog(a, st, out);
+}
+static void fill_str(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    *(const char **)out = col_text(a, st, 0);
+}
+
+static int64_t clamp_limit(size_t limit)
+{
+    return limit > (size_t)INT64_MAX ? INT64_MAX : (int64_t)limit;
+}
+
+static gh_err sq_client_get(void *h, const char *client_id, gh_arena *a, gh_client **out)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_CLIENT_GET, bind_str1, client_id, a, fill_client,
+                     sizeof(gh_client), 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? r.v : NULL;
+    return e;
+}
+
+static gh_err sq_client_list(void *h, const char *after, size_t limit, gh_arena *a,
+                             gh_client **out, size_t *out_n)
+{
+    rows r = {0};
+    page_arg p = {.after = after, .limit = clamp_limit(limit)};
+    gh_err e = GH_OK;
+    if (limit > 0)
+        e = query(h, after ? GH_RQ_CLIENT_LIST_AFTER : GH_RQ_CLIENT_LIST,
+                  after ? bind_page_after : bind_page, &p, a, fill_client, sizeof(gh_client),
+                  limit, &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
+static gh_err sq_token_get(void *h, const char *id, gh_arena *a, gh_token **out)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_TOKEN_GET, bind_str1, id, a, fill_token, sizeof(gh_token), 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? r.v : NULL;
+    return e;
+}
+
+static gh_err sq_key_list(void *h, gh_arena *a, gh_key_row **out, size_t *out_n)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_KEY_LIST, NULL, NULL, a, fill_key, sizeof(gh_key_row), SIZE_MAX,
+                     &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
+static gh_err sq_audit_list(void *h, int64_t after, size_t limit, gh_arena *a,
+                            gh_audit_event **out, size_t *out_n)
+{
+    rows r = {0};
+    page_arg p = {.after_seq = after, .limit = clamp_limit(limit)};
+    gh_err e = GH_OK;
+    if (limit > 0)
+        e = query(h, GH_RQ_AUDIT_LIST, bind_page_seq, &p, a, fill_audit,
+                  sizeof(gh_audit_event), limit, &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
+static gh_err sq_catalog_latest(void *h, gh_arena *a, gh_catalog_row **out)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_CATALOG_LATEST, NULL, NULL, a, fill_catalog,
+                     sizeof(gh_catalog_row), 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? r.v : NULL;
+    return e;
+}
+
+static gh_err sq_catalog_get(void *h, int64_t version, gh_arena *a, gh_catalog_row **out)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_CATALOG_GET, bind_i64_1, &version, a, fill_catalog,
+                     sizeof(gh_catalog_row), 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? r.v : NULL;
+    return e;
+}
+
+static gh_err sq_kv_get(void *h, const char *key, gh_arena *a, char **out)
+{
+    rows r = {0};
+    gh_err e = query(h, GH_RQ_KV_GET, bind_str1, key, a, fill_str, sizeof(char *), 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? *(char **)r.v : NULL;
+    return e;
+}
+
+static const gh_store_clients sq_clients = {.get = sq_client_get, .list = sq_client_list};
+static const gh_store_tokens sq_tokens = {.get = sq_token_get};
+static const gh_store_keys sq_keys = {.list = sq_key_list};
+static const gh_store_audit sq_audit = {.list = sq_audit_list};
+static const gh_store_catalog sq_catalog = {.latest = sq_catalog_latest,
+                                            .get = sq_catalog_get};
+static const gh_store_kv sq_kv = {.get = sq_kv_get};
+
+/* ---- open and close ---- */
+
+void gh_sqlite__free(gh_sqlite *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
+        gh_sqlite_conn *c = s->all[i];
+        if (!c)
+            continue;
+        for (int q = 0; q < GH_RQ__COUNT; q++)
+            sqlite3_finalize(c->st[q]);
+        sqlite3_close_v2(c->db);
+        free(c);
+    }
+    for (int q = 0; q < GH_WQ__COUNT; q++)
+        sqlite3_finalize(s->wst[q]);
+    if (s->wdb)
+        sqlite3_close_v2(s->wdb);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s->uri);
+    free(s);
+}
+
+gh_err gh_store_sqlite_open(const char *path, gh_store **out)
+{
+    gh_sqlite *s = NULL;
+    gh_err err;
+
+    *out = NULL;
+    if (!path || !*path)
+        return GH_EINVAL;
+    s = gh_xcalloc(1, sizeof(*s));
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    if (strcmp(path, ":memory:") == 0) {
+        unsigned char id[16];
+        char hex[2 * sizeof(id) + 1];
+        gh_rand_bytes(id, sizeof(id));
+        gh_hex_encode(id, sizeof(id), hex);
+        s->memory = true;
+        s->uri = gh_xmalloc(64);
+        int n = snprintf(s->uri, 64, "file:/gh-%s?vfs=memdb", hex);
+        gh_assert(n > 0 && n < 64);
+    } else {
+        /* A plain path stays a file name: SQLITE_OPEN_URI only parses names that begin
+         * with "file:". */
+        s->uri = gh_xstrdup(path);
+    }
+    err = gh_sqlite__connect(s, true, &s->wdb);
+    if (err != GH_OK)
+        goto done;
+    err = gh_store__new("sqlite", s, &sq_clients, &sq_tokens, &sq_keys, &sq_audit, &sq_catalog,
+                        &sq_kv, &gh_sqlite__writer_ops, out);
+    if (err == GH_OK)
+        s = NULL; /* the store owns it now (and frees it through the writer's close) */
+done:
+    gh_sqlite__free(s);
+    return err;
+}

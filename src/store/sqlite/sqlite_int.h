@@ -1,0 +1,104 @@
+/*
+ * sqlite_int.h - private to the SQLite backend (sqlite.c: open, reader pool, reads;
+ * sqlite_write.c: the writer operations and the migrator).
+ */
+#ifndef GH_STORE_SQLITE_SQLITE_INT_H
+#define GH_STORE_SQLITE_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "store/store.h"
+
+#define GH_SQLITE_READERS_MAX 16
+#define GH_SQLITE_BUSY_MS 5000
+/* A WAL larger than this (in pages) after a passive checkpoint is truncated (section 5 of
+ * sqlite_write.c). */
+#define GH_SQLITE_WAL_TRUNCATE_PAGES 4096
+#define GH_SQLITE_JOURNAL_LIMIT (64 * 1024 * 1024)
+
+/* Reader statements, prepared once per reader connection. */
+typedef enum gh_sqlite_rq {
+    GH_RQ_CLIENT_GET,
+    GH_RQ_CLIENT_LIST,
+    GH_RQ_CLIENT_LIST_AFTER,
+    GH_RQ_TOKEN_GET,
+    GH_RQ_KEY_LIST,
+    GH_RQ_AUDIT_LIST,
+    GH_RQ_CATALOG_LATEST,
+    GH_RQ_CATALOG_GET,
+    GH_RQ_KV_GET,
+    GH_RQ__COUNT
+} gh_sqlite_rq;
+
+/* Writer statements, prepared once on the writer connection. */
+typedef enum gh_sqlite_wq {
+    GH_WQ_BEGIN,
+    GH_WQ_COMMIT,
+    GH_WQ_ROLLBACK,
+    GH_WQ_SAVEPOINT,
+    GH_WQ_RELEASE,
+    GH_WQ_ROLLBACK_TO,
+    GH_WQ_CLIENT_INSERT,
+    GH_WQ_CLIENT_UPDATE,
+    GH_WQ_CLIENT_DELETE,
+    GH_WQ_CLIENT_TOKENS_REVOKE,
+    GH_WQ_TOKEN_INSERT,
+    GH_WQ_TOKEN_REVOKE,
+    GH_WQ_TOKEN_EXISTS,
+    GH_WQ_GRANT_REVOKE,
+    GH_WQ_JTI_UPSERT,
+    GH_WQ_KEY_INSERT,
+    GH_WQ_KEY_UPDATE,
+    GH_WQ_CATALOG_INSERT,
+    GH_WQ_KV_INSERT,
+    GH_WQ_KV_PUT,
+    GH_WQ_AUDIT_HEAD,
+    GH_WQ_AUDIT_INSERT,
+    GH_WQ_PURGE_JTIS,
+    GH_WQ_PURGE_TOKENS,
+    GH_WQ__COUNT
+} gh_sqlite_wq;
+
+typedef struct gh_sqlite_conn {
+    sqlite3 *db;
+    sqlite3_stmt *st[GH_RQ__COUNT];
+    struct gh_sqlite_conn *next; /* free list */
+} gh_sqlite_conn;
+
+/* The chain head: the last committed (or, inside a transaction, applied) audit event. */
+typedef struct gh_sqlite_head {
+    bool loaded;
+    int64_t seq;
+    unsigned char hash[GH_SHA256_LEN];
+} gh_sqlite_head;
+
+typedef struct gh_sqlite {
+    char *uri;
+    bool memory;
+    /* Writer thread only. */
+    sqlite3 *wdb;
+    sqlite3_stmt *wst[GH_WQ__COUNT];
+    gh_sqlite_head head;    /* re-read in every transaction, then kept current */
+    gh_sqlite_head sp_head; /* the head when the current savepoint was taken */
+    /* The reader pool. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    gh_sqlite_conn *free_list;
+    gh_sqlite_conn *all[GH_SQLITE_READERS_MAX];
+    unsigned n_open;
+} gh_sqlite;
+
+/* Opens a connection to s->uri with the pragmas every connection needs. */
+GH_MUST_CHECK gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out);
+/* Maps a failed step to gh_err: ECONFLICT for a uniqueness violation, EINVAL for another
+ * constraint, ESTORE (logged) otherwise. */
+gh_err gh_sqlite__err(sqlite3 *db, int rc, const char *what);
+
+/* Closes every connection and frees s. NULL is OK. */
+void gh_sqlite__free(gh_sqlite *s);
+
+extern const gh_store_writer_ops gh_sqlite__writer_ops;
+
+#endif

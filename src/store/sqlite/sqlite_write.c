@@ -1,0 +1,626 @@
+/*
+ * sqlite_write.c - the SQLite backend's writer operations (called only on the group-commit
+ * writer thread, with the writer connection) and its schema migrator.
+ *
+ * Invariants:
+ *  1. A batch is one BEGIN IMMEDIATE .. COMMIT; each store transaction in it is one
+ *     SAVEPOINT gh_txn .. RELEASE (or ROLLBACK TO, then RELEASE).
+ *  2. The audit chain head (seq, hash of the newest event) is read from the database at the
+ *     first audit append of each batch, inside the write transaction, so it is right even if
+ *     another process appended meanwhile; then it is kept current in memory. SAVEPOINT saves
+ *     it and ROLLBACK TO restores it, so a rolled-back event never becomes a predecessor.
+ *  3. audit_events is append-only: nothing here updates or deletes it (the schema's triggers
+ *     enforce that), and PURGE_EXPIRED never touches it.
+ *  4. Each migration runs in its own transaction together with its schema_migrations row, so
+ *     a migration is applied entirely or not at all, and never twice.
+ *
+ * Checkpoints (5): automatic checkpoints are off; the writer's idle op, which store.c runs
+ * when the writer has been idle and every few hundred batches under load, runs a PASSIVE
+ * checkpoint, and when the WAL still holds more than GH_SQLITE_WAL_TRUNCATE_PAGES it runs a
+ * TRUNCATE checkpoint (briefly waiting for readers), so the WAL cannot grow without bound
+ * under constant writes.
+ */
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_int.h"
+
+static const char *const writer_sql[GH_WQ__COUNT] = {
+    [GH_WQ_BEGIN] = "BEGIN IMMEDIATE",
+    [GH_WQ_COMMIT] = "COMMIT",
+    [GH_WQ_ROLLBACK] = "ROLLBACK",
+    [GH_WQ_SAVEPOINT] = "SAVEPOINT gh_txn",
+    [GH_WQ_RELEASE] = "RELEASE gh_txn",
+    [GH_WQ_ROLLBACK_TO] = "ROLLBACK TO gh_txn",
+    [GH_WQ_CLIENT_INSERT] = "INSERT INTO clients (client_id, doc, secret_hash, reg_token_hash, "
+                            "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [GH_WQ_CLIENT_UPDATE] = "UPDATE clients SET doc = ?2, secret_hash = ?3, reg_token_hash = ?4, "
+                            "updated_at = ?6 WHERE client_id = ?1",
+    [GH_WQ_CLIENT_DELETE] = "DELETE FROM clients WHERE client_id = ?1",
+    [GH_WQ_CLIENT_TOKENS_REVOKE] =
+        "UPDATE tokens SET revoked_at = ?2 WHERE client_id = ?1 AND revoked_at = 0",
+    [GH_WQ_TOKEN_INSERT] =
+        "INSERT INTO tokens (id, kind, format, grant_id, client_id, subject, scope, audience, "
+        "catalog_version, issued_at, expires_at, revoked_at, request_id, extra) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [GH_WQ_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
+    [GH_WQ_TOKEN_EXISTS] = "SELECT 1 FROM tokens WHERE id = ?1",
+    [GH_WQ_GRANT_REVOKE] =
+        "UPDATE tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0",
+    /* An existing row blocks the insert while it has not expired (expires_at >= now). */
+    [GH_WQ_JTI_UPSERT] = "INSERT INTO jtis (ns, jti, expires_at) VALUES (?1, ?2, ?3) "
+                         "ON CONFLICT (ns, jti) DO UPDATE SET expires_at = excluded.expires_at "
+                         "WHERE jtis.expires_at < ?4",
+    [GH_WQ_KEY_INSERT] = "INSERT INTO keys (kid, alg, state, created_at, activated_at, "
+                         "retired_at, expires_at, sealed_private, public_jwk) VALUES (?1, ?2, "
+                         "?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [GH_WQ_KEY_UPDATE] = "UPDATE keys SET state = ?3, activated_at = ?5, retired_at = ?6, "
+                         "expires_at = ?7 WHERE kid = ?1",
+    [GH_WQ_CATALOG_INSERT] = "INSERT INTO catalog_versions (version, hash, doc, created_at) "
+                             "VALUES (?1, ?2, ?3, ?4)",
+    [GH_WQ_KV_INSERT] = "INSERT INTO kv (key, value) VALUES (?1, ?2)",
+    [GH_WQ_KV_PUT] = "INSERT INTO kv (key, value) VALUES (?1, ?2) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    [GH_WQ_AUDIT_HEAD] = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1",
+    [GH_WQ_AUDIT_INSERT] =
+        "INSERT INTO audit_events (seq, time_us, type, actor, client_id, subject, token_id, "
+        "scope, request_id, data, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+        "?10, ?11, ?12)",
+    [GH_WQ_PURGE_JTIS] = "DELETE FROM jtis WHERE expires_at < ?1",
+    /* expires_at 0 means the token never expires: it is never purged. */
+    [GH_WQ_PURGE_TOKENS] = "DELETE FROM tokens WHERE expires_at > 0 AND expires_at < ?1",
+};
+
+/* Returns the writer's prepared statement q (prepared on first use), or NULL (logged). */
+static sqlite3_stmt *wstmt(gh_sqlite *s, gh_sqlite_wq q)
+{
+    if (!s->wst[q]) {
+        int rc = sqlite3_prepare_v3(s->wdb, writer_sql[q], -1, SQLITE_PREPARE_PERSISTENT,
+                                    &s->wst[q], NULL);
+        if (rc != SQLITE_OK) {
+            gh_log(GH_LOG_ERROR, "sqlite: prepare %s: %s", writer_sql[q], sqlite3_errmsg(s->wdb));
+            s->wst[q] = NULL;
+        }
+    }
+    return s->wst[q];
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v)
+        sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+static void bind_hash(sqlite3_stmt *st, int i, bool has, const unsigned char *h)
+{
+    if (has)
+        sqlite3_bind_blob(st, i, h, GH_SHA256_LEN, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Steps a bound statement to completion and resets it. */
+static gh_err step(gh_sqlite *s, sqlite3_stmt *st, gh_sqlite_wq q)
+{
+    int rc = sqlite3_step(st);
+    gh_err e = GH_OK;
+    while (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        e = gh_sqlite__err(s->wdb, rc, writer_sql[q]);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+/* Runs statement q without parameters. */
+static gh_err run(gh_sqlite *s, gh_sqlite_wq q)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    return st ? step(s, st, q) : GH_ESTORE;
+}
+
+/* ---- transactions ---- */
+
+static gh_err sw_begin(void *h)
+{
+    gh_sqlite *s = h;
+    s->head.loaded = false;
+    return run(s, GH_WQ_BEGIN);
+}
+
+static gh_err sw_savepoint(void *h)
+{
+    gh_sqlite *s = h;
+    s->sp_head = s->head;
+    return run(s, GH_WQ_SAVEPOINT);
+}
+
+static gh_err sw_release(void *h)
+{
+    return run(h, GH_WQ_RELEASE);
+}
+
+static gh_err sw_rollback_to(void *h)
+{
+    gh_sqlite *s = h;
+    s->head = s->sp_head;
+    gh_err e = run(s, GH_WQ_ROLLBACK_TO);
+    if (e == GH_OK)
+        e = run(s, GH_WQ_RELEASE);
+    return e;
+}
+
+static gh_err sw_commit(void *h)
+{
+    return run(h, GH_WQ_COMMIT);
+}
+
+static void sw_rollback(void *h)
+{
+    gh_sqlite *s = h;
+    s->head.loaded = false;
+    /* A failed COMMIT may already have ended the transaction. */
+    if (!sqlite3_get_autocommit(s->wdb))
+        (void)run(s, GH_WQ_ROLLBACK);
+}
+
+/* ---- operations ---- */
+
+static gh_err op_client_write(gh_sqlite *s, gh_sqlite_wq q, const gh_client *c)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!c->client_id || !c->doc)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, c->client_id);
+    bind_text(st, 2, c->doc);
+    bind_hash(st, 3, c->has_secret, c->secret_hash);
+    bind_hash(st, 4, c->has_reg_token, c->reg_token_hash);
+    if (q == GH_WQ_CLIENT_INSERT)
+        sqlite3_bind_int64(st, 5, c->created_at);
+    sqlite3_bind_int64(st, 6, c->updated_at);
+    gh_err e = step(s, st, q);
+    if (e == GH_OK && q == GH_WQ_CLIENT_UPDATE && sqlite3_changes(s->wdb) == 0)
+        e = GH_ENOTFOUND;
+    return e;
+}
+
+/* Binds (id, at) to q and runs it; returns the number of rows changed in *changed. */
+static gh_err run_id_at(gh_sqlite *s, gh_sqlite_wq q, const char *id, int64_t at, int *changed)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, id);
+    sqlite3_bind_int64(st, 2, at);
+    gh_err e = step(s, st, q);
+    *changed = e == GH_OK ? sqlite3_changes(s->wdb) : 0;
+    return e;
+}
+
+static gh_err op_client_delete(gh_sqlite *s, const char *id, int64_t at)
+{
+    int changed = 0;
+    if (!id)
+        return GH_EINVAL;
+    gh_err e = run_id_at(s, GH_WQ_CLIENT_DELETE, id, at, &changed);
+    if (e == GH_OK && changed == 0)
+        return GH_ENOTFOUND;
+    if (e == GH_OK)
+        e = run_id_at(s, GH_WQ_CLIENT_TOKENS_REVOKE, id, at, &changed);
+    return e;
+}
+
+static gh_err op_token_insert(gh_sqlite *s, const gh_token *t)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_TOKEN_INSERT);
+    if (!t->id || !t->client_id)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, t->id);
+    sqlite3_bind_int(st, 2, (int)t->kind);
+    bind_text(st, 3, t->format);
+    bind_text(st, 4, t->grant_id);
+    bind_text(st, 5, t->client_id);
+    bind_text(st, 6, t->subject);
+    bind_text(st, 7, t->scope);
+    bind_text(st, 8, t->audience);
+    sqlite3_bind_int64(st, 9, t->catalog_version);
+    sqlite3_bind_int64(st, 10, t->issued_at);
+    sqlite3_bind_int64(st, 11, t->expires_at);
+    sqlite3_bind_int64(st, 12, t->revoked_at);
+    bind_text(st, 13, t->request_id);
+    bind_text(st, 14, t->extra);
+    return step(s, st, GH_WQ_TOKEN_INSERT);
+}
+
+static gh_err op_token_revoke(gh_sqlite *s, const char *id, int64_t at)
+{
+    int changed = 0;
+    if (!id)
+        return GH_EINVAL;
+    gh_err e = run_id_at(s, GH_WQ_TOKEN_REVOKE, id, at, &changed);
+    if (e != GH_OK || changed > 0)
+        return e;
+    /* Nothing changed: either it is already revoked (fine) or it does not exist. */
+    sqlite3_stmt *st = wstmt(s, GH_WQ_TOKEN_EXISTS);
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, id);
+    int rc = sqlite3_step(st);
+    e = rc == SQLITE_ROW    ? GH_OK
+        : rc == SQLITE_DONE ? GH_ENOTFOUND
+                            : gh_sqlite__err(s->wdb, rc, writer_sql[GH_WQ_TOKEN_EXISTS]);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return e;
+}
+
+static gh_err op_jti_insert(gh_sqlite *s, const gh_store_op *op)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_JTI_UPSERT);
+    if (!op->u.jti.ns || !op->u.jti.jti)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, op->u.jti.ns);
+    bind_text(st, 2, op->u.jti.jti);
+    sqlite3_bind_int64(st, 3, op->u.jti.expires_at);
+    sqlite3_bind_int64(st, 4, op->u.jti.now);
+    gh_err e = step(s, st, GH_WQ_JTI_UPSERT);
+    if (e == GH_OK && sqlite3_changes(s->wdb) == 0)
+        e = GH_ECONFLICT; /* seen before and not yet expired: a replay */
+    return e;
+}
+
+static gh_err op_key_write(gh_sqlite *s, gh_sqlite_wq q, const gh_key_row *k)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!k->kid || (q == GH_WQ_KEY_INSERT && (!k->alg || !k->public_jwk)))
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, k->kid);
+    sqlite3_bind_int(st, 3, (int)k->state);
+    sqlite3_bind_int64(st, 5, k->activated_at);
+    sqlite3_bind_int64(st, 6, k->retired_at);
+    sqlite3_bind_int64(st, 7, k->expires_at);
+    if (q == GH_WQ_KEY_INSERT) {
+        bind_text(st, 2, k->alg);
+        sqlite3_bind_int64(st, 4, k->created_at);
+        if (k->sealed_private)
+            sqlite3_bind_blob64(st, 8, k->sealed_private, k->sealed_len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(st, 8);
+        bind_text(st, 9, k->public_jwk);
+    }
+    gh_err e = step(s, st, q);
+    if (e == GH_OK && q == GH_WQ_KEY_UPDATE && sqlite3_changes(s->wdb) == 0)
+        e = GH_ENOTFOUND;
+    return e;
+}
+
+static gh_err op_catalog_insert(gh_sqlite *s, const gh_catalog_row *c)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_CATALOG_INSERT);
+    if (!c->doc)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    sqlite3_bind_int64(st, 1, c->version);
+    sqlite3_bind_blob(st, 2, c->hash, GH_SHA256_LEN, SQLITE_STATIC);
+    bind_text(st, 3, c->doc);
+    sqlite3_bind_int64(st, 4, c->created_at);
+    return step(s, st, GH_WQ_CATALOG_INSERT);
+}
+
+static gh_err op_kv(gh_sqlite *s, gh_sqlite_wq q, const char *key, const char *value)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!key || !value)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    return step(s, st, q);
+}
+
+static gh_err load_head(gh_sqlite *s)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_AUDIT_HEAD);
+    if (!st)
+        return GH_ESTORE;
+    gh_err e = GH_OK;
+    int rc = sqlite3_step(st);
+    memset(s->head.hash, 0, GH_SHA256_LEN);
+    s->head.seq = 0;
+    if (rc == SQLITE_ROW) {
+        const void *p = sqlite3_column_blob(st, 1);
+        s->head.seq = sqlite3_column_int64(st, 0);
+        if (!p || sqlite3_column_bytes(st, 1) != GH_SHA256_LEN) {
+            gh_log(GH_LOG_ERROR, "sqlite: audit event %lld has no valid hash",
+                   (long long)s->head.seq);
+            e = GH_ESTORE;
+        } else {
+            memcpy(s->head.hash, p, GH_SHA256_LEN);
+        }
+    } else if (rc != SQLITE_DONE) {
+        e = gh_sqlite__err(s->wdb, rc, writer_sql[GH_WQ_AUDIT_HEAD]);
+    }
+    sqlite3_reset(st);
+    s->head.loaded = e == GH_OK;
+    return e;
+}
+
+static gh_err op_audit_append(gh_sqlite *s, gh_audit_event *ev)
+{
+    gh_err e;
+    if (!ev->type)
+        return GH_EINVAL;
+    if (!s->head.loaded && (e = load_head(s)) != GH_OK)
+        return e;
+    sqlite3_stmt *st = wstmt(s, GH_WQ_AUDIT_INSERT);
+    if (!st)
+        return GH_ESTORE;
+    ev->seq = s->head.seq + 1;
+    gh_audit_chain(ev, s->head.hash);
+    sqlite3_bind_int64(st, 1, ev->seq);
+    sqlite3_bind_int64(st, 2, ev->time_us);
+    bind_text(st, 3, ev->type);
+    bind_text(st, 4, ev->actor);
+    bind_text(st, 5, ev->client_id);
+    bind_text(st, 6, ev->subject);
+    bind_text(st, 7, ev->token_id);
+    bind_text(st, 8, ev->scope);
+    bind_text(st, 9, ev->request_id);
+    bind_text(st, 10, ev->data);
+    sqlite3_bind_blob(st, 11, ev->prev_hash, GH_SHA256_LEN, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 12, ev->hash, GH_SHA256_LEN, SQLITE_STATIC);
+    e = step(s, st, GH_WQ_AUDIT_INSERT);
+    if (e == GH_OK) {
+        s->head.seq = ev->seq;
+        memcpy(s->head.hash, ev->hash, GH_SHA256_LEN);
+    }
+    return e;
+}
+
+static gh_err op_purge(gh_sqlite *s, int64_t before)
+{
+    gh_err e;
+    sqlite3_stmt *st = wstmt(s, GH_WQ_PURGE_JTIS);
+    if (!st)
+        return GH_ESTORE;
+    sqlite3_bind_int64(st, 1, before);
+    if ((e = step(s, st, GH_WQ_PURGE_JTIS)) != GH_OK)
+        return e;
+    st = wstmt(s, GH_WQ_PURGE_TOKENS);
+    if (!st)
+        return GH_ESTORE;
+    sqlite3_bind_int64(st, 1, before);
+    return step(s, st, GH_WQ_PURGE_TOKENS);
+}
+
+static gh_err sw_apply(void *h, const gh_store_op *op)
+{
+    gh_sqlite *s = h;
+    int changed = 0;
+
+    switch (op->kind) {
+    case GH_OP_CLIENT_INSERT:
+        return op_client_write(s, GH_WQ_CLIENT_INSERT, op->u.client);
+    case GH_OP_CLIENT_UPDATE:
+        return op_client_write(s, GH_WQ_CLIENT_UPDATE, op->u.client);
+    case GH_OP_CLIENT_DELETE:
+        return op_client_delete(s, op->u.revoke.id, op->u.revoke.at);
+    case GH_OP_TOKEN_INSERT:
+        return op_token_insert(s, op->u.token);
+    case GH_OP_TOKEN_REVOKE:
+        return op_token_revoke(s, op->u.revoke.id, op->u.revoke.at);
+    case GH_OP_GRANT_REVOKE:
+        if (!op->u.revoke.id)
+            return GH_EINVAL;
+        return run_id_at(s, GH_WQ_GRANT_REVOKE, op->u.revoke.id, op->u.revoke.at, &changed);
+    case GH_OP_JTI_INSERT:
+        return op_jti_insert(s, op);
+    case GH_OP_KEY_INSERT:
+        return op_key_write(s, GH_WQ_KEY_INSERT, op->u.key);
+    case GH_OP_KEY_UPDATE:
+        return op_key_write(s, GH_WQ_KEY_UPDATE, op->u.key);
+    case GH_OP_CATALOG_INSERT:
+        return op_catalog_insert(s, op->u.catalog);
+    case GH_OP_KV_INSERT:
+        return op_kv(s, GH_WQ_KV_INSERT, op->u.kv.key, op->u.kv.value);
+    case GH_OP_KV_PUT:
+        return op_kv(s, GH_WQ_KV_PUT, op->u.kv.key, op->u.kv.value);
+    case GH_OP_AUDIT_APPEND:
+        return op_audit_append(s, op->u.event);
+    case GH_OP_PURGE_EXPIRED:
+        return op_purge(s, op->u.purge.before);
+    case GH_OP__COUNT:
+        break;
+    }
+    return GH_EINVAL;
+}
+
+/* ---- migrations ---- */
+
+static gh_err exec_sql(sqlite3 *db, const char *sql, const char *what)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        gh_log(GH_LOG_ERROR, "sqlite: %s: %s", what, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return GH_ESTORE;
+    }
+    return GH_OK;
+}
+
+static const gh_migration *find_migration(int version)
+{
+    for (unsigned i = 0; i < gh_migrations_sqlite_n; i++) {
+        if (gh_migrations_sqlite[i].version == version)
+            return &gh_migrations_sqlite[i];
+    }
+    return NULL;
+}
+
+/* Sets *applied when version is recorded in schema_migrations. */
+static gh_err is_applied(sqlite3 *db, int version, bool *applied)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(db, "SELECT 1 FROM schema_migrations WHERE version = ?1", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return gh_sqlite__err(db, rc, "schema_migrations");
+    sqlite3_bind_int(st, 1, version);
+    rc = sqlite3_step(st);
+    *applied = rc == SQLITE_ROW;
+    gh_err e = rc == SQLITE_ROW || rc == SQLITE_DONE ? GH_OK
+                                                    : gh_sqlite__err(db, rc, "schema_migrations");
+    sqlite3_finalize(st);
+    return e;
+}
+
+/* GH_ECONFLICT when the database records a migration this binary does not know: it was
+ * written by a newer gatehouse. */
+static gh_err check_known(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    gh_err e = GH_OK;
+    int rc = sqlite3_prepare_v2(db, "SELECT version FROM schema_migrations ORDER BY version", -1,
+                                &st, NULL);
+    if (rc != SQLITE_OK)
+        return gh_sqlite__err(db, rc, "schema_migrations");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int v = sqlite3_column_int(st, 0);
+        if (!find_migration(v)) {
+            gh_log(GH_LOG_ERROR,
+                   "sqlite: the database has schema version %d, which this gatehouse does not "
+                   "know: it was migrated by a newer version",
+                   v);
+            e = GH_ECONFLICT;
+            break;
+        }
+    }
+    if (e == GH_OK && rc != SQLITE_DONE)
+        e = gh_sqlite__err(db, rc, "schema_migrations");
+    sqlite3_finalize(st);
+    return e;
+}
+
+static gh_err apply_migration(sqlite3 *db, const gh_migration *m, bool *ran)
+{
+    bool applied = false;
+    gh_err e;
+    sqlite3_stmt *st = NULL;
+
+    *ran = false;
+    if ((e = exec_sql(db, "BEGIN IMMEDIATE", "migrate: begin")) != GH_OK)
+        return e;
+    /* Checked again inside the write transaction: another process may have just run it. */
+    if ((e = is_applied(db, m->version, &applied)) != GH_OK || applied)
+        goto done;
+    if ((e = exec_sql(db, m->sql, m->name)) != GH_OK)
+        goto done;
+    int rc = sqlite3_prepare_v2(db,
+                                "INSERT INTO schema_migrations (version, name, applied_at) "
+                                "VALUES (?1, ?2, ?3)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int(st, 1, m->version);
+        sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, gh_clock_now(&gh_clock_system));
+        rc = sqlite3_step(st);
+    }
+    if (rc != SQLITE_DONE) {
+        e = gh_sqlite__err(db, rc, "schema_migrations");
+        goto done;
+    }
+    e = exec_sql(db, "COMMIT", "migrate: commit");
+    if (e == GH_OK) {
+        *ran = true;
+        gh_log(GH_LOG_INFO, "sqlite: applied migration %s", m->name);
+    }
+done:
+    sqlite3_finalize(st);
+    if (!sqlite3_get_autocommit(db))
+        (void)exec_sql(db, "ROLLBACK", "migrate: rollback");
+    return e;
+}
+
+static gh_err sw_migrate(void *h, int *out_applied)
+{
+    gh_sqlite *s = h;
+    gh_err e;
+    int n = 0;
+
+    *out_applied = 0;
+    e = exec_sql(s->wdb,
+                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                 "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                 "migrate: schema_migrations");
+    if (e == GH_OK)
+        e = check_known(s->wdb);
+    for (unsigned i = 0; e == GH_OK && i < gh_migrations_sqlite_n; i++) {
+        bool ran = false;
+        e = apply_migration(s->wdb, &gh_migrations_sqlite[i], &ran);
+        n += ran;
+    }
+    s->head.loaded = false;
+    *out_applied = n;
+    return e;
+}
+
+/* ---- housekeeping ---- */
+
+static void sw_idle(void *h)
+{
+    gh_sqlite *s = h;
+    int nlog = 0, nckpt = 0;
+    if (s->memory)
+        return;
+    int rc = sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+    if (rc != SQLITE_OK) {
+        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->wdb));
+        return;
+    }
+    if (nlog <= GH_SQLITE_WAL_TRUNCATE_PAGES)
+        return;
+    /* A long WAL: wait briefly for readers to leave it, then truncate it. A failure leaves
+     * it for the next time. */
+    sqlite3_busy_timeout(s->wdb, 200);
+    rc = sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->wdb));
+    sqlite3_busy_timeout(s->wdb, GH_SQLITE_BUSY_MS);
+}
+
+static void sw_close(void *h)
+{
+    gh_sqlite *s = h;
+    if (s && s->wdb && !s->memory)
+        (void)sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    gh_sqlite__free(s);
+}
+
+const gh_store_writer_ops gh_sqlite__writer_ops = {
+    .begin = sw_begin,
+    .savepoint = sw_savepoint,
+    .release = sw_release,
+    .rollback_to = sw_rollback_to,
+    .commit = sw_commit,
+    .rollback = sw_rollback,
+    .apply = sw_apply,
+    .migrate = sw_migrate,
+    .idle = sw_idle,
+    .close = sw_close,
+};

@@ -1,0 +1,379 @@
+/*
+ * store.c - the generic group-commit writer shared by every store backend.
+ *
+ * One writer thread per store owns the backend's writer connection. Callers hand it
+ * transactions (gh_store_commit, gh_store_commit_async) through a mutex-protected queue; the
+ * writer takes everything queued (at most GH_STORE_BATCH_MAX), opens one database transaction,
+ * applies each queued transaction inside its own savepoint, commits once and then reports every
+ * outcome. A transaction whose operation fails is rolled back to its savepoint alone, so the
+ * others in the batch still commit; if the commit itself fails, every transaction of the batch
+ * fails with GH_ESTORE. This amortises the cost of a durable commit (an fsync) over every
+ * request that arrived while the previous one was running.
+ *
+ * It does not know SQL or any data structure: the backend supplies gh_store_writer_ops.
+ *
+ * Invariants:
+ *  1. Only the writer thread calls the backend's writer ops (begin .. close, migrate, idle).
+ *  2. A transaction's done callback runs exactly once, after the outcome is final (durable or
+ *     rolled back), on the writer thread.
+ *  3. gh_store_free drains the queue: everything enqueued before it is committed or failed.
+ *  4. The backend's idle op runs after GH_STORE_IDLE_US without work (when there was work since
+ *     the last run) and at least every GH_STORE_IDLE_EVERY batches under constant load, so
+ *     housekeeping such as WAL checkpoints happens even when the writer is never idle.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+#define GH_STORE_BATCH_MAX 512
+#define GH_STORE_IDLE_US 1000000
+#define GH_STORE_IDLE_EVERY 256
+#define GH_STORE_TXN_OPS0 8
+
+struct gh_store_txn {
+    gh_arena *arena;
+    gh_store_op *ops;
+    size_t n;
+    size_t cap;
+    size_t failed_op;
+    gh_err err;
+    gh_store_done_fn done;
+    void *ud;
+    struct gh_store_txn *next; /* queue link */
+    bool migrate;              /* a migration request instead of operations */
+    int applied;               /* migrate: how many migrations ran */
+};
+
+typedef struct gh_store_writer {
+    pthread_mutex_t mu;
+    pthread_cond_t cv; /* work queued or stop requested */
+    gh_store_txn *head;
+    gh_store_txn *tail;
+    bool stop;
+    bool started;
+    pthread_t thread;
+    gh_store *s;
+    /* Writer thread only. */
+    unsigned batches_since_idle;
+    bool dirty; /* work done since the backend's idle op last ran */
+} gh_store_writer;
+
+/* A synchronous caller waits on this, on its own stack. */
+typedef struct sync_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    gh_err err;
+} sync_wait;
+
+gh_store_txn *gh_store_txn_new(gh_arena *a)
+{
+    gh_store_txn *t = GH_ARENA_NEW(a, gh_store_txn);
+    t->arena = a;
+    t->failed_op = (size_t)-1;
+    return t;
+}
+
+void gh_store_txn_add(gh_store_txn *t, const gh_store_op *op)
+{
+    gh_assert(op->kind > 0 && op->kind < GH_OP__COUNT);
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : GH_STORE_TXN_OPS0;
+        gh_store_op *ops = GH_ARENA_NEWN(t->arena, gh_store_op, cap);
+        if (t->n)
+            memcpy(ops, t->ops, t->n * sizeof(*ops));
+        t->ops = ops;
+        t->cap = cap;
+    }
+    t->ops[t->n++] = *op;
+}
+
+void gh_store_txn_audit(gh_store_txn *t, gh_audit_event *e)
+{
+    gh_store_op op = {.kind = GH_OP_AUDIT_APPEND};
+    op.u.event = e;
+    gh_store_txn_add(t, &op);
+}
+
+size_t gh_store_txn_len(const gh_store_txn *t)
+{
+    return t->n;
+}
+
+size_t gh_store_txn_failed_op(const gh_store_txn *t)
+{
+    return t->failed_op;
+}
+
+static void finish(gh_store_txn *t)
+{
+    /* The callback may release the memory t lives in: read nothing after it. */
+    if (t->done)
+        t->done(t->ud, t->err);
+}
+
+/* Applies one transaction inside its own savepoint. Returns false if the savepoint machinery
+ * itself failed (the batch cannot continue); t->err holds the transaction's own outcome. */
+static bool apply_txn(const gh_store_writer_ops *w, void *h, gh_store_txn *t)
+{
+    t->err = GH_OK;
+    t->failed_op = (size_t)-1;
+    if (t->n == 0)
+        return true;
+    if (w->savepoint(h) != GH_OK)
+        return false;
+    for (size_t i = 0; i < t->n; i++) {
+        gh_err e = w->apply(h, &t->ops[i]);
+        if (e != GH_OK) {
+            t->err = e;
+            t->failed_op = i;
+            return w->rollback_to(h) == GH_OK;
+        }
+    }
+    return w->release(h) == GH_OK;
+}
+
+static void fail_all(gh_store_txn *const *batch, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        batch[i]->err = GH_ESTORE;
+        /* The operations that succeeded are gone too; no single operation is to blame. */
+        batch[i]->failed_op = (size_t)-1;
+    }
+}
+
+static void run_batch(gh_store_writer *wr, gh_store_txn *const *batch, size_t n)
+{
+    const gh_store_writer_ops *w = wr->s->writer;
+    void *h = wr->s->h;
+
+    if (w->begin(h) != GH_OK) {
+        gh_log(GH_LOG_ERROR, "store: cannot begin a transaction; failing %zu", n);
+        fail_all(batch, n);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!apply_txn(w, h, batch[i])) {
+            gh_log(GH_LOG_ERROR, "store: savepoint failed; failing a batch of %zu", n);
+            w->rollback(h);
+            fail_all(batch, n);
+            return;
+        }
+    }
+    if (w->commit(h) != GH_OK) {
+        gh_log(GH_LOG_ERROR, "store: commit failed; failing a batch of %zu", n);
+        w->rollback(h);
+        fail_all(batch, n);
+    }
+}
+
+static void run_idle(gh_store_writer *wr)
+{
+    if (wr->s->writer->idle)
+        wr->s->writer->idle(wr->s->h);
+    wr->batches_since_idle = 0;
+    wr->dirty = false;
+}
+
+static void deadline_after(struct timespec *ts, int64_t us)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += (time_t)(us / 1000000);
+    ts->tv_nsec += (long)(us % 1000000) * 1000;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
+static void *writer_main(void *arg)
+{
+    gh_store_writer *wr = arg;
+    gh_store_txn **batch = gh_xcalloc(GH_STORE_BATCH_MAX, sizeof(*batch));
+
+    for (;;) {
+        size_t n = 0;
+        bool timed_out = false;
+        gh_store_txn *mig = NULL;
+
+        pthread_mutex_lock(&wr->mu);
+        while (!wr->head && !wr->stop && !timed_out) {
+            if (wr->dirty) {
+                struct timespec ts;
+                deadline_after(&ts, GH_STORE_IDLE_US);
+                timed_out = pthread_cond_timedwait(&wr->cv, &wr->mu, &ts) == ETIMEDOUT;
+            } else {
+                pthread_cond_wait(&wr->cv, &wr->mu);
+            }
+        }
+        if (!wr->head && wr->stop) {
+            pthread_mutex_unlock(&wr->mu);
+            break;
+        }
+        if (wr->head && wr->head->migrate) {
+            /* A migration runs alone, outside any batch. */
+            mig = wr->head;
+            wr->head = mig->next;
+        } else {
+            while (wr->head && !wr->head->migrate && n < GH_STORE_BATCH_MAX) {
+                batch[n++] = wr->head;
+                wr->head = wr->head->next;
+            }
+        }
+        if (!wr->head)
+            wr->tail = NULL;
+        pthread_mutex_unlock(&wr->mu);
+
+        if (mig) {
+            mig->applied = 0;
+            mig->err = wr->s->writer->migrate(wr->s->h, &mig->applied);
+            finish(mig);
+            continue;
+        }
+        if (n == 0) {
+            if (timed_out && wr->dirty)
+                run_idle(wr);
+            continue;
+        }
+        run_batch(wr, batch, n);
+        for (size_t i = 0; i < n; i++)
+            finish(batch[i]);
+        wr->dirty = true;
+        if (++wr->batches_since_idle >= GH_STORE_IDLE_EVERY)
+            run_idle(wr);
+    }
+    if (wr->dirty)
+        run_idle(wr);
+    free(batch);
+    return NULL;
+}
+
+static void enqueue(gh_store_writer *wr, gh_store_txn *t)
+{
+    t->next = NULL;
+    pthread_mutex_lock(&wr->mu);
+    gh_assert(!wr->stop);
+    if (wr->tail)
+        wr->tail->next = t;
+    else
+        wr->head = t;
+    wr->tail = t;
+    pthread_cond_signal(&wr->cv);
+    pthread_mutex_unlock(&wr->mu);
+}
+
+gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
+                     const gh_store_tokens *t, const gh_store_keys *k, const gh_store_audit *au,
+                     const gh_store_catalog *cat, const gh_store_kv *kv,
+                     const gh_store_writer_ops *w, gh_store **out)
+{
+    gh_store *s = gh_xcalloc(1, sizeof(*s));
+    gh_store_writer *wr = gh_xcalloc(1, sizeof(*wr));
+
+    *out = NULL;
+    s->backend = backend;
+    s->h = h;
+    s->clients = c;
+    s->tokens = t;
+    s->keys = k;
+    s->audit = au;
+    s->catalog = cat;
+    s->kv = kv;
+    s->writer = w;
+    s->w = wr;
+    wr->s = s;
+    pthread_mutex_init(&wr->mu, NULL);
+    pthread_cond_init(&wr->cv, NULL);
+    if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
+        gh_log(GH_LOG_ERROR, "store: cannot start the writer thread");
+        /* h stays the caller's: free everything but it. */
+        s->writer = NULL;
+        gh_store_free(s);
+        return GH_EINTERNAL;
+    }
+    wr->started = true;
+    *out = s;
+    return GH_OK;
+}
+
+void gh_store_free(gh_store *s)
+{
+    if (!s)
+        return;
+    gh_store_writer *wr = s->w;
+    if (wr) {
+        if (wr->started) {
+            pthread_mutex_lock(&wr->mu);
+            wr->stop = true;
+            pthread_cond_signal(&wr->cv);
+            pthread_mutex_unlock(&wr->mu);
+            pthread_join(wr->thread, NULL);
+        }
+        pthread_cond_destroy(&wr->cv);
+        pthread_mutex_destroy(&wr->mu);
+        free(wr);
+    }
+    if (s->writer && s->writer->close)
+        s->writer->close(s->h);
+    free(s);
+}
+
+void gh_store_commit_async(gh_store *s, gh_store_txn *t, gh_store_done_fn done, void *ud)
+{
+    t->done = done;
+    t->ud = ud;
+    t->migrate = false;
+    enqueue(s->w, t);
+}
+
+static void sync_done(void *ud, gh_err err)
+{
+    sync_wait *sw = ud;
+    pthread_mutex_lock(&sw->mu);
+    sw->err = err;
+    sw->done = true;
+    pthread_cond_signal(&sw->cv);
+    pthread_mutex_unlock(&sw->mu);
+}
+
+static gh_err run_sync(gh_store *s, gh_store_txn *t)
+{
+    sync_wait sw = {.done = false, .err = GH_OK};
+    pthread_mutex_init(&sw.mu, NULL);
+    pthread_cond_init(&sw.cv, NULL);
+    t->done = sync_done;
+    t->ud = &sw;
+    enqueue(s->w, t);
+    pthread_mutex_lock(&sw.mu);
+    while (!sw.done)
+        pthread_cond_wait(&sw.cv, &sw.mu);
+    pthread_mutex_unlock(&sw.mu);
+    pthread_cond_destroy(&sw.cv);
+    pthread_mutex_destroy(&sw.mu);
+    return sw.err;
+}
+
+gh_err gh_store_commit(gh_store *s, gh_store_txn *t)
+{
+    t->migrate = false;
+    return run_sync(s, t);
+}
+
+gh_err gh_store_migrate(gh_store *s, int *out_applied)
+{
+    gh_store_txn t;
+    memset(&t, 0, sizeof(t));
+    t.failed_op = (size_t)-1;
+    t.migrate = true;
+    gh_err e = run_sync(s, &t);
+    if (out_applied)
+        *out_applied = t.applied;
+    return e;
+}
