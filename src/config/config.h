@@ -49,15 +49,17 @@ typedef struct gh_config {
     unsigned idle_timeout;       /* seconds */
     size_t body_limit;           /* bytes */
 
-    const char *secrets_system;  /* at least 32 characters; required */
+    const char *secrets_system;  /* at least 32 characters; NULL if unset (see
+                                    gh_config_require_secret) */
 
     int64_t ttl_access_token;       /* seconds, default 600 */
     int64_t ttl_refresh_token;      /* default 30 days */
     int64_t ttl_authorization_code; /* default 60, at most 60 */
     int64_t ttl_id_token;           /* default 3600 */
     int64_t ttl_registration_token; /* 0 = does not expire */
-    int64_t key_retire_after;       /* rotated-out keys stay published this long; default
-                                       = max token lifetime + 1 day */
+    int64_t key_retire_after;       /* rotated-out keys stay published this long; 0 in the
+                                       file resolves here to the longest of the ttl_* above
+                                       + 1 day */
 
     const char *access_token_strategy; /* default for clients: "jwt" or "opaque" */
     const char *signing_alg;           /* access tokens: "ES256" (default) */
@@ -77,6 +79,9 @@ typedef struct gh_config {
 GH_MUST_CHECK gh_err gh_config_load(const char *path, char *const *envp, gh_config **out,
                                     char *errbuf, size_t errlen);
 void gh_config_free(gh_config *c);
+/* For serve: GH_EINVAL with "FILE: secrets.system: required ..." in errbuf when no system
+ * secret is configured (gh_config_load does not require it: migrate runs without one). */
+GH_MUST_CHECK gh_err gh_config_require_secret(const gh_config *c, char *errbuf, size_t errlen);
 /* Returns the catalog scope named name, or NULL. */
 const gh_config_scope *gh_config_scope_find(const gh_config *c, const char *name);
 /* Returns the resource server with this uri, or NULL. */
