@@ -1,0 +1,339 @@
+/*
+ * engine.c - gh_engine: creation and teardown, the secrets derived from the system secret,
+ * the admin key and the scope catalog version.
+ *
+ * Derived secrets: HKDF-SHA256 (RFC 5869) over the configured system secret with distinct
+ * info strings, one key per purpose (keyed client-secret hashes, sealing private signing
+ * keys), so that no key is ever used for two things.
+ *
+ * Admin key: a configured key is used as is; otherwise the SHA-256 of a generated key is kept
+ * in the store's kv table ("admin_key_hash"), so every instance over one database accepts the
+ * same key; it is printed once by the instance that generated it. Two instances starting at
+ * once race on GH_OP_KV_INSERT and the loser reads the winner's hash.
+ *
+ * Catalog version: the canonical JSON of the configured scopes and resources is hashed; the
+ * newest stored version with the same hash is reused, otherwise version latest + 1 is stored
+ * with a catalog.changed audit event. Tokens and consents record the version.
+ *
+ * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client.c).
+ */
+#include <string.h>
+
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/rand.h"
+#include "json/json.h"
+#include "oauth/token_int.h"
+
+#define GH_ENGINE_CLIENT_CACHE 10000
+#define GH_ENGINE_CLIENT_TTL_US (5 * 1000000LL)
+#define GH_ENGINE_ADMIN_KV "admin_key_hash"
+#define GH_ENGINE_START_TRIES 3
+
+static int cmp_scope(const void *a, const void *b)
+{
+    const gh_config_scope *x = *(const gh_config_scope *const *)a;
+    const gh_config_scope *y = *(const gh_config_scope *const *)b;
+
+    return strcmp(x->name, y->name);
+}
+
+static int cmp_resource(const void *a, const void *b)
+{
+    const gh_config_resource *x = *(const gh_config_resource *const *)a;
+    const gh_config_resource *y = *(const gh_config_resource *const *)b;
+
+    return strcmp(x->uri, y->uri);
+}
+
+char *gh_oauth__catalog_doc(const gh_config *cfg)
+{
+    const gh_config_scope **sv = NULL;
+    const gh_config_resource **rv = NULL;
+    json_t *doc = json_object(), *scopes = json_array(), *res = json_array();
+    char *out;
+    size_t i, j;
+
+    if (cfg->n_scopes > 0) {
+        sv = gh_xcalloc(cfg->n_scopes, sizeof(*sv));
+        for (i = 0; i < cfg->n_scopes; i++)
+            sv[i] = &cfg->scopes[i];
+        qsort(sv, cfg->n_scopes, sizeof(*sv), cmp_scope);
+    }
+    for (i = 0; i < cfg->n_scopes; i++) {
+        json_t *s = json_object();
+
+        json_object_set_new(s, "name", json_string(sv[i]->name));
+        json_object_set_new(s, "description",
+                            json_string(sv[i]->description ? sv[i]->description : ""));
+        json_object_set_new(s, "sensitive", json_boolean(sv[i]->sensitive));
+        json_array_append_new(scopes, s);
+    }
+    if (cfg->n_resources > 0) {
+        rv = gh_xcalloc(cfg->n_resources, sizeof(*rv));
+        for (i = 0; i < cfg->n_resources; i++)
+            rv[i] = &cfg->resources[i];
+        qsort(rv, cfg->n_resources, sizeof(*rv), cmp_resource);
+    }
+    for (i = 0; i < cfg->n_resources; i++) {
+        json_t *r = json_object(), *acc = json_array();
+
+        json_object_set_new(r, "uri", json_string(rv[i]->uri));
+        if (rv[i]->client_id != NULL)
+            json_object_set_new(r, "client_id", json_string(rv[i]->client_id));
+        for (j = 0; j < rv[i]->n_scopes; j++)
+            json_array_append_new(acc, json_string(rv[i]->scopes[j]));
+        json_object_set_new(r, "scopes", acc);
+        json_array_append_new(res, r);
+    }
+    json_object_set_new(doc, "scopes", scopes);
+    json_object_set_new(doc, "resources", res);
+    out = gh_json_dump_canonical(doc);
+    json_decref(doc);
+    free(sv);
+    free(rv);
+    return out;
+}
+
+int64_t gh_oauth__key_retire_after(const gh_config *cfg)
+{
+    int64_t longest = cfg->ttl_access_token;
+
+    if (cfg->key_retire_after > 0)
+        return cfg->key_retire_after;
+    if (cfg->ttl_id_token > longest)
+        longest = cfg->ttl_id_token;
+    return longest + 86400;
+}
+
+/* Settles the catalog version (see the file comment). */
+static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
+{
+    char *doc = gh_oauth__catalog_doc(e->cfg);
+    unsigned char hash[GH_SHA256_LEN];
+    gh_err err = GH_OK;
+    int tries;
+
+    gh_sha256(doc, strlen(doc), hash);
+    for (tries = 0; tries < GH_ENGINE_START_TRIES; tries++) {
+        gh_catalog_row *latest = NULL, *row;
+        gh_store_txn *t;
+        gh_store_op op;
+        json_t *data;
+        int64_t next = 1;
+
+        err = gh_store_catalog_latest(e->store, ctx->arena, &latest);
+        if (err == GH_OK) {
+            if (gh_ct_eq(latest->hash, GH_SHA256_LEN, hash, GH_SHA256_LEN)) {
+                e->catalog_version = latest->version;
+                goto done;
+            }
+            next = latest->version + 1;
+        } else if (err != GH_ENOTFOUND) {
+            gh_ctx_fail(ctx, "catalog: reading the latest version: %s", gh_err_str(err));
+            goto done;
+        }
+        row = GH_ARENA_NEW(ctx->arena, gh_catalog_row);
+        row->version = next;
+        memcpy(row->hash, hash, GH_SHA256_LEN);
+        row->doc = gh_arena_strdup(ctx->arena, doc);
+        row->created_at = ctx->now;
+        t = gh_store_txn_new(ctx->arena);
+        memset(&op, 0, sizeof(op));
+        op.kind = GH_OP_CATALOG_INSERT;
+        op.u.catalog = row;
+        gh_store_txn_add(t, &op);
+        data = json_pack("{sIsI}", "version", (json_int_t)next, "previous",
+                         (json_int_t)(next - 1));
+        gh_oauth__audit(ctx, t, GH_AUDIT_CATALOG_CHANGED, "system", NULL, NULL, NULL, NULL,
+                        data);
+        json_decref(data);
+        err = gh_store_commit(e->store, t);
+        if (err == GH_OK) {
+            e->catalog_version = next;
+            goto done;
+        }
+        if (err != GH_ECONFLICT) {
+            gh_ctx_fail(ctx, "catalog: storing version %lld: %s", (long long)next,
+                        gh_err_str(err));
+            goto done;
+        }
+        /* Another instance stored a version at the same moment: look again. */
+    }
+    gh_ctx_fail(ctx, "catalog: version kept conflicting");
+    err = GH_ECONFLICT;
+done:
+    free(doc);
+    return err;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Settles the admin key (see the file comment). */
+static gh_err admin_settle(gh_engine *e, gh_ctx *ctx, char **out_new)
+{
+    gh_err err = GH_OK;
+    int tries;
+
+    if (e->cfg->admin_key != NULL && e->cfg->admin_key[0] != '\0') {
+        gh_sha256(e->cfg->admin_key, strlen(e->cfg->admin_key), e->admin_key_hash);
+        e->admin_key_set = true;
+        return GH_OK;
+    }
+    for (tries = 0; tries < GH_ENGINE_START_TRIES; tries++) {
+        char *stored = NULL, *key, *hex;
+        gh_store_txn *t;
+        gh_store_op op;
+
+        err = gh_store_kv_get(e->store, GH_ENGINE_ADMIN_KV, ctx->arena, &stored);
+        if (err == GH_OK) {
+            unsigned char *raw = NULL;
+            size_t i;
+
+            if (strlen(stored) != 2 * GH_SHA256_LEN) {
+                gh_ctx_fail(ctx, "admin key: the stored hash is malformed");
+                return GH_EINTERNAL;
+            }
+            raw = e->admin_key_hash;
+            for (i = 0; i < GH_SHA256_LEN; i++) {
+                int hi = hexval(stored[2 * i]), lo = hexval(stored[2 * i + 1]);
+
+                if (hi < 0 || lo < 0) {
+                    gh_ctx_fail(ctx, "admin key: the stored hash is malformed");
+                    return GH_EINTERNAL;
+                }
+                raw[i] = (unsigned char)(hi << 4 | lo);
+            }
+            e->admin_key_set = true;
+            return GH_OK;
+        }
+        if (err != GH_ENOTFOUND) {
+            gh_ctx_fail(ctx, "admin key: reading the stored hash: %s", gh_err_str(err));
+            return err;
+        }
+        key = gh_rand_token(ctx->arena, "gh_admin_", 32);
+        hex = gh_sha256_hex(ctx->arena, key, strlen(key));
+        t = gh_store_txn_new(ctx->arena);
+        memset(&op, 0, sizeof(op));
+        op.kind = GH_OP_KV_INSERT;
+        op.u.kv.key = GH_ENGINE_ADMIN_KV;
+        op.u.kv.value = hex;
+        gh_store_txn_add(t, &op);
+        err = gh_store_commit(e->store, t);
+        if (err == GH_OK) {
+            gh_sha256(key, strlen(key), e->admin_key_hash);
+            e->admin_key_set = true;
+            if (out_new != NULL)
+                *out_new = gh_xstrdup(key);
+            gh_wipe(key, strlen(key));
+            return GH_OK;
+        }
+        gh_wipe(key, strlen(key));
+        if (err != GH_ECONFLICT) {
+            gh_ctx_fail(ctx, "admin key: storing the hash: %s", gh_err_str(err));
+            return err;
+        }
+        /* Another instance generated one first: read it. */
+    }
+    gh_ctx_fail(ctx, "admin key: the stored hash kept conflicting");
+    return GH_ECONFLICT;
+}
+
+gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *clock,
+                     gh_engine **out, char **out_new_admin_key)
+{
+    gh_engine *e = NULL;
+    gh_arena *arena = NULL;
+    gh_ctx ctx;
+    gh_err err;
+
+    *out = NULL;
+    if (out_new_admin_key != NULL)
+        *out_new_admin_key = NULL;
+    if (cfg->secrets_system == NULL || cfg->secrets_system[0] == '\0')
+        return GH_EINVAL;
+    e = gh_xcalloc(1, sizeof(*e));
+    e->cfg = cfg;
+    e->store = store;
+    e->clock = clock;
+    arena = gh_arena_new(0);
+    gh_ctx_init(&ctx, arena, gh_clock_now_us(clock));
+
+    err = gh_hkdf_sha256(cfg->secrets_system, strlen(cfg->secrets_system), NULL, 0,
+                         "gatehouse/client-secret", e->secret_hash_key,
+                         sizeof(e->secret_hash_key));
+    if (err == GH_OK)
+        err = gh_hkdf_sha256(cfg->secrets_system, strlen(cfg->secrets_system), NULL, 0,
+                             "gatehouse/key-seal", e->key_seal_key, sizeof(e->key_seal_key));
+    if (err != GH_OK) {
+        gh_log(GH_LOG_ERROR, "engine: deriving keys from the system secret failed");
+        goto done;
+    }
+    e->clients = gh_oauth__client_cache_new(GH_ENGINE_CLIENT_CACHE, GH_ENGINE_CLIENT_TTL_US);
+    err = admin_settle(e, &ctx, out_new_admin_key);
+    if (err == GH_OK)
+        err = catalog_settle(e, &ctx);
+    if (err == GH_OK)
+        err = gh_oauth__keys_start(e, &ctx);
+    if (err == GH_OK)
+        err = gh_oauth__discovery_build(e);
+    if (err != GH_OK)
+        gh_log(GH_LOG_ERROR, "engine: start failed: %s: %s", gh_err_str(err), ctx.fail);
+done:
+    gh_arena_free(arena);
+    if (err != GH_OK) {
+        if (out_new_admin_key != NULL && *out_new_admin_key != NULL) {
+            gh_wipe(*out_new_admin_key, strlen(*out_new_admin_key));
+            free(*out_new_admin_key);
+            *out_new_admin_key = NULL;
+        }
+        gh_engine_free(e);
+        return err;
+    }
+    *out = e;
+    return GH_OK;
+}
+
+void gh_engine_free(gh_engine *e)
+{
+    if (e == NULL)
+        return;
+    gh_oauth__keys_stop(e);
+    gh_oauth__client_cache_free(e->clients);
+    free(e->discovery_as);
+    free(e->discovery_oidc);
+    gh_wipe(e->secret_hash_key, sizeof(e->secret_hash_key));
+    gh_wipe(e->key_seal_key, sizeof(e->key_seal_key));
+    gh_wipe(e->admin_key_hash, sizeof(e->admin_key_hash));
+    free(e);
+}
+
+const gh_config *gh_engine_config(const gh_engine *e)
+{
+    return e->cfg;
+}
+
+bool gh_engine_admin_key_ok(const gh_engine *e, const char *presented)
+{
+    unsigned char h[GH_SHA256_LEN];
+    bool ok;
+
+    if (!e->admin_key_set || presented == NULL)
+        return false;
+    gh_sha256(presented, strlen(presented), h);
+    ok = gh_ct_eq(h, sizeof(h), e->admin_key_hash, sizeof(e->admin_key_hash));
+    gh_wipe(h, sizeof(h));
+    return ok;
+}
+
+void gh_engine_ctx_init(const gh_engine *e, gh_ctx *ctx, gh_arena *arena)
+{
+    gh_ctx_init(ctx, arena, gh_clock_now_us(e->clock));
+}

@@ -1,0 +1,281 @@
+/*
+ * introspect.c - token introspection (RFC 7662), public and admin, and the lookup of a
+ * presented token shared with revoke.c.
+ *
+ * A presented value is one of: a JWT access token (three dot-separated parts), verified
+ * against a published key named by its kid before its jti is looked up; or an opaque access
+ * or refresh token, recognised by its prefix and looked up by its SHA-256 hex. Anything else
+ * is unknown. The store row is the truth: a token is active only if its row exists, is not
+ * revoked and has not expired, and for a JWT the signature verifies.
+ *
+ * Who may see a token (DESIGN.md "Protocol details"): the client it was issued to, and a
+ * client that represents a resource server (cfg->resources[i].client_id) whose uri is in the
+ * token's audience. Everyone else gets {"active":false}, exactly as for an unknown token, so
+ * that introspection reveals nothing about other clients' tokens (RFC 7662 2.2, 4).
+ *
+ * Hot path: one store read and no writes per request.
+ */
+#include <string.h>
+
+#include "base/limits.h"
+#include "json/json.h"
+#include "oauth/token_int.h"
+
+static size_t count_dots(const char *s)
+{
+    size_t n = 0;
+
+    for (; *s; s++)
+        n += *s == '.';
+    return n;
+}
+
+/* Verifies a JWT access token of ours and returns its jti (arena), or NULL. */
+static const char *jwt_jti(gh_engine *e, gh_ctx *ctx, const char *value)
+{
+    gh_oauth_keysnap *s = NULL;
+    gh_jws jws;
+    const gh_jwk *k;
+    const char *jti = NULL, *iss = NULL, *out = NULL;
+
+    memset(&jws, 0, sizeof(jws));
+    if (gh_jws_parse(ctx->arena, value, &jws) != GH_OK)
+        return NULL;
+    if (gh_oauth__keys_acquire(e, ctx, &s) != GH_OK)
+        goto done;
+    k = gh_oauth__keysnap_find(s, jws.kid);
+    if (k == NULL)
+        goto done;
+    /* The algorithm comes from our key, never from the token. */
+    if (gh_jws_verify(ctx->arena, value, k, NULL) != GH_OK)
+        goto done;
+    if (gh_json_get_str(jws.payload, "iss", &iss) != GH_OK || strcmp(iss, e->cfg->issuer) != 0)
+        goto done;
+    if (gh_json_get_str(jws.payload, "jti", &jti) != GH_OK)
+        goto done;
+    out = gh_arena_strdup(ctx->arena, jti);
+done:
+    gh_oauth__keys_release(s);
+    gh_jws_clear(&jws);
+    return out;
+}
+
+gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_token **out,
+                            bool *out_is_jwt)
+{
+    const char *id = NULL, *format;
+    gh_token_kind kind;
+    gh_token *row = NULL;
+    gh_err err;
+
+    *out = NULL;
+    *out_is_jwt = false;
+    if (value == NULL || strlen(value) > GH_LIMIT_TOKEN)
+        return GH_OK;
+    if (count_dots(value) == 2) {
+        *out_is_jwt = true;
+        id = jwt_jti(e, ctx, value);
+        kind = GH_TOKEN_ACCESS;
+        format = GH_STRATEGY_JWT;
+    } else if (gh_str_startswith(value, GH_PREFIX_ACCESS)) {
+        id = gh_sha256_hex(ctx->arena, value, strlen(value));
+        kind = GH_TOKEN_ACCESS;
+        format = GH_STRATEGY_OPAQUE;
+    } else if (gh_str_startswith(value, GH_PREFIX_REFRESH)) {
+        id = gh_sha256_hex(ctx->arena, value, strlen(value));
+        kind = GH_TOKEN_REFRESH;
+        format = GH_STRATEGY_OPAQUE;
+    } else {
+        return GH_OK;
+    }
+    if (id == NULL)
+        return GH_OK;
+    err = gh_store_token_get(e->store, id, ctx->arena, &row);
+    if (err == GH_ENOTFOUND)
+        return GH_OK;
+    if (err != GH_OK) {
+        gh_ctx_fail(ctx, "introspect: reading a token: %s", gh_err_str(err));
+        return err;
+    }
+    /* A row of another kind (a code, or a JWT id presented as opaque) is not this token. */
+    if (row->kind != kind || row->format == NULL || strcmp(row->format, format) != 0)
+        return GH_OK;
+    *out = row;
+    return GH_OK;
+}
+
+/* Splits a stored space-separated audience (URIs may be longer than scope tokens). */
+static gh_strv split_audience(gh_ctx *ctx, const char *audience)
+{
+    gh_strv out = {NULL, 0};
+    const char *p, *sp;
+    size_t n = 1;
+
+    if (audience == NULL || audience[0] == '\0')
+        return out;
+    for (p = audience; *p; p++)
+        n += *p == ' ';
+    out.v = GH_ARENA_NEWN(ctx->arena, const char *, n);
+    for (p = audience; p != NULL; p = sp != NULL ? sp + 1 : NULL) {
+        sp = strchr(p, ' ');
+        if (*p != '\0' && (sp == NULL || sp > p))
+            out.v[out.n++] = sp != NULL ? gh_arena_strndup(ctx->arena, p, (size_t)(sp - p))
+                                        : gh_arena_strdup(ctx->arena, p);
+    }
+    return out;
+}
+
+static bool in_audience(gh_ctx *ctx, const char *audience, const char *uri)
+{
+    gh_strv aud = split_audience(ctx, audience);
+
+    return gh_strv_has(&aud, uri);
+}
+
+/* The caller rule of the file comment. */
+static bool caller_may_see(const gh_engine *e, gh_ctx *ctx, const gh_oauth_client *caller,
+                           const gh_token *row)
+{
+    size_t i;
+
+    if (strcmp(caller->client_id, row->client_id) == 0)
+        return true;
+    for (i = 0; i < e->cfg->n_resources; i++) {
+        const gh_config_resource *r = &e->cfg->resources[i];
+
+        if (r->client_id != NULL && strcmp(r->client_id, caller->client_id) == 0 &&
+            in_audience(ctx, row->audience, r->uri))
+            return true;
+    }
+    return false;
+}
+
+static void inactive(gh_oauth_response *resp)
+{
+    /* SPEC: RFC7662 2.2 - an inactive token gets {"active":false} and nothing else */
+    gh_oauth_response_clear(resp);
+    resp->status = 200;
+    resp->body = json_pack("{sb}", "active", 0);
+    resp->no_store = true;
+}
+
+static void active(gh_engine *e, gh_ctx *ctx, const gh_token *row, bool is_jwt,
+                   gh_oauth_response *resp)
+{
+    json_t *b = json_object();
+    gh_strv aud = split_audience(ctx, row->audience);
+
+    /* SPEC: RFC7662 2.2 - active, scope, client_id, sub, aud, exp, iat, iss, jti */
+    json_object_set_new(b, "active", json_true());
+    json_object_set_new(b, "scope", json_string(row->scope ? row->scope : ""));
+    json_object_set_new(b, "client_id", json_string(row->client_id));
+    if (row->subject != NULL)
+        json_object_set_new(b, "sub", json_string(row->subject));
+    if (aud.n > 0) {
+        json_object_set_new(b, "aud",
+                            aud.n == 1 ? json_string(aud.v[0]) : gh_json_strv(&aud));
+    }
+    json_object_set_new(b, "exp", json_integer(row->expires_at));
+    json_object_set_new(b, "iat", json_integer(row->issued_at));
+    json_object_set_new(b, "iss", json_string(e->cfg->issuer));
+    if (row->kind == GH_TOKEN_ACCESS)
+        json_object_set_new(b, "token_type", json_string(GH_TOKEN_TYPE_BEARER));
+    else
+        json_object_set_new(b, "token_use", json_string(GH_HINT_REFRESH_TOKEN));
+    if (is_jwt)
+        json_object_set_new(b, "jti", json_string(row->id));
+    json_object_set_new(b, "catalog_version", json_integer(row->catalog_version));
+    gh_oauth_response_clear(resp);
+    resp->status = 200;
+    resp->body = b;
+    resp->no_store = true;
+}
+
+bool gh_oauth__form_post(const gh_oauth_request *req, gh_oauth_response *resp)
+{
+    if (req->method == NULL || strcmp(req->method, "POST") != 0) {
+        /* SPEC: RFC7662 2.1 - the endpoint takes HTTP POST */
+        gh_oauth_error(resp, 405, GH_E_INVALID_REQUEST, "this endpoint takes POST only");
+        return false;
+    }
+    if (req->form == NULL || req->content_type == NULL ||
+        strcmp(req->content_type, "application/x-www-form-urlencoded") != 0) {
+        gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST,
+                       "the body must be application/x-www-form-urlencoded");
+        return false;
+    }
+    return true;
+}
+
+const char *gh_oauth__token_param(const gh_oauth_request *req, gh_oauth_response *resp)
+{
+    const char *token = NULL;
+
+    if (gh_form_get_one(req->form, GH_P_TOKEN, &token) != GH_OK) {
+        gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "token is repeated");
+        return NULL;
+    }
+    if (token == NULL) {
+        /* SPEC: RFC7662 2.1 - token is REQUIRED */
+        gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "token is missing");
+        return NULL;
+    }
+    return token;
+}
+
+static gh_err introspect(gh_engine *e, gh_ctx *ctx, const char *token,
+                         const gh_oauth_client *caller, gh_oauth_response *resp)
+{
+    gh_token *row = NULL;
+    bool is_jwt = false;
+    gh_err err;
+
+    err = gh_oauth__token_find(e, ctx, token, &row, &is_jwt);
+    if (err != GH_OK)
+        return err;
+    if (row == NULL || row->revoked_at != 0 || row->expires_at <= ctx->now ||
+        (caller != NULL && !caller_may_see(e, ctx, caller, row))) {
+        inactive(resp);
+        return GH_OK;
+    }
+    active(e, ctx, row, is_jwt, resp);
+    return GH_OK;
+}
+
+gh_err gh_oauth_introspect(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                           gh_oauth_response *resp)
+{
+    gh_oauth_client *c = NULL;
+    const char *token;
+    gh_err err;
+
+    if (!gh_oauth__form_post(req, resp))
+        return GH_OK;
+    /* SPEC: RFC7662 2.1 - the endpoint MUST require authorization */
+    err = gh_oauth__client_authenticate(e, ctx, req, resp, &c);
+    if (err != GH_OK)
+        return err;
+    if (c == NULL) {
+        if (resp->status == 401 && resp->www_authenticate == NULL)
+            resp->www_authenticate = "Basic";
+        return GH_OK;
+    }
+    token = gh_oauth__token_param(req, resp);
+    if (token != NULL)
+        err = introspect(e, ctx, token, c, resp);
+    gh_oauth__client_release(c);
+    return err;
+}
+
+gh_err gh_oauth_admin_introspect(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                 gh_oauth_response *resp)
+{
+    const char *token;
+
+    if (!gh_oauth__form_post(req, resp))
+        return GH_OK;
+    token = gh_oauth__token_param(req, resp);
+    if (token == NULL)
+        return GH_OK;
+    return introspect(e, ctx, token, NULL, resp);
+}

@@ -1,0 +1,154 @@
+/*
+ * issue.c - access token issuance, the one place tokens are minted.
+ *
+ * Two formats, chosen per client (access_token_strategy, default from the configuration):
+ *  - jwt: RFC 9068, header typ "at+jwt", alg cfg->signing_alg (ES256 by default) with the
+ *    ACTIVE key's kid; claims iss, sub, aud, exp, iat, jti (128 random bits), client_id,
+ *    scope. The row id is the jti.
+ *  - opaque: GH_PREFIX_ACCESS + base64url of 256 random bits. Only its SHA-256 hex is
+ *    stored (the row id); the value itself exists only in the response.
+ * Either way the token's gh_token row (grant, client, subject, scope, audience, catalog
+ * version, request id) and a token.issued audit event go into the caller's transaction, so
+ * the caller commits both before it answers.
+ *
+ * Hot path (DESIGN.md performance budget): everything comes from the request arena, the
+ * claims are built once and signed once; there is no JSON round trip.
+ */
+#include <string.h>
+
+#include "base/rand.h"
+#include "json/json.h"
+#include "oauth/token_int.h"
+
+#define GH_ISSUE_JTI_BYTES 16    /* 128 bits */
+#define GH_ISSUE_OPAQUE_BYTES 32 /* 256 bits */
+
+static json_t *aud_json(const gh_strv *aud)
+{
+    /* SPEC: RFC7519 4.1.3 - aud is a string when there is one audience, else an array */
+    if (aud->n == 1)
+        return json_string(aud->v[0]);
+    return gh_json_strv(aud);
+}
+
+static gh_err sign_jwt(gh_engine *e, gh_ctx *ctx, const gh_oauth_issue *in, const char *jti,
+                       const char *scope, int64_t exp, char **out)
+{
+    gh_oauth_keysnap *s = NULL;
+    const gh_jwk *k;
+    json_t *claims = NULL;
+    gh_jose_alg alg = gh_jose_alg_parse(e->cfg->signing_alg ? e->cfg->signing_alg : "ES256");
+    gh_err err;
+
+    err = gh_oauth__keys_acquire(e, ctx, &s);
+    if (err != GH_OK)
+        return err;
+    k = gh_oauth__keysnap_signer(s, alg);
+    if (k == NULL) {
+        gh_ctx_fail(ctx, "issue: no active %s key", gh_jose_alg_name(alg));
+        err = GH_EINTERNAL;
+        goto done;
+    }
+    /* SPEC: RFC9068 2.2 - iss, exp, aud, sub, client_id, iat, jti are required */
+    claims = json_object();
+    json_object_set_new(claims, "iss", json_string(e->cfg->issuer));
+    json_object_set_new(claims, "sub", json_string(in->subject));
+    json_object_set_new(claims, "aud", aud_json(in->audience));
+    json_object_set_new(claims, "exp", json_integer(exp));
+    json_object_set_new(claims, "iat", json_integer(ctx->now));
+    json_object_set_new(claims, "jti", json_string(jti));
+    json_object_set_new(claims, "client_id", json_string(in->c->client_id));
+    /* SPEC: RFC9068 2.2.3 - scope as in RFC 8693 4.2 (space-separated) */
+    json_object_set_new(claims, "scope", json_string(scope));
+    /* SPEC: RFC9068 2.1 - typ "at+jwt" */
+    err = gh_jws_sign(ctx->arena, k, "at+jwt", NULL, claims, out);
+    if (err != GH_OK)
+        gh_ctx_fail(ctx, "issue: signing: %s", gh_err_str(err));
+done:
+    json_decref(claims);
+    gh_oauth__keys_release(s);
+    return err;
+}
+
+gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
+                              const gh_oauth_issue *in, gh_oauth_issued *out)
+{
+    const char *strategy = in->c->access_token_strategy;
+    bool jwt;
+    gh_token *row;
+    gh_store_op op;
+    json_t *data;
+    char *value = NULL, *id;
+    char *scope = gh_strv_join(ctx->arena, in->scopes);
+    char *aud = gh_strv_join(ctx->arena, in->audience);
+    int64_t ttl = e->cfg->ttl_access_token;
+    gh_err err;
+
+    memset(out, 0, sizeof(*out));
+    if (strategy == NULL || strategy[0] == '\0')
+        strategy = e->cfg->access_token_strategy;
+    jwt = strategy == NULL || strcmp(strategy, GH_STRATEGY_OPAQUE) != 0;
+    if (jwt) {
+        id = gh_rand_token(ctx->arena, "", GH_ISSUE_JTI_BYTES);
+        err = sign_jwt(e, ctx, in, id, scope, ctx->now + ttl, &value);
+        if (err != GH_OK)
+            return err;
+    } else {
+        value = gh_rand_token(ctx->arena, GH_PREFIX_ACCESS, GH_ISSUE_OPAQUE_BYTES);
+        /* SPEC: DESIGN.md Tokens - opaque tokens are stored only as SHA-256 hashes */
+        id = gh_sha256_hex(ctx->arena, value, strlen(value));
+    }
+    row = GH_ARENA_NEW(ctx->arena, gh_token);
+    row->id = id;
+    row->kind = GH_TOKEN_ACCESS;
+    row->format = jwt ? GH_STRATEGY_JWT : GH_STRATEGY_OPAQUE;
+    if (in->grant_id != NULL) {
+        row->grant_id = in->grant_id;
+    } else {
+        char *g = gh_arena_alloc(ctx->arena, 37);
+
+        gh_rand_uuid(g);
+        row->grant_id = g;
+    }
+    row->client_id = in->c->client_id;
+    row->subject = in->subject;
+    row->scope = scope;
+    row->audience = aud;
+    row->catalog_version = e->catalog_version;
+    row->issued_at = ctx->now;
+    row->expires_at = ctx->now + ttl;
+    row->request_id = ctx->request_id;
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_TOKEN_INSERT;
+    op.u.token = row;
+    gh_store_txn_add(t, &op);
+    data = json_object();
+    json_object_set_new(data, "grant_type", json_string(in->grant_type));
+    json_object_set_new(data, "aud", gh_json_strv(in->audience));
+    json_object_set_new(data, "format", json_string(row->format));
+    json_object_set_new(data, "grant_id", json_string(row->grant_id));
+    gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_ISSUED,
+                    gh_arena_printf(ctx->arena, "client:%s", in->c->client_id),
+                    in->c->client_id, in->subject, id, scope, data);
+    json_decref(data);
+    out->value = value;
+    out->id = id;
+    out->scope = scope;
+    out->expires_in = ttl;
+    return GH_OK;
+}
+
+/* SPEC: RFC6749 5.1 - access_token, token_type, expires_in, scope; no-store */
+void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at)
+{
+    json_t *b = json_object();
+
+    json_object_set_new(b, "access_token", json_string(at->value));
+    json_object_set_new(b, "token_type", json_string(GH_TOKEN_TYPE_BEARER));
+    json_object_set_new(b, "expires_in", json_integer(at->expires_in));
+    json_object_set_new(b, "scope", json_string(at->scope));
+    gh_oauth_response_clear(resp);
+    resp->status = 200;
+    resp->body = b;
+    resp->no_store = true;
+}

@@ -1,0 +1,151 @@
+/*
+ * token_int.h - declarations shared by the token half of the oauth engine (engine.c, keys.c,
+ * scope.c, token.c, grant_*.c, issue.c, introspect.c, revoke.c, discovery.c) and its unit
+ * tests. Nothing outside src/oauth/ and tests/ includes it.
+ *
+ * The key set: keys.c keeps the signing keys of the store in an immutable, refcounted
+ * snapshot (gh_oauth_keysnap). Readers take a reference (gh_oauth__keys_acquire), use it
+ * without locks and release it; a reload builds a new snapshot and swaps the pointer. A
+ * snapshot older than GH_OAUTH_KEYS_RELOAD_US is rebuilt from the store on the next acquire,
+ * so that keys rotated by another instance are seen within that time.
+ */
+#ifndef GH_OAUTH_TOKEN_INT_H
+#define GH_OAUTH_TOKEN_INT_H
+
+#include "oauth/oauth_int.h"
+
+/* ---- keys (keys.c) ---- */
+
+#define GH_OAUTH_KEYS_RELOAD_US (10 * 1000000LL)
+
+/* One key of a snapshot. */
+typedef struct gh_oauth_keyent {
+    gh_jwk *jwk;         /* private for ACTIVE keys, public otherwise (owned reference) */
+    char *kid;           /* heap */
+    gh_jose_alg alg;
+    gh_key_state state;
+    int64_t created_at;
+    int64_t activated_at;
+    int64_t retired_at;
+    int64_t expires_at;
+    bool published;      /* in the JWKS: NEXT, ACTIVE and unexpired RETIRED */
+} gh_oauth_keyent;
+
+/* An immutable view of the key rows at one time. */
+typedef struct gh_oauth_keysnap {
+    atomic_int refs;
+    gh_oauth_keyent *keys; /* every row, oldest first (heap) */
+    size_t n;
+    char *jwks;            /* {"keys":[...]} of the published keys (heap) */
+    size_t jwks_len;
+    int64_t loaded_us;     /* engine clock time of the load */
+} gh_oauth_keysnap;
+
+/* Loads the key set from the store into e->keys, generating an ACTIVE key for ES256,
+ * RS256 and cfg->signing_alg where none exists (audit: key.created). Safe against another
+ * instance doing the same at once. */
+GH_MUST_CHECK gh_err gh_oauth__keys_start(gh_engine *e, gh_ctx *ctx);
+/* Frees e->keys (NULL OK). */
+void gh_oauth__keys_stop(gh_engine *e);
+/* Returns the current snapshot (a new reference: release it), reloading it first when it is
+ * older than GH_OAUTH_KEYS_RELOAD_US. A failed reload keeps the old snapshot. */
+GH_MUST_CHECK gh_err gh_oauth__keys_acquire(gh_engine *e, gh_ctx *ctx,
+                                            gh_oauth_keysnap **out);
+void gh_oauth__keys_release(gh_oauth_keysnap *s);
+/* Rebuilds the snapshot from the store now. */
+GH_MUST_CHECK gh_err gh_oauth__keys_reload(gh_engine *e, gh_ctx *ctx);
+/* The ACTIVE key of alg in s (borrowed from s), or NULL. */
+const gh_jwk *gh_oauth__keysnap_signer(const gh_oauth_keysnap *s, gh_jose_alg alg);
+/* The published key with this kid (borrowed from s), or NULL. */
+const gh_jwk *gh_oauth__keysnap_find(const gh_oauth_keysnap *s, const char *kid);
+
+/* ---- scopes and audience (scope.c) ---- */
+
+/* The audience of an access token: gh_oauth__resource_resolve, then the client's registered
+ * `audience` list (when non-empty) must allow every resource (else 400 invalid_target), and
+ * when no resource was requested the audience is the client's `audience` list, or the issuer
+ * when that is empty (RFC 9068 2.2 requires aud). *ok false when resp holds an error. */
+GH_MUST_CHECK gh_err gh_oauth__audience_resolve(gh_engine *e, gh_ctx *ctx,
+                                                const gh_oauth_request *req,
+                                                const gh_oauth_client *c,
+                                                const gh_strv *granted, gh_oauth_response *resp,
+                                                gh_strv *out_audience, bool *ok);
+/* True if s is an absolute URI (RFC 3986 4.3: scheme ":" ...) without a fragment. */
+bool gh_oauth__abs_uri_nofrag(const char *s);
+
+/* ---- token endpoint (token.c) ---- */
+
+/* A grant handler: the client is authenticated and registered for the grant. */
+typedef gh_err (*gh_oauth_grant_fn)(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                    const gh_oauth_client *c, gh_oauth_response *resp);
+
+typedef struct gh_oauth_grant {
+    const char *grant_type;
+    gh_oauth_grant_fn handle;
+    bool confidential_only; /* public clients (auth method none) may not use it */
+} gh_oauth_grant;
+
+/* The grant table: adding a grant is adding a row (token.c). Discovery lists exactly these. */
+extern const gh_oauth_grant gh_oauth__grants[];
+extern const size_t gh_oauth__n_grants;
+
+GH_MUST_CHECK gh_err gh_oauth__grant_client_credentials(gh_engine *e, gh_ctx *ctx,
+                                                        const gh_oauth_request *req,
+                                                        const gh_oauth_client *c,
+                                                        gh_oauth_response *resp);
+
+/* ---- issuance (issue.c) ---- */
+
+typedef struct gh_oauth_issue {
+    const gh_oauth_client *c;
+    const char *grant_type;
+    const char *grant_id;    /* NULL: a fresh random id */
+    const char *subject;
+    const gh_strv *scopes;
+    const gh_strv *audience; /* from gh_oauth__audience_resolve; never empty */
+} gh_oauth_issue;
+
+typedef struct gh_oauth_issued {
+    const char *value;       /* the token as handed out (arena) */
+    const char *id;          /* jti or sha256 hex (arena) */
+    const char *scope;       /* space-separated (arena) */
+    int64_t expires_in;
+} gh_oauth_issued;
+
+/* Issues an access token per the client's strategy (RFC 9068 JWT or opaque) and adds its
+ * gh_token row and a token.issued audit event to t. The caller commits t. */
+GH_MUST_CHECK gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
+                                            const gh_oauth_issue *in, gh_oauth_issued *out);
+/* Fills resp with the RFC 6749 5.1 token response (no-store). */
+void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at);
+
+/* ---- presented tokens (introspect.c) ---- */
+
+/* Finds the row of a presented access or refresh token: a JWT (three parts) must verify
+ * against a published key (kid) and be issued by us, then its jti is looked up; a value with
+ * GH_PREFIX_ACCESS or GH_PREFIX_REFRESH is looked up by its SHA-256 hex. *out is NULL when
+ * the value is malformed, unknown or does not verify (never an error). *out_is_jwt says
+ * which shape it had. Expiry and revocation are not checked here. */
+GH_MUST_CHECK gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value,
+                                          gh_token **out, bool *out_is_jwt);
+
+/* Checks that req is a POST with a form body (RFC 7662 2.1, RFC 7009 2.1); false when resp
+ * holds the error (405 or 400 invalid_request). */
+bool gh_oauth__form_post(const gh_oauth_request *req, gh_oauth_response *resp);
+/* The token parameter (required, once); NULL when resp holds the error (400). */
+const char *gh_oauth__token_param(const gh_oauth_request *req, gh_oauth_response *resp);
+
+/* ---- discovery (discovery.c) ---- */
+
+/* Builds e->discovery_as and e->discovery_oidc from the configuration. */
+GH_MUST_CHECK gh_err gh_oauth__discovery_build(gh_engine *e);
+
+/* ---- engine (engine.c) ---- */
+
+/* The canonical JSON text of the catalog (scopes sorted by name, resources by uri), heap. */
+char *gh_oauth__catalog_doc(const gh_config *cfg);
+
+/* Retired keys stay published this long after rotation (seconds). */
+int64_t gh_oauth__key_retire_after(const gh_config *cfg);
+
+#endif
