@@ -148,7 +148,8 @@ void gh_config__section_keys(const char *prefix, char *out, size_t outlen)
         }
         int w = snprintf(out + used, outlen - used, "%s%.*s", used ? ", " : "", (int)len, p);
         if (w < 0 || (size_t)w >= outlen - used) {
-            return; /* truncated: the message is still useful */
+            out[used] = '\0'; /* keep whole names only; the message is still useful */
+            return;
         }
         used += (size_t)w;
     }
