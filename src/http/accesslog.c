@@ -1,0 +1,120 @@
+/*
+ * accesslog.c - the access log: one JSON object per answered request, written by the server
+ * with gh_log_json_line (one write(2) per line).
+ *
+ * Fields: time, type "access", request_id, listener, method, path, status, bytes,
+ * duration_us, remote, error. The path is the raw path without its query string, because a
+ * query may carry tokens or codes; no header value (Authorization, DPoP, cookies) is ever
+ * logged. Strings are escaped byte by byte (anything outside printable ASCII becomes \u00XX),
+ * so a hostile path cannot break the line or the JSON.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "http/http_int.h"
+
+/* The most bytes of the path and method that are logged. */
+#define PATH_LOG_MAX 512
+#define SHORT_LOG_MAX 64
+
+typedef struct line {
+    char *p;
+    size_t len, cap; /* cap excludes the final NUL */
+} line;
+
+static void put(line *l, const char *s, size_t n)
+{
+    if (l->len + n > l->cap)
+        n = l->cap - l->len;
+    memcpy(l->p + l->len, s, n);
+    l->len += n;
+}
+
+static void puts_(line *l, const char *s)
+{
+    put(l, s, strlen(s));
+}
+
+/* Appends s[0..n) (at most max bytes of it) as a JSON string, quotes included. */
+static void put_str(line *l, const char *s, size_t n, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+
+    if (n > max)
+        n = max;
+    put(l, "\"", 1);
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            char e[2] = {'\\', (char)c};
+            put(l, e, 2);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(l, e, 6);
+        } else {
+            put(l, (const char *)&c, 1);
+        }
+    }
+    put(l, "\"", 1);
+}
+
+static void put_field_str(line *l, const char *name, const char *s, size_t n, size_t max)
+{
+    put(l, ",\"", 2);
+    puts_(l, name);
+    put(l, "\":", 2);
+    if (s == NULL)
+        puts_(l, "null");
+    else
+        put_str(l, s, n, max);
+}
+
+static void put_field_u64(line *l, const char *name, uint64_t v)
+{
+    char num[24];
+    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    put(l, ",\"", 2);
+    puts_(l, name);
+    put(l, "\":", 2);
+    if (n > 0)
+        put(l, num, (size_t)n);
+}
+
+size_t gh_http__access_line(const gh_http_access *a, int64_t now_us, char *out, size_t outlen)
+{
+    char ts[32], tsms[40];
+    line l;
+
+    if (outlen == 0)
+        return 0;
+    l.p = out;
+    l.len = 0;
+    l.cap = outlen - 1;
+    gh_clock_rfc3339(now_us / 1000000, ts);
+    {
+        size_t tl = strlen(ts);
+        if (tl > 0 && ts[tl - 1] == 'Z')
+            ts[tl - 1] = '\0';
+        (void)snprintf(tsms, sizeof(tsms), "%s.%03dZ", ts, (int)((now_us / 1000) % 1000));
+    }
+    puts_(&l, "{\"time\":\"");
+    puts_(&l, tsms);
+    puts_(&l, "\",\"level\":\"info\",\"type\":\"access\"");
+    put_field_str(&l, "request_id", a->request_id, a->request_id ? strlen(a->request_id) : 0,
+                  SHORT_LOG_MAX);
+    put_field_str(&l, "listener", a->listener == GH_HTTP_ADMIN ? "admin" : "public",
+                  a->listener == GH_HTTP_ADMIN ? 5 : 6, SHORT_LOG_MAX);
+    put_field_str(&l, "method", a->method, a->method ? strlen(a->method) : 0, SHORT_LOG_MAX);
+    put_field_str(&l, "path", a->path, a->path_len, PATH_LOG_MAX);
+    put_field_u64(&l, "status", (uint64_t)(a->status < 0 ? 0 : a->status));
+    put_field_u64(&l, "bytes", a->bytes);
+    put_field_u64(&l, "duration_us", a->duration_us);
+    put_field_str(&l, "remote", a->remote, a->remote ? strlen(a->remote) : 0, SHORT_LOG_MAX);
+    if (a->error != NULL)
+        put_field_str(&l, "error", a->error, strlen(a->error), SHORT_LOG_MAX);
+    put(&l, "}", 1);
+    out[l.len] = '\0';
+    return l.len;
+}
