@@ -1,0 +1,883 @@
+/*
+ * test_store_contract.c - the store contract suite: every backend must pass it unchanged.
+ *
+ * Usage: store_contract <backend>, backend = mem | sqlite | postgres. sqlite runs on a
+ * temporary file (and once on ":memory:"), so durability across reopen is tested too;
+ * postgres prints a visible SKIP line unless GH_TEST_PG is set.
+ * It checks behaviour through the public store interface only: no backend header beyond the
+ * open functions, no SQL. The SQLite-only checks (append-only triggers, a database newer than
+ * the binary) live in tests/unit/store/test_sqlite.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/arena.h"
+#include "base/digest.h"
+#include "store/mem/mem.h"
+#include "store/sqlite/sqlite.h"
+#include "store/store.h"
+
+typedef struct fixture {
+    const char *backend;
+    char path[256]; /* sqlite: the database file */
+    gh_store *s;
+    gh_arena *a;
+} fixture;
+
+/* The backend under test, from argv[1]. Set once in main before any test runs. */
+static const char *g_backend;
+
+static gh_err open_store(fixture *f)
+{
+    if (strcmp(f->backend, "mem") == 0)
+        return gh_store_mem_open(&f->s);
+    if (strcmp(f->backend, "sqlite-memory") == 0)
+        return gh_store_sqlite_open(":memory:", &f->s);
+    return gh_store_sqlite_open(f->path, &f->s);
+}
+
+static void remove_db(const char *path)
+{
+    char p[300];
+    unlink(path);
+    snprintf(p, sizeof(p), "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof(p), "%s-shm", path);
+    unlink(p);
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    int applied = -1;
+    f->backend = g_backend;
+    if (strcmp(f->backend, "sqlite") == 0) {
+        snprintf(f->path, sizeof(f->path), "/tmp/gh-store-contract-XXXXXX");
+        int fd = mkstemp(f->path);
+        assert_true(fd >= 0);
+        close(fd);
+        remove_db(f->path);
+    }
+    assert_int_equal(open_store(f), GH_OK);
+    assert_int_equal(gh_store_migrate(f->s, &applied), GH_OK);
+    if (strcmp(f->backend, "mem") != 0)
+        assert_true(applied >= 1);
+    f->a = gh_arena_new(0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    gh_store_free(f->s);
+    gh_arena_free(f->a);
+    if (f->path[0])
+        remove_db(f->path);
+    free(f);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+static gh_err commit1(gh_store *s, const gh_store_op *op)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_txn_add(t, op);
+    gh_err e = gh_store_commit(s, t);
+    gh_arena_free(a);
+    return e;
+}
+
+static gh_client mk_client(const char *id, const char *doc, int64_t at)
+{
+    gh_client c = {.client_id = id, .doc = doc, .created_at = at, .updated_at = at};
+    c.has_secret = true;
+    memset(c.secret_hash, 0xab, sizeof(c.secret_hash));
+    return c;
+}
+
+static gh_err client_op(gh_store *s, gh_store_op_kind kind, const gh_client *c)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.client = c;
+    return commit1(s, &op);
+}
+
+static gh_token mk_token(const char *id, const char *grant, const char *client, int64_t exp)
+{
+    gh_token t = {.id = id,
+                  .kind = GH_TOKEN_ACCESS,
+                  .format = "jwt",
+                  .grant_id = grant,
+                  .client_id = client,
+                  .subject = "alice",
+                  .scope = "dns:read logs:read",
+                  .audience = "https://api.example",
+                  .catalog_version = 3,
+                  .issued_at = 1000,
+                  .expires_at = exp,
+                  .request_id = "req-1",
+                  .extra = "{\"dpop_jkt\":\"abc\"}"};
+    return t;
+}
+
+static gh_err token_insert(gh_store *s, const gh_token *t)
+{
+    gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+    op.u.token = t;
+    return commit1(s, &op);
+}
+
+static gh_err revoke_op(gh_store *s, gh_store_op_kind kind, const char *id, int64_t at)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.revoke.id = id;
+    op.u.revoke.at = at;
+    return commit1(s, &op);
+}
+
+static gh_err jti_op(gh_store *s, const char *ns, const char *jti, int64_t exp, int64_t now)
+{
+    gh_store_op op = {.kind = GH_OP_JTI_INSERT};
+    op.u.jti.ns = ns;
+    op.u.jti.jti = jti;
+    op.u.jti.expires_at = exp;
+    op.u.jti.now = now;
+    return commit1(s, &op);
+}
+
+static gh_err kv_op(gh_store *s, gh_store_op_kind kind, const char *k, const char *v)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.kv.key = k;
+    op.u.kv.value = v;
+    return commit1(s, &op);
+}
+
+static gh_audit_event mk_event(const char *type, const char *token_id)
+{
+    gh_audit_event e = {.time_us = 1700000000000000LL,
+                        .type = type,
+                        .actor = "client:c1",
+                        .client_id = "c1",
+                        .subject = "alice",
+                        .token_id = token_id,
+                        .scope = "dns:read",
+                        .request_id = "req-1",
+                        .data = "{\"grant_type\":\"client_credentials\"}"};
+    return e;
+}
+
+static int64_t revoked_at(gh_store *s, gh_arena *a, const char *id)
+{
+    gh_token *t = NULL;
+    assert_int_equal(gh_store_token_get(s, id, a, &t), GH_OK);
+    return t->revoked_at;
+}
+
+/* Reads the whole audit trail (in pages of 7, to exercise paging) and checks its chain. */
+static size_t audit_check(gh_store *s, gh_arena *a, gh_audit_event **out)
+{
+    gh_audit_event *all = NULL;
+    size_t n = 0, cap = 0;
+    int64_t after = 0;
+    for (;;) {
+        gh_audit_event *page = NULL;
+        size_t pn = 0;
+        assert_int_equal(gh_store_audit_list(s, after, 7, a, &page, &pn), GH_OK);
+        if (pn == 0)
+            break;
+        assert_true(pn <= 7);
+        if (n + pn > cap) {
+            cap = (n + pn) * 2;
+            gh_audit_event *grown = gh_arena_alloc(a, cap * sizeof(*grown));
+            if (n)
+                memcpy(grown, all, n * sizeof(*grown));
+            all = grown;
+        }
+        memcpy(all + n, page, pn * sizeof(*page));
+        n += pn;
+        after = page[pn - 1].seq;
+    }
+    unsigned char zero[GH_SHA256_LEN] = {0};
+    size_t bad = (size_t)-1;
+    assert_int_equal(gh_audit_verify(all, n, zero, &bad), GH_OK);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(all[i].seq, (int64_t)i + 1);
+    if (out)
+        *out = all;
+    return n;
+}
+
+/* ---- tests ---- */
+
+static void test_migrate_idempotent(void **state)
+{
+    fixture *f = *state;
+    int applied = -1;
+    assert_int_equal(gh_store_migrate(f->s, &applied), GH_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(gh_store_migrate(f->s, NULL), GH_OK);
+}
+
+static void test_clients(void **state)
+{
+    fixture *f = *state;
+    gh_client c = mk_client("c1", "{\"client_name\":\"one\"}", 100);
+    gh_client *got = NULL;
+
+    assert_int_equal(gh_store_client_get(f->s, "c1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_OK);
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_ECONFLICT);
+    assert_int_equal(gh_store_client_get(f->s, "c1", f->a, &got), GH_OK);
+    assert_string_equal(got->client_id, "c1");
+    assert_string_equal(got->doc, "{\"client_name\":\"one\"}");
+    assert_true(got->has_secret);
+    assert_memory_equal(got->secret_hash, c.secret_hash, GH_SHA256_LEN);
+    assert_false(got->has_reg_token);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->updated_at, 100);
+
+    /* Update replaces doc, hashes and updated_at, keeps created_at. */
+    gh_client u = mk_client("c1", "{\"client_name\":\"uno\"}", 999);
+    u.updated_at = 200;
+    u.has_secret = false;
+    u.has_reg_token = true;
+    memset(u.reg_token_hash, 0x11, GH_SHA256_LEN);
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_UPDATE, &u), GH_OK);
+    assert_int_equal(gh_store_client_get(f->s, "c1", f->a, &got), GH_OK);
+    assert_string_equal(got->doc, "{\"client_name\":\"uno\"}");
+    assert_false(got->has_secret);
+    assert_true(got->has_reg_token);
+    assert_memory_equal(got->reg_token_hash, u.reg_token_hash, GH_SHA256_LEN);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->updated_at, 200);
+
+    gh_client missing = mk_client("nope", "{}", 1);
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_UPDATE, &missing), GH_ENOTFOUND);
+
+    assert_int_equal(revoke_op(f->s, GH_OP_CLIENT_DELETE, "c1", 300), GH_OK);
+    assert_int_equal(gh_store_client_get(f->s, "c1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(revoke_op(f->s, GH_OP_CLIENT_DELETE, "c1", 300), GH_ENOTFOUND);
+    /* A deleted client_id may be registered again. */
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_OK);
+}
+
+static void test_client_list_paging(void **state)
+{
+    fixture *f = *state;
+    gh_client *page = NULL;
+    size_t n = 99;
+    char ids[25][8];
+
+    assert_int_equal(gh_store_client_list(f->s, NULL, 10, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+    /* Inserted out of order; listed in client_id order. */
+    for (int i = 24; i >= 0; i--) {
+        snprintf(ids[i], sizeof(ids[i]), "k%02d", i);
+        gh_client c = mk_client(ids[i], "{}", i);
+        assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_OK);
+    }
+    const char *after = NULL;
+    int seen = 0;
+    for (int pageno = 0; pageno < 4; pageno++) {
+        assert_int_equal(gh_store_client_list(f->s, after, 10, f->a, &page, &n), GH_OK);
+        assert_int_equal(n, pageno < 2 ? 10 : pageno == 2 ? 5 : 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(page[i].client_id, ids[seen]);
+            assert_int_equal(page[i].created_at, seen);
+            seen++;
+        }
+        if (n)
+            after = page[n - 1].client_id;
+    }
+    assert_int_equal(seen, 25);
+    /* "after" need not exist. */
+    assert_int_equal(gh_store_client_list(f->s, "k10x", 3, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(page[0].client_id, "k11");
+    assert_int_equal(gh_store_client_list(f->s, NULL, 0, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+}
+
+static void test_tokens(void **state)
+{
+    fixture *f = *state;
+    gh_token t1 = mk_token("t1", "g1", "c1", 5000);
+    gh_token t2 = mk_token("t2", "g1", "c1", 5000);
+    gh_token t3 = mk_token("t3", "g2", "c2", 5000);
+    gh_token *got = NULL;
+
+    t2.kind = GH_TOKEN_REFRESH;
+    t2.format = "opaque";
+    t2.subject = NULL;
+    t2.extra = NULL;
+    t3.audience = "";
+    assert_int_equal(token_insert(f->s, &t1), GH_OK);
+    assert_int_equal(token_insert(f->s, &t2), GH_OK);
+    assert_int_equal(token_insert(f->s, &t3), GH_OK);
+    assert_int_equal(token_insert(f->s, &t1), GH_ECONFLICT);
+
+    assert_int_equal(gh_store_token_get(f->s, "t1", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "t1");
+    assert_int_equal(got->kind, GH_TOKEN_ACCESS);
+    assert_string_equal(got->format, "jwt");
+    assert_string_equal(got->grant_id, "g1");
+    assert_string_equal(got->client_id, "c1");
+    assert_string_equal(got->subject, "alice");
+    assert_string_equal(got->scope, "dns:read logs:read");
+    assert_string_equal(got->audience, "https://api.example");
+    assert_int_equal(got->catalog_version, 3);
+    assert_int_equal(got->issued_at, 1000);
+    assert_int_equal(got->expires_at, 5000);
+    assert_int_equal(got->revoked_at, 0);
+    assert_string_equal(got->request_id, "req-1");
+    assert_string_equal(got->extra, "{\"dpop_jkt\":\"abc\"}");
+    assert_int_equal(gh_store_token_get(f->s, "t2", f->a, &got), GH_OK);
+    assert_int_equal(got->kind, GH_TOKEN_REFRESH);
+    assert_string_equal(got->format, "opaque");
+    assert_null(got->subject);
+    assert_null(got->extra);
+    assert_int_equal(gh_store_token_get(f->s, "t3", f->a, &got), GH_OK);
+    assert_string_equal(got->audience, "");
+    assert_int_equal(gh_store_token_get(f->s, "nope", f->a, &got), GH_ENOTFOUND);
+
+    /* Revoke sets revoked_at once; revoking again keeps the first time. */
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "t1", 2000), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t1"), 2000);
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "t1", 2500), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t1"), 2000);
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "nope", 2000), GH_ENOTFOUND);
+    assert_int_equal(revoked_at(f->s, f->a, "t2"), 0);
+
+    /* Grant revoke: every token of the grant, nothing else; an unknown grant is no error. */
+    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g1", 3000), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t1"), 2000);
+    assert_int_equal(revoked_at(f->s, f->a, "t2"), 3000);
+    assert_int_equal(revoked_at(f->s, f->a, "t3"), 0);
+    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g-none", 3000), GH_OK);
+}
+
+static void test_client_delete_revokes_tokens(void **state)
+{
+    fixture *f = *state;
+    gh_client c1 = mk_client("c1", "{}", 1), c2 = mk_client("c2", "{}", 1);
+    gh_token a1 = mk_token("a1", "g1", "c1", 9000), a2 = mk_token("a2", "g2", "c1", 9000);
+    gh_token b1 = mk_token("b1", "g3", "c2", 9000);
+
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c1), GH_OK);
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c2), GH_OK);
+    assert_int_equal(token_insert(f->s, &a1), GH_OK);
+    assert_int_equal(token_insert(f->s, &a2), GH_OK);
+    assert_int_equal(token_insert(f->s, &b1), GH_OK);
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "a2", 40), GH_OK);
+    assert_int_equal(revoke_op(f->s, GH_OP_CLIENT_DELETE, "c1", 50), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "a1"), 50);
+    assert_int_equal(revoked_at(f->s, f->a, "a2"), 40); /* already revoked: unchanged */
+    assert_int_equal(revoked_at(f->s, f->a, "b1"), 0);
+}
+
+static void test_jti_replay(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(jti_op(f->s, "c1", "j1", 200, 100), GH_OK);
+    assert_int_equal(jti_op(f->s, "c1", "j1", 300, 150), GH_ECONFLICT);
+    assert_int_equal(jti_op(f->s, "c1", "j1", 300, 200), GH_ECONFLICT); /* not yet expired */
+    assert_int_equal(jti_op(f->s, "c2", "j1", 200, 100), GH_OK);        /* other namespace */
+    assert_int_equal(jti_op(f->s, "c1j", "1", 200, 100), GH_OK);        /* no key confusion */
+    /* Expired: the jti may be used again, with its new expiry. */
+    assert_int_equal(jti_op(f->s, "c1", "j1", 500, 201), GH_OK);
+    assert_int_equal(jti_op(f->s, "c1", "j1", 600, 400), GH_ECONFLICT);
+}
+
+static void test_keys(void **state)
+{
+    fixture *f = *state;
+    static const unsigned char sealed[5] = {1, 2, 0, 4, 5};
+    gh_key_row k1 = {.kid = "k1", .alg = "ES256", .state = GH_KEY_ACTIVE, .created_at = 20,
+                     .activated_at = 20, .sealed_private = sealed, .sealed_len = sizeof(sealed),
+                     .public_jwk = "{\"kty\":\"EC\"}"};
+    gh_key_row k0 = {.kid = "k0", .alg = "RS256", .state = GH_KEY_NEXT, .created_at = 10,
+                     .sealed_private = sealed, .sealed_len = 3, .public_jwk = "{\"kty\":\"RSA\"}"};
+    gh_key_row *rows = NULL;
+    size_t n = 0;
+    gh_store_op op = {.kind = GH_OP_KEY_INSERT};
+
+    assert_int_equal(gh_store_key_list(f->s, f->a, &rows, &n), GH_OK);
+    assert_int_equal(n, 0);
+    op.u.key = &k1;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(commit1(f->s, &op), GH_ECONFLICT);
+    op.u.key = &k0;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(gh_store_key_list(f->s, f->a, &rows, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(rows[0].kid, "k0"); /* oldest first */
+    assert_string_equal(rows[0].alg, "RS256");
+    assert_int_equal(rows[0].sealed_len, 3);
+    assert_string_equal(rows[1].kid, "k1");
+    assert_int_equal(rows[1].state, GH_KEY_ACTIVE);
+    assert_int_equal(rows[1].sealed_len, sizeof(sealed));
+    assert_memory_equal(rows[1].sealed_private, sealed, sizeof(sealed));
+    assert_string_equal(rows[1].public_jwk, "{\"kty\":\"EC\"}");
+
+    /* Update: state and times only. */
+    gh_key_row u = {.kid = "k1", .state = GH_KEY_RETIRED, .activated_at = 20, .retired_at = 30,
+                    .expires_at = 90};
+    op.kind = GH_OP_KEY_UPDATE;
+    op.u.key = &u;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(gh_store_key_list(f->s, f->a, &rows, &n), GH_OK);
+    assert_int_equal(rows[1].state, GH_KEY_RETIRED);
+    assert_int_equal(rows[1].retired_at, 30);
+    assert_int_equal(rows[1].expires_at, 90);
+    assert_int_equal(rows[1].created_at, 20);
+    assert_string_equal(rows[1].alg, "ES256");
+    assert_memory_equal(rows[1].sealed_private, sealed, sizeof(sealed));
+    gh_key_row none = {.kid = "zz", .state = GH_KEY_RETIRED};
+    op.u.key = &none;
+    assert_int_equal(commit1(f->s, &op), GH_ENOTFOUND);
+}
+
+static void test_catalog(void **state)
+{
+    fixture *f = *state;
+    gh_catalog_row *got = NULL;
+    gh_catalog_row v1 = {.version = 1, .doc = "{\"scopes\":[]}", .created_at = 5};
+    gh_catalog_row v2 = {.version = 2, .doc = "{\"scopes\":[\"dns:read\"]}", .created_at = 6};
+    gh_store_op op = {.kind = GH_OP_CATALOG_INSERT};
+
+    gh_sha256(v1.doc, strlen(v1.doc), v1.hash);
+    gh_sha256(v2.doc, strlen(v2.doc), v2.hash);
+    assert_int_equal(gh_store_catalog_latest(f->s, f->a, &got), GH_ENOTFOUND);
+    op.u.catalog = &v2;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    op.u.catalog = &v1;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(commit1(f->s, &op), GH_ECONFLICT);
+    assert_int_equal(gh_store_catalog_latest(f->s, f->a, &got), GH_OK);
+    assert_int_equal(got->version, 2);
+    assert_string_equal(got->doc, v2.doc);
+    assert_memory_equal(got->hash, v2.hash, GH_SHA256_LEN);
+    assert_int_equal(gh_store_catalog_get(f->s, 1, f->a, &got), GH_OK);
+    assert_int_equal(got->version, 1);
+    assert_int_equal(got->created_at, 5);
+    assert_memory_equal(got->hash, v1.hash, GH_SHA256_LEN);
+    assert_int_equal(gh_store_catalog_get(f->s, 3, f->a, &got), GH_ENOTFOUND);
+}
+
+static void test_kv(void **state)
+{
+    fixture *f = *state;
+    char *v = NULL;
+    assert_int_equal(gh_store_kv_get(f->s, "k", f->a, &v), GH_ENOTFOUND);
+    assert_int_equal(kv_op(f->s, GH_OP_KV_INSERT, "k", "one"), GH_OK);
+    assert_int_equal(kv_op(f->s, GH_OP_KV_INSERT, "k", "two"), GH_ECONFLICT);
+    assert_int_equal(gh_store_kv_get(f->s, "k", f->a, &v), GH_OK);
+    assert_string_equal(v, "one");
+    assert_int_equal(kv_op(f->s, GH_OP_KV_PUT, "k", "three"), GH_OK);
+    assert_int_equal(kv_op(f->s, GH_OP_KV_PUT, "new", "four"), GH_OK);
+    assert_int_equal(gh_store_kv_get(f->s, "k", f->a, &v), GH_OK);
+    assert_string_equal(v, "three");
+    assert_int_equal(gh_store_kv_get(f->s, "new", f->a, &v), GH_OK);
+    assert_string_equal(v, "four");
+}
+
+static void test_audit_chain(void **state)
+{
+    fixture *f = *state;
+    gh_audit_event ev[8];
+    gh_audit_event *all = NULL;
+
+    assert_int_equal(audit_check(f->s, f->a, NULL), 0);
+    for (int i = 0; i < 5; i++) {
+        gh_arena *a = gh_arena_new(0);
+        gh_store_txn *t = gh_store_txn_new(a);
+        ev[i] = mk_event(GH_AUDIT_TOKEN_ISSUED, i % 2 ? "tok" : NULL);
+        if (i == 3)
+            ev[i].data = "not json"; /* stored as a string */
+        gh_store_txn_audit(t, &ev[i]);
+        assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+        assert_int_equal(ev[i].seq, i + 1);
+        gh_arena_free(a);
+    }
+    /* Several events in one transaction get consecutive seqs too. */
+    gh_arena *a = gh_arena_new(0);
+    gh_store_txn *t = gh_store_txn_new(a);
+    for (int i = 5; i < 8; i++) {
+        ev[i] = mk_event(GH_AUDIT_CLIENT_CREATED, NULL);
+        ev[i].data = NULL;
+        gh_store_txn_audit(t, &ev[i]);
+    }
+    assert_int_equal(gh_store_txn_len(t), 3);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    assert_int_equal(gh_store_txn_failed_op(t), (size_t)-1);
+    gh_arena_free(a);
+
+    assert_int_equal(audit_check(f->s, f->a, &all), 8);
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(ev[i].seq, i + 1);
+        assert_memory_equal(all[i].hash, ev[i].hash, GH_SHA256_LEN);
+        assert_memory_equal(all[i].prev_hash, i ? ev[i - 1].hash : (unsigned char[32]){0},
+                            GH_SHA256_LEN);
+    }
+    assert_string_equal(all[3].data, "not json");
+    assert_null(all[0].token_id);
+    assert_string_equal(all[1].token_id, "tok");
+    assert_null(all[6].data);
+    assert_string_equal(all[6].type, GH_AUDIT_CLIENT_CREATED);
+
+    /* A stored event that is altered no longer verifies. */
+    unsigned char zero[GH_SHA256_LEN] = {0};
+    size_t bad = 99;
+    all[4].scope = "dns:write";
+    assert_int_equal(gh_audit_verify(all, 8, zero, &bad), GH_EINVAL);
+    assert_int_equal(bad, 4);
+
+    /* Paging starts after the given seq. */
+    gh_audit_event *page = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_audit_list(f->s, 6, 100, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(page[0].seq, 7);
+    assert_int_equal(gh_audit_verify(page, n, all[5].hash, &bad), GH_OK);
+}
+
+/* One failing operation rolls back its whole transaction, and only it. */
+static void test_failed_txn_rolls_back(void **state)
+{
+    fixture *f = *state;
+    gh_arena *a = gh_arena_new(0);
+    gh_token t0 = mk_token("dup", NULL, "c1", 100);
+    gh_token fresh = mk_token("fresh", NULL, "c1", 100);
+    gh_audit_event e1 = mk_event(GH_AUDIT_TOKEN_ISSUED, "dup");
+    gh_audit_event e2 = mk_event(GH_AUDIT_TOKEN_ISSUED, "fresh");
+    gh_token *got = NULL;
+    char *v = NULL;
+
+    assert_int_equal(token_insert(f->s, &t0), GH_OK);
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_op op = {.kind = GH_OP_KV_PUT};
+    op.u.kv.key = "marker";
+    op.u.kv.value = "x";
+    gh_store_txn_add(t, &op);
+    gh_store_txn_audit(t, &e1);
+    op.kind = GH_OP_TOKEN_INSERT;
+    op.u.token = &fresh;
+    gh_store_txn_add(t, &op);
+    op.u.token = &t0;
+    gh_store_txn_add(t, &op); /* conflicts */
+    assert_int_equal(gh_store_commit(f->s, t), GH_ECONFLICT);
+    assert_int_equal(gh_store_txn_failed_op(t), 3);
+    assert_int_equal(gh_store_kv_get(f->s, "marker", f->a, &v), GH_ENOTFOUND);
+    assert_int_equal(gh_store_token_get(f->s, "fresh", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(audit_check(f->s, f->a, NULL), 0);
+
+    /* The next event takes seq 1: the rolled-back one left no gap. */
+    t = gh_store_txn_new(a);
+    gh_store_txn_audit(t, &e2);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    assert_int_equal(e2.seq, 1);
+    assert_int_equal(audit_check(f->s, f->a, NULL), 1);
+
+    /* An empty transaction commits. */
+    t = gh_store_txn_new(a);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    gh_arena_free(a);
+}
+
+/* ---- concurrency: many transactions from several threads, some failing ---- */
+
+#define CT_THREADS 8
+#define CT_PER_THREAD 60
+
+typedef struct ct_arg {
+    gh_store *s;
+    int thread;
+    gh_err results[CT_PER_THREAD];
+    int64_t seqs[CT_PER_THREAD];
+} ct_arg;
+
+/* Transaction i of thread th: inserts token "t<th>-<i>" (every 4th one instead reuses the
+ * pre-inserted "taken", so it must fail), a kv marker and an audit event. */
+static void *ct_main(void *p)
+{
+    ct_arg *arg = p;
+    for (int i = 0; i < CT_PER_THREAD; i++) {
+        gh_arena *a = gh_arena_new(0);
+        char *id = gh_arena_printf(a, "t%d-%d", arg->thread, i);
+        bool fail = i % 4 == 3;
+        gh_token *tok = gh_arena_alloc(a, sizeof(*tok));
+        *tok = mk_token(fail ? "taken" : id, "g", "c", 100);
+        gh_audit_event *ev = gh_arena_alloc(a, sizeof(*ev));
+        *ev = mk_event(GH_AUDIT_TOKEN_ISSUED, id);
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_store_op op = {.kind = GH_OP_KV_INSERT};
+        op.u.kv.key = id;
+        op.u.kv.value = "m";
+        gh_store_txn_add(t, &op);
+        gh_store_txn_audit(t, ev);
+        op.kind = GH_OP_TOKEN_INSERT;
+        op.u.token = tok;
+        gh_store_txn_add(t, &op);
+        arg->results[i] = gh_store_commit(arg->s, t);
+        arg->seqs[i] = ev->seq;
+        gh_arena_free(a);
+    }
+    return NULL;
+}
+
+static void test_concurrent_batches(void **state)
+{
+    fixture *f = *state;
+    pthread_t th[CT_THREADS];
+    ct_arg *args = calloc(CT_THREADS, sizeof(*args));
+    gh_token taken = mk_token("taken", NULL, "c", 100);
+    gh_audit_event *all = NULL;
+
+    assert_int_equal(token_insert(f->s, &taken), GH_OK);
+    for (int i = 0; i < CT_THREADS; i++) {
+        args[i].s = f->s;
+        args[i].thread = i;
+        assert_int_equal(pthread_create(&th[i], NULL, ct_main, &args[i]), 0);
+    }
+    for (int i = 0; i < CT_THREADS; i++)
+        pthread_join(th[i], NULL);
+
+    size_t ok = 0;
+    for (int i = 0; i < CT_THREADS; i++) {
+        for (int j = 0; j < CT_PER_THREAD; j++) {
+            char id[32];
+            char *v = NULL;
+            gh_token *got = NULL;
+            bool fail = j % 4 == 3;
+            snprintf(id, sizeof(id), "t%d-%d", i, j);
+            assert_int_equal(args[i].results[j], fail ? GH_ECONFLICT : GH_OK);
+            assert_int_equal(gh_store_kv_get(f->s, id, f->a, &v), fail ? GH_ENOTFOUND : GH_OK);
+            if (!fail) {
+                assert_int_equal(gh_store_token_get(f->s, id, f->a, &got), GH_OK);
+                ok++;
+            }
+        }
+    }
+    assert_int_equal(ok, CT_THREADS * CT_PER_THREAD * 3 / 4);
+    /* Exactly the committed transactions have events, chained without gaps. */
+    size_t n = audit_check(f->s, f->a, &all);
+    assert_int_equal(n, ok);
+    for (int i = 0; i < CT_THREADS; i++) {
+        for (int j = 0; j < CT_PER_THREAD; j++) {
+            if (args[i].results[j] != GH_OK)
+                continue;
+            int64_t seq = args[i].seqs[j];
+            char id[32];
+            snprintf(id, sizeof(id), "t%d-%d", i, j);
+            assert_true(seq >= 1 && (size_t)seq <= n);
+            assert_string_equal(all[seq - 1].token_id, id);
+        }
+    }
+    free(args);
+}
+
+typedef struct async_state {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    gh_err errs[16];
+} async_state;
+
+typedef struct async_one {
+    async_state *st;
+    int i;
+} async_one;
+
+static void async_done(void *ud, gh_err err)
+{
+    async_one *o = ud;
+    pthread_mutex_lock(&o->st->mu);
+    o->st->errs[o->i] = err;
+    o->st->done++;
+    pthread_cond_signal(&o->st->cv);
+    pthread_mutex_unlock(&o->st->mu);
+}
+
+static void test_commit_async(void **state)
+{
+    fixture *f = *state;
+    async_state st = {.done = 0};
+    async_one ones[16];
+    gh_arena *a = gh_arena_new(0);
+    pthread_mutex_init(&st.mu, NULL);
+    pthread_cond_init(&st.cv, NULL);
+    for (int i = 0; i < 16; i++) {
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_store_op op = {.kind = GH_OP_KV_INSERT};
+        op.u.kv.key = i % 2 ? "odd" : gh_arena_printf(a, "even%d", i);
+        op.u.kv.value = "v";
+        gh_store_txn_add(t, &op);
+        ones[i] = (async_one){.st = &st, .i = i};
+        gh_store_commit_async(f->s, t, async_done, &ones[i]);
+    }
+    pthread_mutex_lock(&st.mu);
+    while (st.done < 16)
+        pthread_cond_wait(&st.cv, &st.mu);
+    pthread_mutex_unlock(&st.mu);
+    int odd_ok = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i % 2)
+            odd_ok += st.errs[i] == GH_OK;
+        else
+            assert_int_equal(st.errs[i], GH_OK);
+    }
+    assert_int_equal(odd_ok, 1); /* the first "odd" insert wins, in queue order */
+    assert_int_equal(st.errs[1], GH_OK);
+    pthread_cond_destroy(&st.cv);
+    pthread_mutex_destroy(&st.mu);
+    gh_arena_free(a);
+}
+
+static void test_purge(void **state)
+{
+    fixture *f = *state;
+    gh_token old = mk_token("old", NULL, "c", 100), young = mk_token("young", NULL, "c", 200);
+    gh_token forever = mk_token("forever", NULL, "c", 0);
+    gh_token *got = NULL;
+    gh_audit_event e = mk_event(GH_AUDIT_TOKEN_ISSUED, "old");
+    gh_arena *a = gh_arena_new(0);
+
+    assert_int_equal(token_insert(f->s, &old), GH_OK);
+    assert_int_equal(token_insert(f->s, &young), GH_OK);
+    assert_int_equal(token_insert(f->s, &forever), GH_OK);
+    assert_int_equal(jti_op(f->s, "c", "j-old", 100, 50), GH_OK);
+    assert_int_equal(jti_op(f->s, "c", "j-young", 300, 50), GH_OK);
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_txn_audit(t, &e);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+
+    gh_store_op op = {.kind = GH_OP_PURGE_EXPIRED};
+    op.u.purge.before = 150;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(gh_store_token_get(f->s, "old", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_token_get(f->s, "young", f->a, &got), GH_OK);
+    assert_int_equal(gh_store_token_get(f->s, "forever", f->a, &got), GH_OK);
+    /* A purged jti is gone: inserting it again (even with a "now" before its old expiry)
+     * succeeds; the young one still blocks. */
+    assert_int_equal(jti_op(f->s, "c", "j-old", 400, 60), GH_OK);
+    assert_int_equal(jti_op(f->s, "c", "j-young", 400, 60), GH_ECONFLICT);
+    /* Audit events are never purged. */
+    assert_int_equal(audit_check(f->s, f->a, NULL), 1);
+    gh_arena_free(a);
+}
+
+/* sqlite: what was committed is there after close and reopen, and the chain continues. */
+static void test_durability(void **state)
+{
+    fixture *f = *state;
+    gh_arena *a = gh_arena_new(0);
+    gh_client c = mk_client("durable", "{}", 1);
+    gh_client *got = NULL;
+    int applied = -1;
+
+    if (strcmp(f->backend, "sqlite") != 0) {
+        gh_arena_free(a);
+        skip();
+    }
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_OK);
+    for (int i = 0; i < 3; i++) {
+        gh_audit_event e = mk_event(GH_AUDIT_CLIENT_CREATED, NULL);
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_store_txn_audit(t, &e);
+        assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    }
+    gh_store_free(f->s);
+    f->s = NULL;
+
+    assert_int_equal(open_store(f), GH_OK);
+    assert_int_equal(gh_store_migrate(f->s, &applied), GH_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(gh_store_client_get(f->s, "durable", f->a, &got), GH_OK);
+    gh_audit_event e = mk_event(GH_AUDIT_CLIENT_DELETED, NULL);
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_txn_audit(t, &e);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    assert_int_equal(e.seq, 4);
+    assert_int_equal(audit_check(f->s, f->a, NULL), 4);
+    gh_arena_free(a);
+}
+
+/* Bad input to an operation is GH_EINVAL, not a database failure. */
+static void test_invalid_ops(void **state)
+{
+    fixture *f = *state;
+    gh_client c = mk_client(NULL, "{}", 1);
+    gh_token t = mk_token(NULL, NULL, "c", 1);
+    gh_audit_event e = mk_event(NULL, NULL);
+    gh_arena *a = gh_arena_new(0);
+    gh_store_txn *txn = gh_store_txn_new(a);
+
+    assert_int_equal(client_op(f->s, GH_OP_CLIENT_INSERT, &c), GH_EINVAL);
+    assert_int_equal(token_insert(f->s, &t), GH_EINVAL);
+    assert_int_equal(kv_op(f->s, GH_OP_KV_PUT, "k", NULL), GH_EINVAL);
+    gh_store_txn_audit(txn, &e);
+    assert_int_equal(gh_store_commit(f->s, txn), GH_EINVAL);
+    assert_int_equal(audit_check(f->s, f->a, NULL), 0);
+    gh_arena_free(a);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_migrate_idempotent),
+        T(test_clients),
+        T(test_client_list_paging),
+        T(test_tokens),
+        T(test_client_delete_revokes_tokens),
+        T(test_jti_replay),
+        T(test_keys),
+        T(test_catalog),
+        T(test_kv),
+        T(test_audit_chain),
+        T(test_failed_txn_rolls_back),
+        T(test_concurrent_batches),
+        T(test_commit_async),
+        T(test_purge),
+        T(test_durability),
+        T(test_invalid_ops),
+    };
+    if (argc != 2) {
+        fprintf(stderr, "usage: store_contract mem|sqlite|postgres\n");
+        return 2;
+    }
+    if (strcmp(argv[1], "postgres") == 0) {
+        if (!getenv("GH_TEST_PG")) {
+            printf("SKIP: postgres (set GH_TEST_PG to run the contract suite on PostgreSQL)\n");
+            return 0;
+        }
+        fprintf(stderr, "store_contract: GH_TEST_PG is set but no postgres backend is built\n");
+        return 1;
+    }
+    if (strcmp(argv[1], "mem") != 0 && strcmp(argv[1], "sqlite") != 0) {
+        fprintf(stderr, "store_contract: unknown backend %s\n", argv[1]);
+        return 2;
+    }
+    g_backend = argv[1];
+    int failed = cmocka_run_group_tests_name(argv[1], tests, NULL, NULL);
+    if (strcmp(argv[1], "sqlite") == 0) {
+        /* The same contract on the shared in-memory database. */
+        g_backend = "sqlite-memory";
+        failed += cmocka_run_group_tests_name("sqlite-memory", tests, NULL, NULL);
+    }
+    return failed;
+}
