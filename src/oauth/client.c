@@ -1,0 +1,1231 @@
+/*
+ * client.c - the client model: metadata validation, the stored document, secrets and the
+ * bounded client cache.
+ *
+ * Metadata arrives from three places (the admin API, `gatehouse clients create --from-json`
+ * and RFC 7591 registration) and goes through one validator, gh_oauth__client_validate, which
+ * turns it into a normalised document with Hydra's field names. The rules (DESIGN.md
+ * "Protocol details" and "Security invariants"):
+ *   - Unknown fields are ignored (RFC 7591 2); known ones must have the right JSON type.
+ *   - token_endpoint_auth_method: client_secret_basic (default, RFC 7591 2),
+ *     client_secret_post, private_key_jwt (needs jwks or jwks_uri; jwks_uri is accepted but
+ *     never fetched, so authentication needs the inline jwks), or none (a public client).
+ *   - redirect_uris: absolute, no fragment, no wildcard, no userinfo; https, http only on a
+ *     loopback host (127.0.0.1, [::1], localhost: RFC 8252 7.3), a private-use scheme (RFC
+ *     8252 7.1) only for public clients. Loopback http is allowed for confidential clients
+ *     too: it never crosses a network, and local development needs it.
+ *   - grant_types from the set gatehouse knows; implicit and password are refused (OAuth 2.1
+ *     removed them). response_types only "code". authorization_code needs response type code
+ *     and a redirect URI, and code needs authorization_code. client_credentials needs a
+ *     confidential client. Defaults (RFC 7591 2): grant_types ["authorization_code"] and
+ *     response_types ["code"]; when only one of the two is given the other follows it.
+ *   - scope: RFC 6749 3.3 syntax, every token in the catalog. Absent, it defaults to those of
+ *     "openid offline_access" that the catalog has (Hydra's default less its "offline").
+ *     The registered scope is the most the client may ever get.
+ *   - Every string and list is bounded (base/limits.h and client_int.h).
+ * Secrets: generated ones are GH_PREFIX_SECRET + 256 random bits, returned once and stored
+ * only as HMAC-SHA256 under the engine's secret_hash_key. The admin API and CLI may supply
+ * their own client_secret (Hydra does); it must then have at least 32 printable characters,
+ * because a keyed fast hash is only safe for high-entropy secrets. Registration (DCR) always
+ * generates. Registration access tokens are hashed the same way.
+ *
+ * The cache: a 4-way set-associative table of refcounted, immutable clients, each valid for
+ * a short TTL so that changes made through other instances are seen soon; an instance drops
+ * its own entry at once when it updates or deletes a client. A rwlock guards it: lookups
+ * (every token request) take it shared, and the reference they return is counted
+ * atomically. Nothing authoritative lives here: losing the cache costs one store read.
+ */
+#include <string.h>
+
+#include "base/limits.h"
+#include "base/mem.h"
+#include "base/rand.h"
+#include "json/json.h"
+#include "oauth/client_int.h"
+
+/* ---- small helpers ---- */
+
+static bool meta_fail(gh_oauth_meta_err *err, const char *code, const char *desc)
+{
+    err->code = code;
+    err->desc = desc;
+    return false;
+}
+
+static bool has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == 0x7f)
+            return true;
+    }
+    return false;
+}
+
+/* True for VSCHAR (RFC 6749 A.1: %x20-7E) strings. */
+static bool is_vschar(const char *s, size_t n)
+{
+    return gh_str_printable(s, n);
+}
+
+static bool ascii_ieq_n(const char *a, size_t n, const char *b)
+{
+    size_t bl = strlen(b);
+    if (n != bl)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z')
+            x = (char)(x - 'A' + 'a');
+        if (y >= 'A' && y <= 'Z')
+            y = (char)(y - 'A' + 'a');
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+/* ---- URIs ---- */
+
+/* The parts of an absolute URI that the rules look at. */
+typedef struct uri_parts {
+    const char *scheme;
+    size_t scheme_len;
+    bool has_authority;
+    const char *host; /* with brackets for IPv6 */
+    size_t host_len;
+    const char *port; /* digits after ':', or NULL */
+    size_t port_len;
+    const char *rest; /* path, query: everything after the authority */
+} uri_parts;
+
+static bool uri_char_ok(unsigned char c)
+{
+    /* RFC 3986 2: printable ASCII except space and the characters it never allows. */
+    if (c <= 0x20 || c >= 0x7f)
+        return false;
+    return strchr("\"<>\\^`{|}", c) == NULL;
+}
+
+/* Splits an absolute URI. Returns a static reason on failure, NULL on success. */
+static const char *uri_split(const char *uri, uri_parts *p)
+{
+    size_t i = 0;
+
+    memset(p, 0, sizeof(*p));
+    /* SPEC: RFC3986 3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
+    if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z')))
+        return "must be an absolute URI";
+    while (uri[i] && ((uri[i] >= 'a' && uri[i] <= 'z') || (uri[i] >= 'A' && uri[i] <= 'Z') ||
+                      (uri[i] >= '0' && uri[i] <= '9') || uri[i] == '+' || uri[i] == '-' ||
+                      uri[i] == '.'))
+        i++;
+    if (uri[i] != ':')
+        return "must be an absolute URI";
+    p->scheme = uri;
+    p->scheme_len = i;
+    i++;
+    if (uri[i] == '/' && uri[i + 1] == '/') {
+        const char *a = uri + i + 2;
+        size_t alen = strcspn(a, "/?#");
+        const char *hend;
+
+        p->has_authority = true;
+        if (memchr(a, '@', alen) != NULL)
+            return "must not contain user information";
+        if (alen > 0 && a[0] == '[') {
+            const char *rb = memchr(a, ']', alen);
+            if (rb == NULL)
+                return "has an invalid host";
+            for (const char *q = a + 1; q < rb; q++) {
+                if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
+                      (*q >= 'A' && *q <= 'F') || *q == ':' || *q == '.'))
+                    return "has an invalid host";
+            }
+            hend = rb + 1;
+        } else {
+            const char *colon = memchr(a, ':', alen);
+            hend = colon != NULL ? colon : a + alen;
+            for (const char *q = a; q < hend; q++) {
+                if (*q == '[' || *q == ']')
+                    return "has an invalid host";
+            }
+        }
+        p->host = a;
+        p->host_len = (size_t)(hend - a);
+        if (p->host_len == 0)
+            return "must have a host";
+        if (hend < a + alen) {
+            size_t plen;
+            int64_t port = 0;
+            if (*hend != ':')
+                return "has an invalid host";
+            p->port = hend + 1;
+            plen = (size_t)(a + alen - p->port);
+            p->port_len = plen;
+            if (plen == 0 || plen > 5)
+                return "has an invalid port";
+            for (size_t k = 0; k < plen; k++) {
+                if (p->port[k] < '0' || p->port[k] > '9')
+                    return "has an invalid port";
+                port = port * 10 + (p->port[k] - '0');
+            }
+            if (port < 1 || port > 65535)
+                return "has an invalid port";
+        }
+        p->rest = a + alen;
+    } else {
+        p->rest = uri + i;
+    }
+    return NULL;
+}
+
+static bool host_is_loopback(const uri_parts *p)
+{
+    /* SPEC: RFC8252 7.3 loopback interface redirection (DESIGN.md also admits localhost) */
+    return ascii_ieq_n(p->host, p->host_len, "127.0.0.1") ||
+           ascii_ieq_n(p->host, p->host_len, "[::1]") ||
+           ascii_ieq_n(p->host, p->host_len, "localhost");
+}
+
+/* Common checks of every URI we store: length, characters, fragment. */
+static const char *uri_basic_check(const char *uri, uri_parts *p)
+{
+    size_t n;
+
+    if (uri == NULL || uri[0] == '\0')
+        return "must not be empty";
+    n = strlen(uri);
+    if (n > GH_LIMIT_URI)
+        return "is too long";
+    for (size_t i = 0; i < n; i++) {
+        if (!uri_char_ok((unsigned char)uri[i]))
+            return "contains a character that is not allowed in a URI";
+    }
+    /* SPEC: RFC6749 3.1.2 the redirection endpoint URI MUST NOT include a fragment */
+    if (strchr(uri, '#') != NULL)
+        return "must not contain a fragment";
+    return uri_split(uri, p);
+}
+
+bool gh_oauth__redirect_uri_valid(const char *uri, bool public_client, const char **why)
+{
+    uri_parts p;
+    const char *reason = uri_basic_check(uri, &p);
+
+    if (reason == NULL && strchr(uri, '*') != NULL)
+        reason = "must not contain a wildcard";
+    if (reason == NULL) {
+        if (ascii_ieq_n(p.scheme, p.scheme_len, "https")) {
+            if (!p.has_authority)
+                reason = "must have a host";
+        } else if (ascii_ieq_n(p.scheme, p.scheme_len, "http")) {
+            if (!p.has_authority || !host_is_loopback(&p))
+                reason = "may use http only on a loopback address (127.0.0.1, [::1], "
+                         "localhost); use https";
+        } else if (memchr(p.scheme, '.', p.scheme_len) != NULL) {
+            /* SPEC: RFC8252 7.1 private-use URI scheme (reverse domain name) */
+            if (!public_client)
+                reason = "may use a private-use scheme only for a public client "
+                         "(token_endpoint_auth_method none)";
+            else if (p.rest[0] == '\0' && !p.has_authority)
+                reason = "must have a path after the scheme";
+        } else {
+            reason = "must use https, http on a loopback address, or a private-use scheme "
+                     "such as com.example.app";
+        }
+    }
+    if (why != NULL)
+        *why = reason;
+    return reason == NULL;
+}
+
+/* For an http loopback URI, the text before the port and the text after it. */
+static bool loopback_split(const char *uri, size_t *head_len, const char **tail)
+{
+    uri_parts p;
+
+    if (uri_split(uri, &p) != NULL || !ascii_ieq_n(p.scheme, p.scheme_len, "http") ||
+        !p.has_authority || !host_is_loopback(&p))
+        return false;
+    *head_len = (size_t)(p.host + p.host_len - uri);
+    *tail = p.rest;
+    return true;
+}
+
+bool gh_oauth__redirect_uri_match(const gh_strv *registered, const char *presented)
+{
+    size_t ph = 0;
+    const char *pt = NULL;
+    bool p_loop;
+
+    if (presented == NULL)
+        return false;
+    p_loop = loopback_split(presented, &ph, &pt);
+    for (size_t i = 0; i < registered->n; i++) {
+        const char *r = registered->v[i];
+        size_t rh;
+        const char *rt;
+
+        /* SPEC: RFC6749 3.1.2.3 / OAuth 2.1 exact string matching */
+        if (strcmp(r, presented) == 0)
+            return true;
+        /* SPEC: RFC8252 7.3 any port on the loopback interface */
+        if (p_loop && loopback_split(r, &rh, &rt) && rh == ph &&
+            memcmp(r, presented, rh) == 0 && strcmp(rt, pt) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Checks a URI shown to users or fetched later (client_uri, logo_uri, jwks_uri, ...). */
+static const char *web_uri_check(const char *uri, bool https_only)
+{
+    uri_parts p;
+    const char *reason = uri_basic_check(uri, &p);
+
+    if (reason != NULL)
+        return reason;
+    if (ascii_ieq_n(p.scheme, p.scheme_len, "https") ||
+        (!https_only && ascii_ieq_n(p.scheme, p.scheme_len, "http"))) {
+        if (!p.has_authority)
+            return "must have a host";
+        return NULL;
+    }
+    return https_only ? "must be an https URI" : "must be an http or https URI";
+}
+
+/* ---- metadata validation ---- */
+
+/* The grant types gatehouse knows, and the ones OAuth 2.1 removed. */
+static const char *const known_grants[] = {
+    GH_GRANT_AUTHORIZATION_CODE, GH_GRANT_CLIENT_CREDENTIALS, GH_GRANT_REFRESH_TOKEN,
+    GH_GRANT_DEVICE_CODE,        GH_GRANT_TOKEN_EXCHANGE,     GH_GRANT_JWT_BEARER,
+};
+static const char *const auth_methods[] = {GH_AUTH_BASIC, GH_AUTH_POST, GH_AUTH_PRIVATE_KEY_JWT,
+                                           GH_AUTH_NONE};
+
+static bool in_list(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+typedef struct vstate {
+    gh_arena *a;
+    const json_t *in;
+    gh_oauth_meta_err *err;
+} vstate;
+
+/* An optional string member: absent or null gives *out NULL. */
+static bool opt_str(vstate *v, const char *key, size_t max, const char **out)
+{
+    const json_t *j = json_object_get(v->in, key);
+    const char *s;
+    size_t n;
+
+    *out = NULL;
+    if (j == NULL || json_is_null(j))
+        return true;
+    if (!json_is_string(j))
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s must be a string", key));
+    s = json_string_value(j);
+    n = json_string_length(j);
+    if (n > max)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s is longer than %zu bytes", key, max));
+    if (strlen(s) != n || has_control(s, n))
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s contains control characters", key));
+    *out = s;
+    return true;
+}
+
+/* An optional array of strings: absent or null gives n = 0; duplicates are dropped. */
+static bool opt_strv(vstate *v, const char *key, size_t max_items, size_t max_len,
+                     gh_strv *out)
+{
+    const json_t *j = json_object_get(v->in, key);
+    size_t i;
+    const json_t *item;
+
+    out->v = NULL;
+    out->n = 0;
+    if (j == NULL || json_is_null(j))
+        return true;
+    if (!json_is_array(j))
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s must be an array of strings", key));
+    if (json_array_size(j) > max_items)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s has more than %zu items", key, max_items));
+    out->v = GH_ARENA_NEWN(v->a, const char *, json_array_size(j) + 1);
+    json_array_foreach(j, i, item)
+    {
+        const char *s;
+        size_t n;
+        if (!json_is_string(item))
+            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                             gh_arena_printf(v->a, "%s must be an array of strings", key));
+        s = json_string_value(item);
+        n = json_string_length(item);
+        if (n > max_len)
+            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                             gh_arena_printf(v->a, "%s[%zu] is longer than %zu bytes", key, i,
+                                             max_len));
+        if (strlen(s) != n || has_control(s, n))
+            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                             gh_arena_printf(v->a, "%s[%zu] contains control characters", key,
+                                             i));
+        if (!gh_strv_has(out, s))
+            out->v[out->n++] = s;
+    }
+    return true;
+}
+
+static bool check_redirects(vstate *v, const char *key, const gh_strv *uris, bool public_client,
+                            const char *code)
+{
+    for (size_t i = 0; i < uris->n; i++) {
+        const char *why = NULL;
+        if (!gh_oauth__redirect_uri_valid(uris->v[i], public_client, &why))
+            return meta_fail(v->err, code,
+                             gh_arena_printf(v->a, "%s[%zu] %s", key, i, why));
+    }
+    return true;
+}
+
+/* scope: RFC 6749 3.3 syntax, every token in the catalog; normalised without duplicates. */
+static bool check_scope(vstate *v, const gh_config *cfg, const char **io)
+{
+    gh_strv toks, uniq = {0};
+    gh_err err;
+
+    if (*io == NULL) {
+        static const char *const defaults[] = {"openid", "offline_access"};
+        uniq.v = GH_ARENA_NEWN(v->a, const char *, 2);
+        for (size_t i = 0; i < 2; i++) {
+            if (gh_config_scope_find(cfg, defaults[i]) != NULL)
+                uniq.v[uniq.n++] = defaults[i];
+        }
+        *io = gh_strv_join(v->a, &uniq);
+        return true;
+    }
+    err = gh_strv_split_scope(v->a, *io, GH_LIMIT_SCOPES, &toks);
+    if (err == GH_ETOOBIG)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "scope has more than %d tokens or a token "
+                                               "longer than %d bytes",
+                                         GH_LIMIT_SCOPES, GH_LIMIT_SCOPE_TOKEN));
+    if (err != GH_OK)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         "scope must be scope tokens separated by single spaces (RFC 6749 "
+                         "3.3)");
+    uniq.v = GH_ARENA_NEWN(v->a, const char *, toks.n + 1);
+    for (size_t i = 0; i < toks.n; i++) {
+        /* SPEC: DESIGN.md a scope is granted only if it is in the catalog */
+        if (gh_config_scope_find(cfg, toks.v[i]) == NULL)
+            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                             gh_arena_printf(v->a, "scope \"%s\" is not in the scope catalog",
+                                             toks.v[i]));
+        if (!gh_strv_has(&uniq, toks.v[i]))
+            uniq.v[uniq.n++] = toks.v[i];
+    }
+    *io = gh_strv_join(v->a, &uniq);
+    return true;
+}
+
+/* jwks: a JWK Set of public signature keys, rebuilt from the parsed keys so that private
+ * members pasted by mistake are never stored or echoed. */
+static bool check_jwks(vstate *v, json_t **out, gh_jwks *keys)
+{
+    const json_t *j = json_object_get(v->in, "jwks");
+    const json_t *arr;
+    json_t *set, *list;
+
+    *out = NULL;
+    if (j == NULL || json_is_null(j))
+        return true;
+    if (!json_is_object(j))
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA, "jwks must be a JWK Set object");
+    arr = json_object_get(j, "keys");
+    if (!json_is_array(arr))
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         "jwks must have a \"keys\" array");
+    if (json_array_size(arr) > GH_LIMIT_JWKS_KEYS)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "jwks has more than %d keys",
+                                         GH_LIMIT_JWKS_KEYS));
+    if (gh_jwks_parse(j, keys) != GH_OK)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         "jwks must hold at least one valid public signature key (EC P-256, "
+                         "P-384, Ed25519 or RSA of 2048 bits or more)");
+    set = json_object();
+    list = json_array();
+    for (size_t i = 0; i < keys->n; i++)
+        json_array_append_new(list, gh_jwk_public_json(keys->keys[i]));
+    json_object_set_new(set, "keys", list);
+    *out = set;
+    return true;
+}
+
+static void set_strv(json_t *doc, const char *key, const gh_strv *l)
+{
+    json_object_set_new(doc, key, gh_json_strv(l));
+}
+
+/* The validation proper; fills doc (a new object the caller owns). */
+static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, json_t *doc)
+{
+    const char *method, *scope, *name, *strategy, *sig_alg_s, *idt_alg, *jwks_uri, *owner;
+    const char *uris[4];
+    static const char *const uri_keys[4] = {"client_uri", "logo_uri", "policy_uri", "tos_uri"};
+    gh_strv redirects, post_logout, grants, rtypes, audience, contacts;
+    gh_jwks keys = {0};
+    json_t *jwks = NULL;
+    const json_t *j;
+    gh_jose_alg sig_alg = GH_ALG_NONE;
+    bool public_client, skip_consent = false, ok = false;
+
+    /* token_endpoint_auth_method first: it decides what redirect URIs may be. */
+    if (!opt_str(v, "token_endpoint_auth_method", 64, &method))
+        goto done;
+    if (method == NULL)
+        method = GH_AUTH_BASIC; /* SPEC: RFC7591 2 default client_secret_basic */
+    if (!in_list(method, auth_methods, sizeof(auth_methods) / sizeof(auth_methods[0]))) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "token_endpoint_auth_method must be client_secret_basic, client_secret_post, "
+                  "private_key_jwt or none");
+        goto done;
+    }
+    public_client = strcmp(method, GH_AUTH_NONE) == 0;
+
+    if (!opt_strv(v, "redirect_uris", GH_LIMIT_REDIRECT_URIS, GH_LIMIT_URI, &redirects) ||
+        !check_redirects(v, "redirect_uris", &redirects, public_client,
+                         GH_E_INVALID_REDIRECT_URI))
+        goto done;
+    if (!opt_strv(v, "post_logout_redirect_uris", GH_OAUTH_CLIENT_LIST_MAX, GH_LIMIT_URI,
+                  &post_logout) ||
+        !check_redirects(v, "post_logout_redirect_uris", &post_logout, public_client,
+                         GH_E_INVALID_CLIENT_METADATA))
+        goto done;
+
+    /* grant_types and response_types, with RFC 7591 2's defaults and consistency rules. */
+    if (!opt_strv(v, "grant_types", 16, GH_LIMIT_CLIENT_STRING, &grants) ||
+        !opt_strv(v, "response_types", 8, GH_LIMIT_CLIENT_STRING, &rtypes))
+        goto done;
+    for (size_t i = 0; i < grants.n; i++) {
+        if (strcmp(grants.v[i], "implicit") == 0 || strcmp(grants.v[i], "password") == 0) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "grant type \"%s\" is not supported (OAuth 2.1 "
+                                            "removed it)",
+                                      grants.v[i]));
+            goto done;
+        }
+        if (!in_list(grants.v[i], known_grants, sizeof(known_grants) / sizeof(known_grants[0]))) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "grant type \"%s\" is not supported", grants.v[i]));
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < rtypes.n; i++) {
+        if (strcmp(rtypes.v[i], "code") != 0) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "response type \"%s\" is not supported (only "
+                                            "\"code\")",
+                                      rtypes.v[i]));
+            goto done;
+        }
+    }
+    if (json_object_get(v->in, "grant_types") == NULL ||
+        json_is_null(json_object_get(v->in, "grant_types"))) {
+        /* SPEC: RFC7591 2 grant_types default ["authorization_code"] */
+        static const char *const def_code[] = {GH_GRANT_AUTHORIZATION_CODE};
+        bool rt_given = json_object_get(v->in, "response_types") != NULL &&
+                        !json_is_null(json_object_get(v->in, "response_types"));
+        if (!rt_given || rtypes.n > 0) {
+            grants.v = (const char **)def_code;
+            grants.n = 1;
+        }
+    }
+    if (json_object_get(v->in, "response_types") == NULL ||
+        json_is_null(json_object_get(v->in, "response_types"))) {
+        /* SPEC: RFC7591 2 response_types default ["code"], unless the grants need none */
+        static const char *const def_rt[] = {"code"};
+        if (gh_strv_has(&grants, GH_GRANT_AUTHORIZATION_CODE)) {
+            rtypes.v = (const char **)def_rt;
+            rtypes.n = 1;
+        }
+    }
+    /* SPEC: RFC7591 2.1 grant_types and response_types must be consistent */
+    if (gh_strv_has(&grants, GH_GRANT_AUTHORIZATION_CODE) && !gh_strv_has(&rtypes, "code")) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "grant type authorization_code needs response type \"code\"");
+        goto done;
+    }
+    if (gh_strv_has(&rtypes, "code") && !gh_strv_has(&grants, GH_GRANT_AUTHORIZATION_CODE)) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "response type \"code\" needs grant type authorization_code");
+        goto done;
+    }
+    if (gh_strv_has(&grants, GH_GRANT_AUTHORIZATION_CODE) && redirects.n == 0) {
+        meta_fail(v->err, GH_E_INVALID_REDIRECT_URI,
+                  "grant type authorization_code needs at least one redirect_uris entry");
+        goto done;
+    }
+    if (public_client && gh_strv_has(&grants, GH_GRANT_CLIENT_CREDENTIALS)) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "grant type client_credentials needs a confidential client "
+                  "(token_endpoint_auth_method other than none)");
+        goto done;
+    }
+
+    if (!opt_str(v, "scope", GH_LIMIT_PARAM_VALUE, &scope) || !check_scope(v, cfg, &scope))
+        goto done;
+    if (!opt_strv(v, "audience", GH_OAUTH_CLIENT_LIST_MAX, GH_LIMIT_URI, &audience))
+        goto done;
+
+    /* Keys for private_key_jwt (RFC 7523 2.2, RFC 7591 2). */
+    if (!check_jwks(v, &jwks, &keys) || !opt_str(v, "jwks_uri", GH_LIMIT_URI, &jwks_uri))
+        goto done;
+    if (jwks != NULL && jwks_uri != NULL) {
+        /* SPEC: RFC7591 2 jwks_uri and jwks MUST NOT both be present */
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "jwks and jwks_uri must not both be present");
+        goto done;
+    }
+    if (jwks_uri != NULL) {
+        const char *why = web_uri_check(jwks_uri, true);
+        if (why != NULL) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "jwks_uri %s", why));
+            goto done;
+        }
+    }
+    if (strcmp(method, GH_AUTH_PRIVATE_KEY_JWT) == 0 && jwks == NULL && jwks_uri == NULL) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "token_endpoint_auth_method private_key_jwt needs jwks (jwks_uri is "
+                  "accepted but not fetched, so authentication needs jwks)");
+        goto done;
+    }
+    if (!opt_str(v, "token_endpoint_auth_signing_alg", 16, &sig_alg_s))
+        goto done;
+    if (sig_alg_s != NULL) {
+        bool found = jwks == NULL;
+        /* SPEC: RFC7591 2 token_endpoint_auth_signing_alg: "none" MUST NOT be used */
+        sig_alg = gh_jose_alg_parse(sig_alg_s);
+        if (sig_alg == GH_ALG_NONE) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      "token_endpoint_auth_signing_alg must be one of ES256, ES384, RS256, "
+                      "PS256, EdDSA");
+            goto done;
+        }
+        for (size_t i = 0; i < keys.n && !found; i++)
+            found = gh_jwk_alg(keys.keys[i]) == sig_alg;
+        if (!found) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      "token_endpoint_auth_signing_alg matches no key of jwks");
+            goto done;
+        }
+    }
+    if (!opt_str(v, "id_token_signed_response_alg", 16, &idt_alg))
+        goto done;
+    if (idt_alg != NULL && strcmp(idt_alg, "ES256") != 0 && strcmp(idt_alg, "RS256") != 0) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "id_token_signed_response_alg must be ES256 or RS256");
+        goto done;
+    }
+
+    if (!opt_str(v, "access_token_strategy", 16, &strategy))
+        goto done;
+    if (strategy == NULL)
+        strategy = cfg->access_token_strategy != NULL ? cfg->access_token_strategy
+                                                      : GH_STRATEGY_JWT;
+    if (strcmp(strategy, GH_STRATEGY_JWT) != 0 && strcmp(strategy, GH_STRATEGY_OPAQUE) != 0) {
+        meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                  "access_token_strategy must be jwt or opaque");
+        goto done;
+    }
+
+    /* Descriptive metadata. */
+    if (!opt_str(v, "client_name", GH_LIMIT_CLIENT_STRING, &name) ||
+        !opt_str(v, "owner", GH_LIMIT_CLIENT_STRING, &owner) ||
+        !opt_strv(v, "contacts", GH_OAUTH_CLIENT_LIST_MAX, GH_LIMIT_CLIENT_STRING, &contacts))
+        goto done;
+    for (size_t i = 0; i < 4; i++) {
+        const char *why;
+        if (!opt_str(v, uri_keys[i], GH_LIMIT_URI, &uris[i]))
+            goto done;
+        if (uris[i] != NULL && (why = web_uri_check(uris[i], false)) != NULL) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "%s %s", uri_keys[i], why));
+            goto done;
+        }
+    }
+    j = json_object_get(v->in, "metadata");
+    if (j != NULL && !json_is_null(j)) {
+        char *text;
+        if (!json_is_object(j)) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA, "metadata must be a JSON object");
+            goto done;
+        }
+        text = gh_json_dump_a(v->a, j);
+        if (text == NULL || strlen(text) > GH_OAUTH_CLIENT_METADATA_MAX) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                      gh_arena_printf(v->a, "metadata is larger than %d bytes",
+                                      GH_OAUTH_CLIENT_METADATA_MAX));
+            goto done;
+        }
+    }
+    if (json_object_get(v->in, "skip_consent") != NULL &&
+        !json_is_null(json_object_get(v->in, "skip_consent"))) {
+        const json_t *sc = json_object_get(v->in, "skip_consent");
+        if (!json_is_boolean(sc)) {
+            meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA, "skip_consent must be a boolean");
+            goto done;
+        }
+        /* A self-registered client never decides that users need not consent (RFC 7591
+         * 3.2.1 lets the server replace requested values). */
+        skip_consent = src == GH_OAUTH_SRC_ADMIN && json_is_true(sc);
+    }
+
+    /* The normalised document, in a fixed order. */
+    json_object_set_new(doc, "client_name", json_string(name != NULL ? name : ""));
+    set_strv(doc, "redirect_uris", &redirects);
+    set_strv(doc, "grant_types", &grants);
+    set_strv(doc, "response_types", &rtypes);
+    json_object_set_new(doc, "scope", json_string(scope));
+    set_strv(doc, "audience", &audience);
+    json_object_set_new(doc, "token_endpoint_auth_method", json_string(method));
+    if (sig_alg != GH_ALG_NONE)
+        json_object_set_new(doc, "token_endpoint_auth_signing_alg",
+                            json_string(gh_jose_alg_name(sig_alg)));
+    if (jwks != NULL) {
+        json_object_set_new(doc, "jwks", jwks);
+        jwks = NULL;
+    }
+    gh_json_set_str(doc, "jwks_uri", jwks_uri);
+    json_object_set_new(doc, "access_token_strategy", json_string(strategy));
+    gh_json_set_str(doc, "id_token_signed_response_alg", idt_alg);
+    for (size_t i = 0; i < 4; i++)
+        gh_json_set_str(doc, uri_keys[i], uris[i]);
+    set_strv(doc, "contacts", &contacts);
+    json_object_set_new(doc, "owner", json_string(owner != NULL ? owner : ""));
+    set_strv(doc, "post_logout_redirect_uris", &post_logout);
+    j = json_object_get(v->in, "metadata");
+    json_object_set_new(doc, "metadata",
+                        json_is_object(j) ? json_deep_copy(j) : json_object());
+    json_object_set_new(doc, "skip_consent", json_boolean(skip_consent));
+    ok = true;
+done:
+    json_decref(jwks);
+    gh_jwks_clear(&keys);
+    return ok;
+}
+
+gh_err gh_oauth__client_validate(const gh_config *cfg, gh_arena *a, const json_t *in,
+                                 gh_oauth_client_src src, json_t **out_doc,
+                                 gh_oauth_meta_err *out_err)
+{
+    vstate v = {.a = a, .in = in, .err = out_err};
+    json_t *doc;
+
+    *out_doc = NULL;
+    out_err->code = NULL;
+    out_err->desc = NULL;
+    if (!json_is_object(in)) {
+        meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                  "the client metadata must be a JSON object");
+        return GH_OK;
+    }
+    doc = json_object();
+    if (!validate(&v, cfg, src, doc)) {
+        json_decref(doc);
+        return GH_OK;
+    }
+    *out_doc = doc;
+    return GH_OK;
+}
+
+/* ---- secrets ---- */
+
+void gh_oauth__secret_hash(const gh_engine *e, const char *secret,
+                           unsigned char out[GH_SHA256_LEN])
+{
+    gh_hmac_sha256(e->secret_hash_key, sizeof(e->secret_hash_key), secret, strlen(secret), out);
+}
+
+/* A client_secret the admin supplies: kept only if it is long enough to be high-entropy. */
+static bool admin_secret_ok(const char *s, gh_oauth_meta_err *err)
+{
+    size_t n = strlen(s);
+
+    if (n < GH_OAUTH_CLIENT_SECRET_MIN || n > GH_LIMIT_CLIENT_STRING || !is_vschar(s, n))
+        return meta_fail(err, GH_E_INVALID_CLIENT_METADATA,
+                         "client_secret must have at least 32 printable ASCII characters (or "
+                         "be omitted, and one is generated)");
+    return true;
+}
+
+/* A string member that the validator ignores (client_id, client_secret): NULL when absent,
+ * null or "". Sets *bad when present with another type. */
+static const char *opt_id_member(const json_t *in, const char *key, bool *bad)
+{
+    const json_t *j = json_object_get(in, key);
+
+    *bad = false;
+    if (j == NULL || json_is_null(j))
+        return NULL;
+    if (!json_is_string(j) || strlen(json_string_value(j)) != json_string_length(j)) {
+        *bad = true;
+        return NULL;
+    }
+    return json_string_length(j) > 0 ? json_string_value(j) : NULL;
+}
+
+gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
+                                gh_oauth_client_src src, const gh_client *existing,
+                                gh_oauth_client_write *out, gh_oauth_meta_err *out_err)
+{
+    json_t *doc = NULL, *full = NULL;
+    const char *in_id, *in_secret, *method;
+    bool bad_id, bad_secret, public_client;
+    gh_client *row = &out->row;
+    gh_err err;
+
+    memset(out, 0, sizeof(*out));
+    err = gh_oauth__client_validate(e->cfg, ctx->arena, in, src, &doc, out_err);
+    if (err != GH_OK || out_err->code != NULL)
+        return err;
+    in_id = opt_id_member(in, "client_id", &bad_id);
+    in_secret = opt_id_member(in, "client_secret", &bad_secret);
+    if (bad_id || bad_secret) {
+        meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                  bad_id ? "client_id must be a string" : "client_secret must be a string");
+        goto done;
+    }
+    method = json_string_value(json_object_get(doc, "token_endpoint_auth_method"));
+    public_client = strcmp(method, GH_AUTH_NONE) == 0;
+    if (public_client && in_secret != NULL && src == GH_OAUTH_SRC_ADMIN) {
+        meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                  "a public client (token_endpoint_auth_method none) has no client_secret");
+        goto done;
+    }
+
+    if (existing == NULL) {
+        if (src == GH_OAUTH_SRC_ADMIN && in_id != NULL) {
+            size_t n = strlen(in_id);
+            /* SPEC: RFC6749 A.1 client-id = *VSCHAR */
+            if (n > GH_OAUTH_CLIENT_ID_MAX || !is_vschar(in_id, n)) {
+                meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                          "client_id must have 1 to 255 printable ASCII characters");
+                goto done;
+            }
+            row->client_id = gh_arena_strdup(ctx->arena, in_id);
+        } else {
+            /* SPEC: RFC7591 3.2.1 the server issues the client identifier */
+            char uuid[37];
+            gh_rand_uuid(uuid);
+            row->client_id = gh_arena_strdup(ctx->arena, uuid);
+        }
+        row->created_at = ctx->now;
+        row->updated_at = ctx->now;
+        if (!public_client) {
+            if (src == GH_OAUTH_SRC_ADMIN && in_secret != NULL) {
+                if (!admin_secret_ok(in_secret, out_err))
+                    goto done;
+                out->secret = gh_arena_strdup(ctx->arena, in_secret);
+            } else {
+                out->secret =
+                    gh_rand_token(ctx->arena, GH_PREFIX_SECRET, GH_OAUTH_CLIENT_SECRET_BYTES);
+            }
+        }
+        if (src == GH_OAUTH_SRC_DCR) {
+            /* SPEC: RFC7592 3 the registration access token */
+            out->reg_token =
+                gh_rand_token(ctx->arena, GH_PREFIX_REG_TOKEN, GH_OAUTH_REG_TOKEN_BYTES);
+            row->has_reg_token = true;
+            gh_oauth__secret_hash(e, out->reg_token, row->reg_token_hash);
+        }
+    } else {
+        row->client_id = gh_arena_strdup(ctx->arena, existing->client_id);
+        if (in_id == NULL && src == GH_OAUTH_SRC_DCR) {
+            /* SPEC: RFC7592 2.2 the client MUST include its client_id */
+            meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                      "client_id is required and must be the client's identifier");
+            goto done;
+        }
+        if (in_id != NULL && strcmp(in_id, existing->client_id) != 0) {
+            meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                      "client_id does not match the client being updated");
+            goto done;
+        }
+        row->created_at = existing->created_at;
+        row->updated_at = ctx->now > existing->created_at ? ctx->now : existing->created_at;
+        row->has_reg_token = existing->has_reg_token;
+        memcpy(row->reg_token_hash, existing->reg_token_hash, GH_SHA256_LEN);
+        if (!public_client) {
+            if (src == GH_OAUTH_SRC_ADMIN && in_secret != NULL) {
+                /* Hydra: a client_secret given to PUT replaces the secret. */
+                if (!admin_secret_ok(in_secret, out_err))
+                    goto done;
+                out->secret = gh_arena_strdup(ctx->arena, in_secret);
+            } else if (src == GH_OAUTH_SRC_DCR && in_secret != NULL) {
+                unsigned char h[GH_SHA256_LEN];
+                gh_oauth__secret_hash(e, in_secret, h);
+                /* SPEC: RFC7592 2.2 a client_secret in the request MUST match the current */
+                if (!existing->has_secret ||
+                    !gh_ct_eq(h, sizeof(h), existing->secret_hash, GH_SHA256_LEN)) {
+                    meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
+                              "client_secret does not match the current secret");
+                    goto done;
+                }
+            }
+            if (out->secret == NULL) {
+                if (existing->has_secret) {
+                    row->has_secret = true;
+                    memcpy(row->secret_hash, existing->secret_hash, GH_SHA256_LEN);
+                } else {
+                    out->secret = gh_rand_token(ctx->arena, GH_PREFIX_SECRET,
+                                                GH_OAUTH_CLIENT_SECRET_BYTES);
+                }
+            }
+        }
+    }
+    if (out->secret != NULL) {
+        row->has_secret = true;
+        gh_oauth__secret_hash(e, out->secret, row->secret_hash);
+    }
+
+    full = json_object();
+    json_object_set_new(full, "client_id", json_string(row->client_id));
+    json_object_update(full, doc);
+    row->doc = gh_json_dump_a(ctx->arena, full);
+    out->scope = gh_arena_strdup(ctx->arena, json_string_value(json_object_get(doc, "scope")));
+    if (row->doc == NULL) {
+        gh_ctx_fail(ctx, "client %s: could not serialise the metadata", row->client_id);
+        err = GH_EINTERNAL;
+    }
+done:
+    json_decref(full);
+    json_decref(doc);
+    return err;
+}
+
+/* ---- the client model ---- */
+
+static gh_err doc_strv(const json_t *doc, const char *key, gh_arena *a, size_t max, gh_strv *out)
+{
+    gh_err err = gh_json_get_strv(doc, key, a, max, out);
+    if (err == GH_ENOTFOUND) {
+        out->v = NULL;
+        out->n = 0;
+        return GH_OK;
+    }
+    return err;
+}
+
+static gh_err doc_str(const json_t *doc, const char *key, gh_arena *a, const char *def,
+                      const char **out)
+{
+    const char *s = NULL;
+    gh_err err = gh_json_get_str(doc, key, &s);
+    if (err == GH_ENOTFOUND) {
+        *out = def;
+        return GH_OK;
+    }
+    if (err != GH_OK)
+        return err;
+    *out = gh_arena_strdup(a, s);
+    return GH_OK;
+}
+
+gh_err gh_oauth__client_from_row(const gh_client *row, gh_oauth_client **out)
+{
+    gh_arena *a = NULL;
+    gh_oauth_client *c = NULL;
+    json_t *doc = NULL;
+    const json_t *jwks;
+    const char *alg = NULL;
+    size_t doclen;
+    gh_err err;
+
+    *out = NULL;
+    if (row == NULL || row->client_id == NULL || row->doc == NULL)
+        return GH_EINVAL;
+    doclen = strlen(row->doc);
+    err = gh_json_parse_object(row->doc, doclen, GH_OAUTH_CLIENT_DOC_MAX, &doc, NULL, 0);
+    if (err != GH_OK)
+        return GH_EINVAL;
+    a = gh_arena_new(doclen + 1024);
+    c = GH_ARENA_NEW(a, gh_oauth_client);
+    atomic_init(&c->refs, 1);
+    c->arena = a;
+    c->client_id = gh_arena_strdup(a, row->client_id);
+    c->doc = gh_arena_strndup(a, row->doc, doclen);
+    if ((err = doc_str(doc, "client_name", a, "", &c->client_name)) != GH_OK ||
+        (err = doc_str(doc, "scope", a, "", &c->scope)) != GH_OK ||
+        (err = doc_str(doc, "token_endpoint_auth_method", a, GH_AUTH_BASIC,
+                       &c->token_endpoint_auth_method)) != GH_OK ||
+        (err = doc_str(doc, "jwks_uri", a, NULL, &c->jwks_uri)) != GH_OK ||
+        (err = doc_str(doc, "access_token_strategy", a, GH_STRATEGY_JWT,
+                       &c->access_token_strategy)) != GH_OK ||
+        (err = doc_str(doc, "token_endpoint_auth_signing_alg", a, NULL, &alg)) != GH_OK ||
+        (err = doc_strv(doc, "redirect_uris", a, GH_LIMIT_REDIRECT_URIS, &c->redirect_uris)) !=
+            GH_OK ||
+        (err = doc_strv(doc, "grant_types", a, 16, &c->grant_types)) != GH_OK ||
+        (err = doc_strv(doc, "response_types", a, 8, &c->response_types)) != GH_OK ||
+        (err = doc_strv(doc, "audience", a, GH_OAUTH_CLIENT_LIST_MAX, &c->audience)) != GH_OK)
+        goto done;
+    err = gh_strv_split_scope(a, c->scope, GH_LIMIT_SCOPES, &c->scopes);
+    if (err != GH_OK)
+        goto done;
+    if (alg != NULL) {
+        c->token_endpoint_auth_signing_alg = gh_jose_alg_parse(alg);
+        if (c->token_endpoint_auth_signing_alg == GH_ALG_NONE) {
+            err = GH_EINVAL;
+            goto done;
+        }
+    }
+    jwks = json_object_get(doc, "jwks");
+    if (jwks != NULL && !json_is_null(jwks)) {
+        err = gh_jwks_parse(jwks, &c->jwks);
+        if (err != GH_OK)
+            goto done;
+    }
+    if (strcmp(c->access_token_strategy, GH_STRATEGY_OPAQUE) == 0)
+        c->access_token_strategy = GH_STRATEGY_OPAQUE;
+    else
+        c->access_token_strategy = GH_STRATEGY_JWT;
+    c->has_secret = row->has_secret;
+    memcpy(c->secret_hash, row->secret_hash, GH_SHA256_LEN);
+    c->has_reg_token = row->has_reg_token;
+    memcpy(c->reg_token_hash, row->reg_token_hash, GH_SHA256_LEN);
+    c->created_at = row->created_at;
+    c->updated_at = row->updated_at;
+    *out = c;
+    c = NULL;
+    err = GH_OK;
+done:
+    json_decref(doc);
+    if (c != NULL)
+        gh_oauth__client_release(c);
+    return err == GH_OK ? GH_OK : GH_EINVAL;
+}
+
+void gh_oauth__client_release(gh_oauth_client *c)
+{
+    gh_arena *a;
+
+    if (c == NULL)
+        return;
+    if (atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    gh_jwks_clear(&c->jwks);
+    a = c->arena; /* c itself lives in its arena */
+    gh_arena_free(a);
+}
+
+bool gh_oauth__client_has_grant(const gh_oauth_client *c, const char *grant_type)
+{
+    return grant_type != NULL && gh_strv_has(&c->grant_types, grant_type);
+}
+
+gh_err gh_oauth__client_row_json(const gh_client *row, json_t **out)
+{
+    json_t *doc = NULL, *o;
+    char t[32];
+    gh_err err;
+
+    *out = NULL;
+    err = gh_json_parse_object(row->doc, strlen(row->doc), GH_OAUTH_CLIENT_DOC_MAX, &doc, NULL,
+                               0);
+    if (err != GH_OK)
+        return GH_EINVAL;
+    o = json_object();
+    json_object_set_new(o, "client_id", json_string(row->client_id));
+    json_object_update(o, doc);
+    json_object_set_new(o, "client_id", json_string(row->client_id));
+    /* Secrets and hashes never reach a response, even if a doc somehow held them. */
+    json_object_del(o, "client_secret");
+    json_object_del(o, "registration_access_token");
+    gh_clock_rfc3339(row->created_at, t);
+    json_object_set_new(o, "created_at", json_string(t));
+    gh_clock_rfc3339(row->updated_at, t);
+    json_object_set_new(o, "updated_at", json_string(t));
+    json_decref(doc);
+    *out = o;
+    return GH_OK;
+}
+
+/* ---- the cache ---- */
+
+#define CACHE_WAYS 4
+
+struct gh_oauth_client_cache {
+    pthread_rwlock_t lock;
+    size_t nsets;
+    int64_t ttl_us;
+    uint64_t seed; /* keyed hashing: client ids cannot be chosen to collide on purpose */
+    gh_oauth_client **slots; /* nsets * CACHE_WAYS */
+};
+
+static size_t cache_set(const gh_oauth_client_cache *c, const char *id)
+{
+    uint64_t h = 1469598103934665603ULL ^ c->seed; /* FNV-1a, seeded */
+    for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    h ^= h >> 29;
+    return (size_t)(h % c->nsets);
+}
+
+gh_oauth_client_cache *gh_oauth__client_cache_new(size_t capacity, int64_t ttl_us)
+{
+    gh_oauth_client_cache *c = gh_xcalloc(1, sizeof(*c));
+
+    if (capacity == 0)
+        capacity = GH_OAUTH_CLIENT_CACHE_CAPACITY;
+    c->nsets = (capacity + CACHE_WAYS - 1) / CACHE_WAYS;
+    c->ttl_us = ttl_us > 0 ? ttl_us : GH_OAUTH_CLIENT_CACHE_TTL_US;
+    gh_rand_bytes(&c->seed, sizeof(c->seed));
+    c->slots = gh_xcalloc(c->nsets * CACHE_WAYS, sizeof(*c->slots));
+    gh_assert(pthread_rwlock_init(&c->lock, NULL) == 0);
+    return c;
+}
+
+void gh_oauth__client_cache_free(gh_oauth_client_cache *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < c->nsets * CACHE_WAYS; i++)
+        gh_oauth__client_release(c->slots[i]);
+    pthread_rwlock_destroy(&c->lock);
+    free(c->slots);
+    free(c);
+}
+
+gh_oauth_client *gh_oauth__client_cache_get(gh_oauth_client_cache *cache, const char *id,
+                                            int64_t now_us)
+{
+    gh_oauth_client *found = NULL;
+    gh_oauth_client **set;
+
+    if (cache == NULL)
+        return NULL;
+    set = cache->slots + cache_set(cache, id) * CACHE_WAYS;
+    pthread_rwlock_rdlock(&cache->lock);
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        gh_oauth_client *c = set[i];
+        if (c != NULL && c->cached_until_us > now_us && strcmp(c->client_id, id) == 0) {
+            atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+            found = c;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&cache->lock);
+    return found;
+}
+
+void gh_oauth__client_cache_put(gh_oauth_client_cache *cache, gh_oauth_client *c,
+                                int64_t now_us)
+{
+    gh_oauth_client **set, *old;
+    size_t victim = 0;
+
+    if (cache == NULL)
+        return;
+    set = cache->slots + cache_set(cache, c->client_id) * CACHE_WAYS;
+    pthread_rwlock_wrlock(&cache->lock);
+    /* The victim: the same client, else an empty way, else the one expiring first. */
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        if (set[i] != NULL && strcmp(set[i]->client_id, c->client_id) == 0) {
+            victim = i;
+            goto found;
+        }
+    }
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        if (set[i] == NULL) {
+            victim = i;
+            goto found;
+        }
+        if (set[i]->cached_until_us < set[victim]->cached_until_us)
+            victim = i;
+    }
+found:
+    old = set[victim];
+    c->cached_until_us = now_us + cache->ttl_us;
+    atomic_fetch_add_explicit(&c->refs, 1, memory_order_relaxed);
+    set[victim] = c;
+    pthread_rwlock_unlock(&cache->lock);
+    /* Also right when old == c (the same object put again): it now holds one reference
+     * for the slot, taken above, and the slot's previous reference is dropped here. */
+    gh_oauth__client_release(old);
+}
+
+size_t gh_oauth__client_cache_count(gh_oauth_client_cache *cache)
+{
+    size_t n = 0;
+
+    if (cache == NULL)
+        return 0;
+    pthread_rwlock_rdlock(&cache->lock);
+    for (size_t i = 0; i < cache->nsets * CACHE_WAYS; i++)
+        n += cache->slots[i] != NULL;
+    pthread_rwlock_unlock(&cache->lock);
+    return n;
+}
+
+void gh_oauth__client_invalidate(gh_engine *e, const char *client_id)
+{
+    gh_oauth_client_cache *cache = e->clients;
+    gh_oauth_client **set, *old = NULL;
+
+    if (cache == NULL || client_id == NULL)
+        return;
+    set = cache->slots + cache_set(cache, client_id) * CACHE_WAYS;
+    pthread_rwlock_wrlock(&cache->lock);
+    for (size_t i = 0; i < CACHE_WAYS; i++) {
+        if (set[i] != NULL && strcmp(set[i]->client_id, client_id) == 0) {
+            old = set[i];
+            set[i] = NULL;
+            break;
+        }
+    }
+    pthread_rwlock_unlock(&cache->lock);
+    gh_oauth__client_release(old);
+}
+
+gh_err gh_oauth__client_get(gh_engine *e, gh_ctx *ctx, const char *client_id,
+                            gh_oauth_client **out)
+{
+    gh_client *row = NULL;
+    gh_oauth_client *c;
+    gh_err err;
+
+    *out = NULL;
+    if (client_id == NULL || client_id[0] == '\0' ||
+        strlen(client_id) > GH_LIMIT_CLIENT_STRING)
+        return GH_ENOTFOUND;
+    c = gh_oauth__client_cache_get(e->clients, client_id, ctx->now_us);
+    if (c != NULL) {
+        *out = c;
+        return GH_OK;
+    }
+    err = gh_store_client_get(e->store, client_id, ctx->arena, &row);
+    if (err != GH_OK)
+        return err;
+    err = gh_oauth__client_from_row(row, &c);
+    if (err != GH_OK) {
+        gh_ctx_fail(ctx, "stored client %s has a document that does not parse", client_id);
+        return GH_EINTERNAL;
+    }
+    gh_oauth__client_cache_put(e->clients, c, ctx->now_us);
+    *out = c;
+    return GH_OK;
+}
