@@ -1,0 +1,108 @@
+// Discovery: RFC 8414 and OpenID Connect Discovery 1.0 metadata, and the JWKS.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+
+import { discover, readResponse } from './lib/oauth.mjs';
+import { startServer } from './lib/server.mjs';
+
+let srv;
+before(async () => { srv = await startServer({ name: 'discovery' }); });
+after(async () => { await srv?.dispose(); });
+
+async function getJson(url) {
+  const r = await readResponse(await fetch(url));
+  assert.equal(r.status, 200, `${url}: HTTP ${r.status} ${r.text}`);
+  assert.match(r.headers.get('content-type') ?? '', /^application\/(json|jwk-set\+json)/i, url);
+  assert.ok(r.json, `${url}: not JSON`);
+  return r;
+}
+
+function checkMetadata(md, oidc) {
+  // SPEC: RFC8414 3.3 - issuer MUST be identical to the issuer identifier
+  assert.equal(md.issuer, srv.issuer);
+  const base = srv.issuer;
+  assert.equal(md.token_endpoint, `${base}/oauth2/token`);
+  assert.equal(md.jwks_uri, `${base}/.well-known/jwks.json`);
+  assert.equal(md.introspection_endpoint, `${base}/oauth2/introspect`);
+  assert.equal(md.revocation_endpoint, `${base}/oauth2/revoke`);
+  assert.equal(md.registration_endpoint, `${base}/oauth2/register`);
+  assert.equal(md.authorization_endpoint, `${base}/oauth2/auth`);
+  if (oidc) assert.equal(md.userinfo_endpoint, `${base}/userinfo`);
+  for (const k of ['response_types_supported', 'grant_types_supported', 'scopes_supported',
+    'token_endpoint_auth_methods_supported', 'code_challenge_methods_supported']) {
+    assert.ok(Array.isArray(md[k]) && md[k].length > 0, `${k} missing or empty`);
+  }
+  assert.ok(md.grant_types_supported.includes('client_credentials'));
+  // SPEC: OAuth 2.1 - the implicit and password grants are removed; never advertised
+  assert.ok(!md.grant_types_supported.includes('implicit'), 'implicit advertised');
+  assert.ok(!md.grant_types_supported.includes('password'), 'password advertised');
+  for (const rt of md.response_types_supported) {
+    assert.ok(!rt.split(' ').includes('token'), `implicit response type ${rt} advertised`);
+  }
+  // SPEC: RFC7636 / OAuth 2.1 - plain PKCE is not allowed
+  assert.ok(md.code_challenge_methods_supported.includes('S256'));
+  assert.ok(!md.code_challenge_methods_supported.includes('plain'), 'PKCE plain advertised');
+  for (const m of ['client_secret_basic', 'client_secret_post', 'private_key_jwt']) {
+    assert.ok(md.token_endpoint_auth_methods_supported.includes(m), `${m} not advertised`);
+  }
+  for (const s of ['dns:read', 'dns:write', 'logs:read', 'settings:write']) {
+    assert.ok(md.scopes_supported.includes(s), `catalog scope ${s} not in scopes_supported`);
+  }
+  if (oidc) {
+    assert.ok(Array.isArray(md.subject_types_supported));
+    assert.ok(Array.isArray(md.id_token_signing_alg_values_supported));
+    assert.ok(md.id_token_signing_alg_values_supported.includes('RS256'));
+  }
+}
+
+describe('discovery', () => {
+  test('/.well-known/openid-configuration', async () => {
+    const r = await getJson(`${srv.issuer}/.well-known/openid-configuration`);
+    checkMetadata(r.json, true);
+  });
+
+  test('/.well-known/oauth-authorization-server', async () => {
+    const r = await getJson(`${srv.issuer}/.well-known/oauth-authorization-server`);
+    checkMetadata(r.json, false);
+  });
+
+  test('oauth4webapi accepts both documents', async () => {
+    const as1 = await discover(srv, 'oauth2');
+    const as2 = await discover(srv, 'oidc');
+    assert.equal(as1.issuer, srv.issuer);
+    assert.equal(as2.issuer, srv.issuer);
+  });
+
+  test('JWKS serves only public keys', async () => {
+    const r = await getJson(`${srv.issuer}/.well-known/jwks.json`);
+    const { keys } = r.json;
+    assert.ok(Array.isArray(keys) && keys.length >= 1, 'no keys');
+    const kids = new Set();
+    for (const k of keys) {
+      assert.equal(typeof k.kty, 'string');
+      assert.equal(typeof k.kid, 'string', 'key without kid');
+      assert.ok(!kids.has(k.kid), `duplicate kid ${k.kid}`);
+      kids.add(k.kid);
+      // SPEC: RFC7517 - private members of EC/RSA/OKP keys never published
+      for (const priv of ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k']) {
+        assert.ok(!(priv in k), `private member "${priv}" published in key ${k.kid}`);
+      }
+    }
+    assert.ok(keys.some((k) => k.kty === 'EC' && k.crv === 'P-256' && (k.alg ?? 'ES256') === 'ES256'),
+      'no ES256 key published');
+  });
+
+  test('unknown path is a JSON 404', async () => {
+    const r = await readResponse(await fetch(`${srv.issuer}/.well-known/nope`));
+    assert.equal(r.status, 404);
+    assert.ok(r.json && typeof r.json.error === 'string', r.text);
+  });
+
+  test('health endpoints answer', async () => {
+    for (const p of ['/health/alive', '/health/ready']) {
+      const r = await fetch(`${srv.issuer}${p}`);
+      await r.arrayBuffer();
+      assert.equal(r.status, 200, p);
+    }
+  });
+});
