@@ -34,10 +34,16 @@
 /* The longest raw {id} path segment (before percent-decoding). */
 #define GH_HTTP_PATH_ARG_MAX 1024
 
+/* Splits a listen address "host:port" or "[IPv6]:port" into host (brackets removed, NUL-
+ * terminated, hostlen bytes at most) and port 0..65535. GH_EINVAL when it is not of that
+ * form. Does not judge the host. */
+GH_MUST_CHECK gh_err gh_http__listen_split(const char *s, char *host, size_t hostlen,
+                                           unsigned *out_port, bool *out_bracketed);
+
 /* Parses a listen address: "IPv4:port", "[IPv6]:port" or "localhost:port" (127.0.0.1).
  * port is 0..65535 (0: the kernel picks one). Writes the socket address to out and its
- * length to out_len. GH_EINVAL on anything else (names other than localhost are not
- * resolved: a listener binds to an address, not to whatever DNS says today). */
+ * length to out_len. GH_ENOTFOUND when the host is another well-formed DNS name (the caller
+ * may resolve it: gh_http_start does, once, at start); GH_EINVAL on anything else. */
 GH_MUST_CHECK gh_err gh_http__parse_listen(const char *s, struct sockaddr_storage *out,
                                            socklen_t *out_len);
 

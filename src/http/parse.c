@@ -37,34 +37,87 @@ static gh_err parse_port(const char *s, size_t n, unsigned *out)
     return GH_OK;
 }
 
-gh_err gh_http__parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *out_len)
+gh_err gh_http__listen_split(const char *s, char *host, size_t hostlen, unsigned *out_port,
+                             bool *out_bracketed)
 {
-    char host[GH_HTTP_LISTEN_MAX];
     const char *colon;
     size_t n, hlen;
-    unsigned port;
 
-    memset(out, 0, sizeof(*out));
-    *out_len = 0;
+    if (hostlen > 0)
+        host[0] = '\0';
+    *out_port = 0;
+    *out_bracketed = false;
     if (s == NULL)
         return GH_EINVAL;
     n = strnlen(s, GH_HTTP_LISTEN_MAX);
     if (n == 0 || n >= GH_HTTP_LISTEN_MAX)
         return GH_EINVAL;
-
     if (s[0] == '[') {
         /* [IPv6]:port (RFC 3986 3.2.2 notation). */
         const char *close = memchr(s, ']', n);
-        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
         if (close == NULL || close[1] != ':')
             return GH_EINVAL;
         hlen = (size_t)(close - s - 1);
-        if (hlen == 0 || hlen >= sizeof(host))
+        if (hlen == 0 || hlen >= hostlen)
             return GH_EINVAL;
         memcpy(host, s + 1, hlen);
         host[hlen] = '\0';
-        if (parse_port(close + 2, n - (size_t)(close + 2 - s), &port) != GH_OK)
-            return GH_EINVAL;
+        *out_bracketed = true;
+        return parse_port(close + 2, n - (size_t)(close + 2 - s), out_port);
+    }
+    colon = memchr(s, ':', n);
+    if (colon == NULL || memchr(colon + 1, ':', n - (size_t)(colon + 1 - s)) != NULL)
+        return GH_EINVAL; /* no port, or an IPv6 address without brackets */
+    hlen = (size_t)(colon - s);
+    if (hlen == 0 || hlen >= hostlen)
+        return GH_EINVAL;
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    return parse_port(colon + 1, n - hlen - 1, out_port);
+}
+
+/* True if s is a syntactically valid DNS name (RFC 1123 2.1 labels, dot-separated). */
+static bool is_dns_name(const char *s)
+{
+    size_t label = 0;
+    bool digits_only = true;
+
+    if (*s == '\0' || *s == '.' || *s == '-')
+        return false;
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '.') {
+            if (label == 0 || s[-1] == '-')
+                return false;
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-'))
+            return false;
+        if (label == 0 && c == '-')
+            return false;
+        if (!(c >= '0' && c <= '9') && c != '.')
+            digits_only = false;
+        if (++label > 63)
+            return false;
+    }
+    /* "1.2.3" is a malformed address, not a name. */
+    return label > 0 && s[-1] != '-' && !digits_only;
+}
+
+gh_err gh_http__parse_listen(const char *s, struct sockaddr_storage *out, socklen_t *out_len)
+{
+    char host[GH_HTTP_LISTEN_MAX];
+    unsigned port;
+    bool bracketed;
+
+    memset(out, 0, sizeof(*out));
+    *out_len = 0;
+    if (gh_http__listen_split(s, host, sizeof(host), &port, &bracketed) != GH_OK)
+        return GH_EINVAL;
+    if (bracketed) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)out;
         if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1)
             return GH_EINVAL;
         a6->sin6_family = AF_INET6;
@@ -72,23 +125,12 @@ gh_err gh_http__parse_listen(const char *s, struct sockaddr_storage *out, sockle
         *out_len = sizeof(*a6);
         return GH_OK;
     }
-
-    colon = memchr(s, ':', n);
-    if (colon == NULL || memchr(colon + 1, ':', n - (size_t)(colon + 1 - s)) != NULL)
-        return GH_EINVAL; /* no port, or an IPv6 address without brackets */
-    hlen = (size_t)(colon - s);
-    if (hlen == 0 || hlen >= sizeof(host))
-        return GH_EINVAL;
-    memcpy(host, s, hlen);
-    host[hlen] = '\0';
-    if (parse_port(colon + 1, n - hlen - 1, &port) != GH_OK)
-        return GH_EINVAL;
     {
         struct sockaddr_in *a4 = (struct sockaddr_in *)out;
         if (gh_str_caseeq(host, "localhost")) {
             a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         } else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
-            return GH_EINVAL;
+            return is_dns_name(host) ? GH_ENOTFOUND : GH_EINVAL;
         }
         a4->sin_family = AF_INET;
         a4->sin_port = htons((uint16_t)port);

@@ -27,6 +27,7 @@
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -601,6 +602,44 @@ static unsigned public_threads(const gh_config *cfg)
     return n;
 }
 
+/* Resolves a listen address whose host is a DNS name (getaddrinfo, once, at start). */
+static gh_err resolve_listen(const char *addr, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+    char host[GH_HTTP_LISTEN_MAX];
+    unsigned port;
+    bool br;
+    struct addrinfo hints, *res = NULL, *ai;
+    gh_err err = GH_EINVAL;
+
+    if (gh_http__listen_split(addr, host, sizeof(host), &port, &br) != GH_OK)
+        return GH_EINVAL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+        return GH_EINVAL;
+    for (ai = res; ai != NULL; ai = ai->ai_next) {
+        if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(struct sockaddr_in)) {
+            memset(ss, 0, sizeof(*ss));
+            memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+            ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+            *sslen = (socklen_t)ai->ai_addrlen;
+            err = GH_OK;
+            break;
+        }
+        if (ai->ai_family == AF_INET6 && ai->ai_addrlen == sizeof(struct sockaddr_in6)) {
+            memset(ss, 0, sizeof(*ss));
+            memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+            ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+            *sslen = (socklen_t)ai->ai_addrlen;
+            err = GH_OK;
+            break;
+        }
+    }
+    freeaddrinfo(res);
+    return err;
+}
+
 static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const char *addr,
                              unsigned threads)
 {
@@ -611,11 +650,16 @@ static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const
                                              : GH_LIMIT_CONNECTIONS_DEFAULT;
     unsigned timeout = h->cfg->idle_timeout ? h->cfg->idle_timeout : GH_LIMIT_IDLE_SECONDS_DEFAULT;
     const union MHD_DaemonInfo *di;
+    gh_err err;
 
     l->h = h;
     l->id = id;
-    if (gh_http__parse_listen(addr, &ss, &sslen) != GH_OK) {
-        gh_log(GH_LOG_ERROR, "http: invalid listen address '%s' (expected host:port)", addr);
+    err = gh_http__parse_listen(addr, &ss, &sslen);
+    if (err == GH_ENOTFOUND)
+        err = resolve_listen(addr, &ss, &sslen);
+    if (err != GH_OK) {
+        gh_log(GH_LOG_ERROR, "http: invalid listen address '%s' (expected host:port)",
+               addr != NULL ? addr : "");
         return GH_EINVAL;
     }
     if (ss.ss_family == AF_INET6)

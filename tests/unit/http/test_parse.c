@@ -70,7 +70,7 @@ static void test_listen_rejects(void **state)
 {
     static const char *const bad[] = {
         "",           "127.0.0.1",     "127.0.0.1:",     ":4444",          "127.0.0.1:65536",
-        "127.0.0.1:-1", "127.0.0.1:44a", "127.0.0.1:123456", "example.com:80", "::1:80",
+        "127.0.0.1:-1", "127.0.0.1:44a", "127.0.0.1:123456", "exa_mple.com:80", "::1:80",
         "[::1]",      "[::1]80",       "[]:80",          "[::1]:",         "[zz]:80",
         "1.2.3:80",   "127.0.0.1:4444 ", " 127.0.0.1:4444", "localhost:+80",
     };
@@ -90,6 +90,34 @@ static void test_listen_rejects(void **state)
     longs[sizeof(longs) - 1] = '\0';
     longs[3] = ':';
     assert_int_equal(gh_http__parse_listen(longs, &ss, &len), GH_EINVAL);
+}
+
+static void test_listen_names(void **state)
+{
+    struct sockaddr_storage ss;
+    socklen_t len;
+    char host[64];
+    unsigned port;
+    bool br;
+    (void)state;
+
+    /* A well-formed name other than localhost is for the caller to resolve. */
+    assert_int_equal(gh_http__parse_listen("example.com:80", &ss, &len), GH_ENOTFOUND);
+    assert_int_equal(gh_http__parse_listen("gatehouse-1:4444", &ss, &len), GH_ENOTFOUND);
+    assert_int_equal(gh_http__parse_listen("-bad.example:80", &ss, &len), GH_EINVAL);
+    assert_int_equal(gh_http__parse_listen("bad-.example:80", &ss, &len), GH_EINVAL);
+    assert_int_equal(gh_http__parse_listen("a..b:80", &ss, &len), GH_EINVAL);
+    assert_int_equal(gh_http__parse_listen("300.1.1.1:80", &ss, &len), GH_EINVAL);
+
+    assert_int_equal(gh_http__listen_split("example.com:8080", host, sizeof(host), &port, &br),
+                     GH_OK);
+    assert_string_equal(host, "example.com");
+    assert_int_equal(port, 8080);
+    assert_false(br);
+    assert_int_equal(gh_http__listen_split("[::1]:1", host, sizeof(host), &port, &br), GH_OK);
+    assert_string_equal(host, "::1");
+    assert_true(br);
+    assert_int_equal(gh_http__listen_split("abc:1", host, 3, &port, &br), GH_EINVAL);
 }
 
 static void test_media_type(void **state)
@@ -210,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_listen_ipv4),   cmocka_unit_test(test_listen_localhost),
         cmocka_unit_test(test_listen_ipv6),   cmocka_unit_test(test_listen_rejects),
+        cmocka_unit_test(test_listen_names),
         cmocka_unit_test(test_media_type),    cmocka_unit_test(test_bearer),
         cmocka_unit_test(test_split_target),  cmocka_unit_test(test_path_arg),
     };
