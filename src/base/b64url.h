@@ -18,7 +18,7 @@ void gh_b64url_encode(const unsigned char *in, size_t n, char *out);
 /* Returns the encoding in the arena. */
 char *gh_b64url_encode_a(gh_arena *a, const unsigned char *in, size_t n);
 /* Decodes n characters into the arena (out gets a NUL after the bytes for convenience).
- * GH_EINVAL on any character or length that is not canonical base64url. */
+ * GH_EINVAL (with *out NULL) on any character or length that is not canonical base64url. */
 GH_MUST_CHECK gh_err gh_b64url_decode(gh_arena *a, const char *in, size_t n,
                                       unsigned char **out, size_t *out_len);
 /* Standard base64 (RFC 4648 section 4, padding required) for HTTP Basic credentials. */

@@ -26,7 +26,8 @@ static inline int64_t gh_clock_now(const gh_clock *c)
 }
 /* Monotonic microseconds, for measuring durations only. */
 int64_t gh_clock_mono_us(void);
-/* Writes t (seconds since the epoch) as RFC 3339 UTC ("2026-01-02T03:04:05Z") to out. */
+/* Writes t (seconds since the epoch) as RFC 3339 UTC ("2026-01-02T03:04:05Z") to out.
+ * Times outside the years 0000..9999 are clamped to the nearest end of that range. */
 void gh_clock_rfc3339(int64_t t, char out[32]);
 
 #endif

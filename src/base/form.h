@@ -29,10 +29,13 @@ typedef struct gh_form {
  * "a" without '=' has value "". GH_EINVAL on a bad percent escape, %00 or invalid UTF-8;
  * GH_ETOOBIG past GH_LIMIT_FORM_PARAMS or the name/value limits. */
 GH_MUST_CHECK gh_err gh_form_parse(gh_arena *a, const char *s, size_t n, gh_form *out);
-/* Percent-decodes s[0..n) ('+' stays '+' unless plus_is_space). Same errors as above. */
+/* Percent-decodes s[0..n) ('+' stays '+' unless plus_is_space) into the arena, NUL-terminated.
+ * GH_EINVAL on a bad percent escape, %00 (or a literal NUL) or invalid UTF-8, with *out NULL.
+ * No length bound of its own: the output is never longer than the input. */
 GH_MUST_CHECK gh_err gh_url_decode(gh_arena *a, const char *s, size_t n, int plus_is_space,
                                    char **out, size_t *out_len);
-/* Percent-encodes s for use in a query or form value (unreserved characters kept). */
+/* Percent-encodes s for use in a query or form value: RFC 3986 unreserved characters are kept,
+ * every other byte becomes %XX with uppercase hex (a space is %20, never '+'). NULL gives NULL. */
 char *gh_url_encode(gh_arena *a, const char *s);
 
 /* Returns the number of pairs named name. */

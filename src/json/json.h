@@ -25,8 +25,8 @@
 GH_MUST_CHECK gh_err gh_json_parse_object(const char *s, size_t n, size_t max, json_t **out,
                                           char *errbuf, size_t errlen);
 
-/* Typed getters on an object. GH_ENOTFOUND when key is absent or null; GH_EINVAL when the
- * type is wrong. */
+/* Typed getters on an object. GH_ENOTFOUND when key is absent or null (or obj is not an
+ * object); GH_EINVAL when the type is wrong, or for a string holding a NUL byte. */
 GH_MUST_CHECK gh_err gh_json_get_str(const json_t *obj, const char *key, const char **out);
 GH_MUST_CHECK gh_err gh_json_get_int(const json_t *obj, const char *key, int64_t *out);
 GH_MUST_CHECK gh_err gh_json_get_bool(const json_t *obj, const char *key, bool *out);
@@ -39,9 +39,11 @@ GH_MUST_CHECK gh_err gh_json_get_strv(const json_t *obj, const char *key, gh_are
 json_t *gh_json_strv(const gh_strv *list);
 /* Compact encoding with keys in insertion order, in the arena. */
 char *gh_json_dump_a(gh_arena *a, const json_t *v);
-/* Compact encoding with sorted keys (canonical form for hashing), heap (caller frees). */
+/* Compact encoding with sorted keys (canonical form for hashing), heap (caller frees with
+ * free()). Not RFC 8785: numbers and strings are written as jansson writes them. */
 char *gh_json_dump_canonical(const json_t *v);
-/* Sets key to a string if s is not NULL (no-op for NULL). */
+/* Sets key to a string if s is not NULL (no-op for NULL). A value that is not valid UTF-8
+ * is left out and logged at error level: inputs are validated on arrival, so that is a bug. */
 void gh_json_set_str(json_t *obj, const char *key, const char *s);
 
 #endif
