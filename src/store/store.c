@@ -34,7 +34,7 @@
 
 #define GH_STORE_BATCH_MAX 512
 #define GH_STORE_IDLE_US 1000000
-#define GH_STORE_IDLE_EVERY 256
+#define GH_STORE_IDLE_EVERY 64
 #define GH_STORE_TXN_OPS0 8
 
 struct gh_store_txn {
@@ -58,6 +58,7 @@ typedef struct gh_store_writer {
     gh_store_txn *tail;
     bool stop;
     bool started;
+    bool waiting; /* the writer is blocked on cv: an enqueue must signal it */
     pthread_t thread;
     gh_store *s;
     /* Writer thread only. */
@@ -205,6 +206,7 @@ static void *writer_main(void *arg)
 
         pthread_mutex_lock(&wr->mu);
         while (!wr->head && !wr->stop && !timed_out) {
+            wr->waiting = true;
             if (wr->dirty) {
                 struct timespec ts;
                 deadline_after(&ts, GH_STORE_IDLE_US);
@@ -212,6 +214,7 @@ static void *writer_main(void *arg)
             } else {
                 pthread_cond_wait(&wr->cv, &wr->mu);
             }
+            wr->waiting = false;
         }
         if (!wr->head && wr->stop) {
             pthread_mutex_unlock(&wr->mu);
@@ -265,7 +268,8 @@ static void enqueue(gh_store_writer *wr, gh_store_txn *t)
     else
         wr->head = t;
     wr->tail = t;
-    pthread_cond_signal(&wr->cv);
+    if (wr->waiting)
+        pthread_cond_signal(&wr->cv);
     pthread_mutex_unlock(&wr->mu);
 }
 

@@ -15,7 +15,7 @@
  *     a migration is applied entirely or not at all, and never twice.
  *
  * Checkpoints (5): automatic checkpoints are off; the writer's idle op, which store.c runs
- * when the writer has been idle and every few hundred batches under load, runs a PASSIVE
+ * when the writer has been idle and every 64 batches under load, runs a PASSIVE
  * checkpoint, and when the WAL still holds more than GH_SQLITE_WAL_TRUNCATE_PAGES it runs a
  * TRUNCATE checkpoint (briefly waiting for readers), so the WAL cannot grow without bound
  * under constant writes.
