@@ -37,12 +37,11 @@ typedef struct loader {
 
 #define PATH_MAX_LEN 256
 
-static gh_err ferr(loader *l, const gh_config__node *n, const char *path, const char *fmt,
-                   ...) GH_PRINTF(4, 5);
+static gh_err ferr(loader *l, const gh_config__node *n, const char *path, const char *fmt, ...)
+    GH_PRINTF(4, 5);
 
 /* "NAME:LINE:COL: path: message" for the node n; returns GH_EINVAL. */
-static gh_err ferr(loader *l, const gh_config__node *n, const char *path, const char *fmt,
-                   ...)
+static gh_err ferr(loader *l, const gh_config__node *n, const char *path, const char *fmt, ...)
 {
     if (l->errbuf == NULL || l->errlen == 0) {
         return GH_EINVAL;
@@ -224,8 +223,7 @@ static gh_err read_resource_scopes(loader *l, const gh_config__node *list, size_
     return GH_OK;
 }
 
-static gh_err read_resource(loader *l, const gh_config__node *item, size_t i,
-                            gh_config_resource *r)
+static gh_err read_resource(loader *l, const gh_config__node *item, size_t i, gh_config_resource *r)
 {
     char path[PATH_MAX_LEN];
     (void)snprintf(path, sizeof path, "resources[%zu]", i);
@@ -273,8 +271,7 @@ static gh_err read_resources(loader *l, const gh_config__node *n)
         return ferr(l, n, "resources", "expected a list of resources (uri, client_id, scopes)");
     }
     if (n->n > GH_CONFIG_MAX_RESOURCES) {
-        return ferr(l, n, "resources", "expected at most %d resources",
-                    GH_CONFIG_MAX_RESOURCES);
+        return ferr(l, n, "resources", "expected at most %d resources", GH_CONFIG_MAX_RESOURCES);
     }
     gh_config *c = l->c;
     c->resources = GH_ARENA_NEWN(l->a, gh_config_resource, n->n ? n->n : 1);
@@ -466,8 +463,7 @@ static void derive(gh_config *c)
 {
     if (c->key_retire_after == 0) {
         int64_t m = c->ttl_access_token;
-        const int64_t ttls[] = {c->ttl_refresh_token, c->ttl_authorization_code,
-                                c->ttl_id_token};
+        const int64_t ttls[] = {c->ttl_refresh_token, c->ttl_authorization_code, c->ttl_id_token};
         for (size_t i = 0; i < sizeof ttls / sizeof ttls[0]; i++) {
             m = ttls[i] > m ? ttls[i] : m;
         }

@@ -32,24 +32,20 @@
 
 /* ---- yaml.c: the node tree ---------------------------------------------------------- */
 
-typedef enum gh_config__kind {
-    GH_CONFIG__SCALAR,
-    GH_CONFIG__MAP,
-    GH_CONFIG__SEQ
-} gh_config__kind;
+typedef enum gh_config__kind { GH_CONFIG__SCALAR, GH_CONFIG__MAP, GH_CONFIG__SEQ } gh_config__kind;
 
 typedef struct gh_config__node gh_config__node;
 struct gh_config__node {
     gh_config__kind kind;
-    unsigned line, col;    /* 1-based position of the node's first character */
-    const char *value;     /* scalar text, NUL-terminated (never contains NUL) */
-    size_t len;            /* strlen(value) */
-    bool is_null;          /* plain null, ~ or empty, or tagged !!null */
-    gh_config__node *key;  /* for the values of a mapping: the key scalar */
+    unsigned line, col;     /* 1-based position of the node's first character */
+    const char *value;      /* scalar text, NUL-terminated (never contains NUL) */
+    size_t len;             /* strlen(value) */
+    bool is_null;           /* plain null, ~ or empty, or tagged !!null */
+    gh_config__node *key;   /* for the values of a mapping: the key scalar */
     gh_config__node *first; /* children: mapping values (each with its key) or items */
     gh_config__node *last;
     gh_config__node *next;
-    size_t n;              /* number of children */
+    size_t n; /* number of children */
 };
 
 /* Parses one YAML document of data[0..len) into nodes allocated from a. *out is NULL for an
@@ -86,17 +82,17 @@ typedef enum gh_config__store {
 } gh_config__store;
 
 typedef struct gh_config__key {
-    const char *path;              /* "serve.public.listen" */
+    const char *path; /* "serve.public.listen" */
     gh_config__type type;
-    const char *def;               /* default, written as in the file; NULL: null */
-    bool nullable;                 /* null (or absence) is allowed */
-    int64_t min, max;              /* T_INT: range; T_STRING: length in characters */
-    const char *unit;              /* T_INT: "seconds", "bytes", ... for messages */
-    const char *const *choices;    /* T_ENUM: NULL-terminated */
-    const char *env;               /* GATEHOUSE_ + path upper-cased, '.' as '_' */
-    const char *alias;             /* the short variable of DESIGN.md, or NULL */
+    const char *def;            /* default, written as in the file; NULL: null */
+    bool nullable;              /* null (or absence) is allowed */
+    int64_t min, max;           /* T_INT: range; T_STRING: length in characters */
+    const char *unit;           /* T_INT: "seconds", "bytes", ... for messages */
+    const char *const *choices; /* T_ENUM: NULL-terminated */
+    const char *env;            /* GATEHOUSE_ + path upper-cased, '.' as '_' */
+    const char *alias;          /* the short variable of DESIGN.md, or NULL */
     gh_config__store store;
-    size_t offset;                 /* in gh_config */
+    size_t offset; /* in gh_config */
 } gh_config__key;
 
 /* The schema: every key of the file, in file order. */

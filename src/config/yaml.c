@@ -33,9 +33,10 @@ typedef struct parser {
 } parser;
 
 static const char *const std_tags[] = {
-    "tag:yaml.org,2002:str",  "tag:yaml.org,2002:int", "tag:yaml.org,2002:bool",
-    "tag:yaml.org,2002:null", "tag:yaml.org,2002:float", "tag:yaml.org,2002:map",
-    "tag:yaml.org,2002:seq",  NULL,
+    "tag:yaml.org,2002:str",   "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",  "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:float", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",   NULL,
 };
 
 /* Writes the key path of the node being added at the top of the stack ("serve.public",
@@ -48,8 +49,8 @@ static void stack_path(const parser *p, gh_buf *b)
         bool top = i + 1 == p->depth;
         gh_err e = GH_OK;
         if (n->kind == GH_CONFIG__MAP) {
-            const gh_config__node *k = top ? p->stack[i].pend_key
-                                           : (n->last != NULL ? n->last->key : NULL);
+            const gh_config__node *k =
+                top ? p->stack[i].pend_key : (n->last != NULL ? n->last->key : NULL);
             if (k == NULL) {
                 break;
             }
@@ -143,8 +144,7 @@ static gh_err attach(parser *p, gh_config__node *n)
             if (strcmp(v->key->value, n->value) == 0) {
                 f->pend_key = n; /* so that the message names the duplicate's path */
                 return fail(p, n->line - 1, n->col - 1,
-                            "duplicate key \"%.64s\" (first at line %u)", n->value,
-                            v->key->line);
+                            "duplicate key \"%.64s\" (first at line %u)", n->value, v->key->line);
             }
         }
         f->pend_key = n;
@@ -187,8 +187,8 @@ static gh_err on_scalar(parser *p, const yaml_event_t *ev)
     const char *v = (const char *)ev->data.scalar.value;
     size_t len = ev->data.scalar.length;
     if (len > GH_CONFIG_MAX_SCALAR) {
-        return fail(p, ev->start_mark.line, ev->start_mark.column,
-                    "value longer than %d bytes", GH_CONFIG_MAX_SCALAR);
+        return fail(p, ev->start_mark.line, ev->start_mark.column, "value longer than %d bytes",
+                    GH_CONFIG_MAX_SCALAR);
     }
     if (memchr(v, '\0', len) != NULL) {
         return fail(p, ev->start_mark.line, ev->start_mark.column,
@@ -208,8 +208,8 @@ static gh_err on_scalar(parser *p, const yaml_event_t *ev)
 
 static gh_err on_start(parser *p, const yaml_event_t *ev, gh_config__kind kind)
 {
-    const yaml_char_t *anchor = kind == GH_CONFIG__MAP ? ev->data.mapping_start.anchor
-                                                       : ev->data.sequence_start.anchor;
+    const yaml_char_t *anchor =
+        kind == GH_CONFIG__MAP ? ev->data.mapping_start.anchor : ev->data.sequence_start.anchor;
     const yaml_char_t *tag =
         kind == GH_CONFIG__MAP ? ev->data.mapping_start.tag : ev->data.sequence_start.tag;
     gh_err e = check_props(p, ev, anchor, tag);
@@ -217,8 +217,8 @@ static gh_err on_start(parser *p, const yaml_event_t *ev, gh_config__kind kind)
         return e;
     }
     if (p->depth >= GH_CONFIG_MAX_DEPTH) {
-        return fail(p, ev->start_mark.line, ev->start_mark.column,
-                    "nested deeper than %d levels", GH_CONFIG_MAX_DEPTH);
+        return fail(p, ev->start_mark.line, ev->start_mark.column, "nested deeper than %d levels",
+                    GH_CONFIG_MAX_DEPTH);
     }
     gh_config__node *n = node_new(p, kind, ev);
     e = attach(p, n);
@@ -283,10 +283,9 @@ gh_err gh_config__yaml_parse(gh_arena *a, const char *name, const char *data, si
             if (yp.error == YAML_MEMORY_ERROR) {
                 e = GH_EINTERNAL;
             } else {
-                e = fail(&p, yp.problem_mark.line, yp.problem_mark.column,
-                         "invalid YAML: %s%s%s%s", yp.problem ? yp.problem : "syntax error",
-                         yp.context ? " (" : "", yp.context ? yp.context : "",
-                         yp.context ? ")" : "");
+                e = fail(&p, yp.problem_mark.line, yp.problem_mark.column, "invalid YAML: %s%s%s%s",
+                         yp.problem ? yp.problem : "syntax error", yp.context ? " (" : "",
+                         yp.context ? yp.context : "", yp.context ? ")" : "");
             }
             goto done;
         }

@@ -73,16 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char errbuf[512];
     gh_config *c = (gh_config *)&errbuf; /* must be reset to NULL on failure */
-    gh_err e = gh_config__load_mem("fuzz.yaml", copy, yaml_len, envp, &c, errbuf,
-                                   sizeof errbuf);
+    gh_err e = gh_config__load_mem("fuzz.yaml", copy, yaml_len, envp, &c, errbuf, sizeof errbuf);
     if (e == GH_OK) {
         gh_assert(c != NULL);
         check_config(c);
         gh_config_free(c);
     } else {
         gh_assert(e == GH_EINVAL && c == NULL);
-        gh_assert(strncmp(errbuf, "fuzz.yaml:", 10) == 0 ||
-                  strncmp(errbuf, "GATEHOUSE_", 10) == 0);
+        gh_assert(strncmp(errbuf, "fuzz.yaml:", 10) == 0 || strncmp(errbuf, "GATEHOUSE_", 10) == 0);
     }
     free(copy);
     return 0;

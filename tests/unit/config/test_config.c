@@ -28,8 +28,7 @@ static char errbuf[1024];
 static gh_err load(const char *yaml, char *const *envp, gh_config **out)
 {
     errbuf[0] = '\0';
-    return gh_config__load_mem("t.yaml", yaml, strlen(yaml), envp, out, errbuf,
-                               sizeof errbuf);
+    return gh_config__load_mem("t.yaml", yaml, strlen(yaml), envp, out, errbuf, sizeof errbuf);
 }
 
 /* Asserts that yaml fails to load with exactly the message want. */
@@ -239,8 +238,7 @@ static void test_error_names_the_file(void **state)
 {
     (void)state;
     gh_config *c = NULL;
-    assert_int_equal(gh_config_load("bad_listen.yaml", NULL, &c, errbuf, sizeof errbuf),
-                     GH_EINVAL);
+    assert_int_equal(gh_config_load("bad_listen.yaml", NULL, &c, errbuf, sizeof errbuf), GH_EINVAL);
     assert_null(c);
     assert_string_equal(errbuf, "bad_listen.yaml:7:7: serve.public.listen: expected host:port");
 
@@ -261,8 +259,8 @@ static void test_file_size_bound(void **state)
     assert_non_null(f);
     /* A file of comments one byte past the bound. */
     for (size_t i = 0; i < GH_CONFIG_MAX_FILE / 64; i++) {
-        assert_true(fputs("#23456789012345678901234567890123456789012345678901234567890123\n",
-                          f) >= 0);
+        assert_true(fputs("#23456789012345678901234567890123456789012345678901234567890123\n", f) >=
+                    0);
     }
     assert_int_equal(fputc('\n', f), '\n');
     assert_int_equal(fclose(f), 0);
@@ -308,8 +306,7 @@ static void test_aliases_anchors_tags_refused(void **state)
     (void)state;
     expect_error("ttl:\n  access_token: &a 5\n  id_token: *a\n", NULL,
                  "t.yaml:2:17: ttl.access_token: anchors and aliases are not allowed");
-    expect_error("issuer: *a\n", NULL,
-                 "t.yaml:1:9: issuer: anchors and aliases are not allowed");
+    expect_error("issuer: *a\n", NULL, "t.yaml:1:9: issuer: anchors and aliases are not allowed");
     /* SPEC: billion laughs - refused at the first anchor, before any expansion. */
     expect_error("a: &a [x, x, x, x, x, x, x, x, x]\n"
                  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
@@ -318,8 +315,7 @@ static void test_aliases_anchors_tags_refused(void **state)
     expect_error("issuer: !custom http://a.test\n", NULL,
                  "t.yaml:1:9: issuer: tag !custom is not allowed (only the standard tags "
                  "!!str !!int !!bool !!null !!float !!map !!seq)");
-    gh_config *c = expect_ok("issuer: !!str http://a.test\nttl: !!map {id_token: !!int 5}\n",
-                             NULL);
+    gh_config *c = expect_ok("issuer: !!str http://a.test\nttl: !!map {id_token: !!int 5}\n", NULL);
     assert_string_equal(c->issuer, "http://a.test");
     assert_int_equal(c->ttl_id_token, 5);
     gh_config_free(c);
@@ -370,8 +366,8 @@ static void test_env_overrides(void **state)
     assert_int_equal(c->body_limit, 4096);
     gh_config_free(c);
 
-    char *env2[] = {"GATEHOUSE_SERVE_PUBLIC_LISTEN=1.2.3.4:5",
-                    "GATEHOUSE_PUBLIC_LISTEN=1.2.3.4:5", NULL};
+    char *env2[] = {"GATEHOUSE_SERVE_PUBLIC_LISTEN=1.2.3.4:5", "GATEHOUSE_PUBLIC_LISTEN=1.2.3.4:5",
+                    NULL};
     c = expect_ok("", env2);
     assert_string_equal(c->public_listen, "1.2.3.4:5");
     gh_config_free(c);
@@ -415,8 +411,7 @@ static void test_gatehouse_config_variable(void **state)
     assert_int_equal(c->n_scopes, 8);
     gh_config_free(c);
     /* An explicit path wins over GATEHOUSE_CONFIG. */
-    assert_int_equal(gh_config_load("bad_listen.yaml", env, &c, errbuf, sizeof errbuf),
-                     GH_EINVAL);
+    assert_int_equal(gh_config_load("bad_listen.yaml", env, &c, errbuf, sizeof errbuf), GH_EINVAL);
 }
 
 static void test_example_loads(void **state)
@@ -432,8 +427,8 @@ static void test_example_loads(void **state)
     assert_int_equal(c->ttl_authorization_code, 60);
     assert_null(c->secrets_system);
 
-    const char *names[] = {"openid",    "profile",   "email",     "offline_access",
-                           "dns:read",  "dns:write", "logs:read", "settings:write"};
+    const char *names[] = {"openid",   "profile",   "email",     "offline_access",
+                           "dns:read", "dns:write", "logs:read", "settings:write"};
     const bool sensitive[] = {false, false, false, false, false, true, false, true};
     assert_int_equal(c->n_scopes, 8);
     for (size_t i = 0; i < 8; i++) {
@@ -453,7 +448,7 @@ static void test_example_loads(void **state)
 
     assert_int_equal(gh_config_require_secret(c, errbuf, sizeof errbuf), GH_EINVAL);
     assert_string_equal(errbuf, EXAMPLE ": secrets.system: required to serve (at least 32 "
-                                "characters; or set GATEHOUSE_SECRETS_SYSTEM)");
+                                        "characters; or set GATEHOUSE_SECRETS_SYSTEM)");
     gh_config_free(c);
 
     char *env[] = {"GATEHOUSE_SECRETS_SYSTEM=0123456789abcdef0123456789abcdef", NULL};
@@ -501,8 +496,9 @@ static void test_resources_validation(void **state)
     const char *cat = "scopes:\n  - {name: 'dns:read', description: Read DNS}\n"
                       "  - {name: 'dns:write', description: Write DNS, sensitive: true}\n";
     char doc[1024];
-    (void)snprintf(doc, sizeof doc, "%sresources:\n  - uri: https://api.test\n"
-                                    "    client_id: api\n    scopes: ['dns:read', 'logs:read']\n",
+    (void)snprintf(doc, sizeof doc,
+                   "%sresources:\n  - uri: https://api.test\n"
+                   "    client_id: api\n    scopes: ['dns:read', 'logs:read']\n",
                    cat);
     expect_error(doc, NULL,
                  "t.yaml:7:26: resources[0].scopes[1]: unknown scope \"logs:read\" (expected "
@@ -527,8 +523,7 @@ static void test_resources_validation(void **state)
                    "%sresources:\n  - {uri: 'urn:a', client_id: a, scopes: ['dns:read', "
                    "'dns:read']}\n",
                    cat);
-    expect_error(doc, NULL,
-                 "t.yaml:5:55: resources[0].scopes[1]: duplicate scope \"dns:read\"");
+    expect_error(doc, NULL, "t.yaml:5:55: resources[0].scopes[1]: duplicate scope \"dns:read\"");
     (void)snprintf(doc, sizeof doc, "%sresources:\n  - {uri: 'urn:a', client_id: a, aud: x}\n",
                    cat);
     expect_error(doc, NULL,

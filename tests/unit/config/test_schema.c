@@ -41,8 +41,7 @@ static void test_env_names_follow_paths(void **state)
     /* The aliases of DESIGN.md. */
     assert_string_equal(gh_config__key_find("serve.public.listen")->alias,
                         "GATEHOUSE_PUBLIC_LISTEN");
-    assert_string_equal(gh_config__key_find("serve.admin.listen")->alias,
-                        "GATEHOUSE_ADMIN_LISTEN");
+    assert_string_equal(gh_config__key_find("serve.admin.listen")->alias, "GATEHOUSE_ADMIN_LISTEN");
     assert_string_equal(gh_config__key_find("serve.admin.key")->alias, "GATEHOUSE_ADMIN_KEY");
     assert_string_equal(gh_config__key_find("issuer")->env, "GATEHOUSE_ISSUER");
     assert_string_equal(gh_config__key_find("dsn")->env, "GATEHOUSE_DSN");
@@ -119,16 +118,14 @@ static void test_expected_messages(void **state)
 static void test_hostport(void **state)
 {
     (void)state;
-    const char *good[] = {"127.0.0.1:4444", "0.0.0.0:1",          "[::1]:4445",
-                          "[2001:db8::1]:443", "localhost:65535", "a-b.example.com:80",
-                          "x:8080",         "[::]:80"};
-    const char *bad[] = {"",           ":80",        "localhost",      "localhost:",
-                         "host:0",     "host:65536", "host:123456",    "host:80x",
-                         "::1:80",     "[::1]",      "[::1]80",        "[::1]:",
-                         "[zz]:80",    "256.0.0.1:80", "1.2.3:80",     "-a.com:80",
-                         "a-.com:80",  "a..b:80",    "a_b:80",         "a.com.:80",
-                         "a b:80",     "host:-1",    "host:+80",       "[127.0.0.1]:80",
-                         "host:80:90"};
+    const char *good[] = {
+        "127.0.0.1:4444",  "0.0.0.0:1",          "[::1]:4445", "[2001:db8::1]:443",
+        "localhost:65535", "a-b.example.com:80", "x:8080",     "[::]:80"};
+    const char *bad[] = {"",           ":80",         "localhost", "localhost:",     "host:0",
+                         "host:65536", "host:123456", "host:80x",  "::1:80",         "[::1]",
+                         "[::1]80",    "[::1]:",      "[zz]:80",   "256.0.0.1:80",   "1.2.3:80",
+                         "-a.com:80",  "a-.com:80",   "a..b:80",   "a_b:80",         "a.com.:80",
+                         "a b:80",     "host:-1",     "host:+80",  "[127.0.0.1]:80", "host:80:90"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         if (!gh_config__valid_hostport(good[i])) {
             fail_msg("refused %s", good[i]);
@@ -280,10 +277,8 @@ static void test_set_values(void **state)
     (void)strncat(s, "\xc3\xa9", sizeof s - strlen(s) - 1);
     assert_int_equal(gh_config__set(&c, a, k, s), GH_OK);
     assert_string_equal(c.secrets_system, s);
-    assert_int_equal(gh_config__set(&c, a, k, "0123456789abcdef0123456789abcde\x01"),
-                     GH_EINVAL);
-    assert_int_equal(gh_config__set(&c, a, k, "0123456789abcdef0123456789abcde\xff"),
-                     GH_EINVAL);
+    assert_int_equal(gh_config__set(&c, a, k, "0123456789abcdef0123456789abcde\x01"), GH_EINVAL);
+    assert_int_equal(gh_config__set(&c, a, k, "0123456789abcdef0123456789abcde\xff"), GH_EINVAL);
     assert_int_equal(gh_config__set(&c, a, k, NULL), GH_OK);
     assert_null(c.secrets_system);
 

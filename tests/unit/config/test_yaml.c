@@ -193,11 +193,12 @@ static void test_billion_laughs_is_cheap(void **state)
 {
     (void)state;
     /* SPEC: billion laughs - refused at the first anchor; nothing is expanded. */
-    const char *y = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
-                    "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
-                    "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
-                    "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
-                    "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+    const char *y =
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
+        "b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n"
+        "c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+        "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n"
+        "e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
     expect_error(y, "t.yaml:1:4: a: anchors and aliases are not allowed");
 }
 
@@ -209,9 +210,8 @@ static void test_syntax_error_position(void **state)
                  "a quoted scalar)");
     expect_error("a: b: c\n",
                  "t.yaml:1:5: invalid YAML: mapping values are not allowed in this context");
-    expect_error("\t- a\n",
-                 "t.yaml:1:1: invalid YAML: found character that cannot start any token "
-                 "(while scanning for the next token)");
+    expect_error("\t- a\n", "t.yaml:1:1: invalid YAML: found character that cannot start any token "
+                            "(while scanning for the next token)");
 }
 
 int main(void)
