@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "json/json.h"
+#include "oauth/client_int.h"
 #include "oauth/token_int.h"
 
 static void revoked_ok(gh_oauth_response *resp)
@@ -37,8 +38,9 @@ gh_err gh_oauth_revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
 
     if (!gh_oauth__form_post(req, resp))
         return GH_OK;
-    /* SPEC: RFC7009 2.1 - the client authenticates as at the token endpoint */
-    err = gh_oauth__client_authenticate(e, ctx, req, resp, &c);
+    /* SPEC: RFC7009 2.1 - the client authenticates as at the token endpoint (a public
+     * client identifies itself with its client_id) */
+    err = gh_oauth__client_authenticate_ex(e, ctx, req, GH_OAUTH_AUTH_ALLOW_NONE, resp, &c);
     if (err != GH_OK || c == NULL)
         return err;
     token = gh_oauth__token_param(req, resp);

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "oauth/client_int.h"
 #include "oauth/token_int.h"
 
 const gh_oauth_grant gh_oauth__grants[] = {
@@ -64,7 +65,9 @@ gh_err gh_oauth_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
         return GH_OK;
     }
     /* SPEC: RFC6749 3.2.1 - confidential clients MUST authenticate */
-    err = gh_oauth__client_authenticate(e, ctx, req, resp, &c);
+    err = gh_oauth__client_authenticate_ex(e, ctx, req,
+                                           g->confidential_only ? 0 : GH_OAUTH_AUTH_ALLOW_NONE,
+                                           resp, &c);
     if (err != GH_OK || c == NULL)
         goto done;
     /* SPEC: RFC6749 5.2 unauthorized_client - not authorized to use this grant type */

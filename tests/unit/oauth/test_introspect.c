@@ -1,0 +1,228 @@
+/*
+ * test_introspect.c - RFC 7662 introspection: who may see a token (its own client; a
+ * resource server for its audience; nobody else), what makes a token inactive (revoked,
+ * expired, unknown, malformed, a bad signature), the active response, the admin variant.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "oauth/token_int.h"
+#include "support/gh_test.h"
+
+static int setup(void **state)
+{
+    gh_test_env *env = gh_test_env_new();
+
+    gh_test_cc_client(env, "svc", "dns:read dns:write logs:read", "jwt", NULL);
+    gh_test_cc_client(env, "opq", "dns:read", "opaque", NULL);
+    gh_test_cc_client(env, "other", "dns:read", "jwt", NULL);
+    gh_test_cc_client(env, "rs-dns", "dns:read", "jwt", NULL);
+    gh_test_cc_client(env, "rs-logs", "logs:read", "jwt", NULL);
+    *state = env;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    gh_test_env_free(*state);
+    return 0;
+}
+
+static const char *issue(gh_test_env *env, const char *client, const char *extra)
+{
+    gh_oauth_response resp;
+    const char *at;
+
+    assert_int_equal(gh_test_cc(env, client, extra, &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    at = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    gh_oauth_response_clear(&resp);
+    return at;
+}
+
+/* Introspects token as caller (NULL: admin); returns "active". */
+static bool active_as(gh_test_env *env, const char *caller, const char *token, json_t **body)
+{
+    gh_oauth_response resp;
+    const char *form = gh_arena_printf(env->arena, "token=%s", gh_url_encode(env->arena, token));
+    bool a;
+
+    if (caller != NULL)
+        assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", form,
+                                      gh_test_basic(env, caller, GH_TEST_SECRET), &resp),
+                         GH_OK);
+    else
+        assert_int_equal(gh_test_call(env, gh_oauth_admin_introspect, "POST", form, NULL, &resp),
+                         GH_OK);
+    assert_int_equal(resp.status, 200);
+    a = json_is_true(json_object_get(resp.body, "active"));
+    if (!a) {
+        /* SPEC: RFC7662 2.2 - an inactive token: {"active":false} and nothing else */
+        assert_int_equal(json_object_size(resp.body), 1);
+        assert_true(json_is_false(json_object_get(resp.body, "active")));
+    }
+    if (body != NULL)
+        *body = json_incref(resp.body);
+    gh_oauth_response_clear(&resp);
+    return a;
+}
+
+static void test_own_and_resource_server(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "svc", "&scope=dns:read&resource=https://api.example.com/dns");
+    json_t *b = NULL;
+
+    assert_true(active_as(env, "svc", at, &b));
+    /* SPEC: RFC7662 2.2 - the active response */
+    assert_string_equal(json_string_value(json_object_get(b, "scope")), "dns:read");
+    assert_string_equal(json_string_value(json_object_get(b, "client_id")), "svc");
+    assert_string_equal(json_string_value(json_object_get(b, "sub")), "svc");
+    assert_string_equal(json_string_value(json_object_get(b, "aud")), GH_TEST_RS_DNS);
+    assert_string_equal(json_string_value(json_object_get(b, "iss")), GH_TEST_ISSUER);
+    assert_string_equal(json_string_value(json_object_get(b, "token_type")), "Bearer");
+    assert_int_equal(json_integer_value(json_object_get(b, "exp")), GH_TEST_T0 + 600);
+    assert_int_equal(json_integer_value(json_object_get(b, "iat")), GH_TEST_T0);
+    assert_int_equal(json_integer_value(json_object_get(b, "catalog_version")), 1);
+    assert_non_null(json_object_get(b, "jti"));
+    json_decref(b);
+
+    /* The resource server of the audience may see it; another resource server and another
+     * client may not. */
+    assert_true(active_as(env, "rs-dns", at, NULL));
+    assert_false(active_as(env, "rs-logs", at, NULL));
+    assert_false(active_as(env, "other", at, NULL));
+    /* Admin sees everything. */
+    assert_true(active_as(env, NULL, at, NULL));
+}
+
+static void test_opaque(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "opq", "");
+    json_t *b = NULL;
+
+    assert_true(active_as(env, "opq", at, &b));
+    assert_null(json_object_get(b, "jti"));
+    assert_string_equal(json_string_value(json_object_get(b, "aud")), GH_TEST_ISSUER);
+    json_decref(b);
+    assert_false(active_as(env, "other", at, NULL));
+    /* A changed character: unknown. */
+    assert_false(active_as(env, "opq", gh_arena_printf(env->arena, "%sx", at), NULL));
+}
+
+static void test_inactive(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "svc", ""), *bad;
+    char *tampered;
+    size_t n;
+
+    assert_false(active_as(env, "svc", "not-a-token", NULL));
+    assert_false(active_as(env, "svc", "a.b.c", NULL));
+    assert_false(active_as(env, "svc", GH_PREFIX_ACCESS "nope", NULL));
+    assert_false(active_as(env, "svc", GH_PREFIX_REFRESH "nope", NULL));
+
+    /* A JWT whose signature does not verify. */
+    tampered = gh_arena_strdup(env->arena, at);
+    n = strlen(tampered);
+    tampered[n - 2] = tampered[n - 2] == 'A' ? 'B' : 'A';
+    assert_false(active_as(env, "svc", tampered, NULL));
+    /* A JWT carrying the signature of another token. */
+    bad = issue(env, "svc", "&scope=logs:read");
+    tampered = gh_arena_printf(env->arena, "%.*s%s", (int)(strrchr(at, '.') - at), at,
+                               strrchr(bad, '.'));
+    assert_false(active_as(env, "svc", tampered, NULL));
+
+    /* Expired. */
+    assert_true(active_as(env, "svc", at, NULL));
+    gh_test_env_advance(env, 600);
+    assert_false(active_as(env, "svc", at, NULL));
+    assert_false(active_as(env, NULL, at, NULL));
+}
+
+static void test_revoked_inactive(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "svc", "");
+    gh_oauth_response resp;
+
+    assert_int_equal(gh_test_call(env, gh_oauth_revoke, "POST",
+                                  gh_arena_printf(env->arena, "token=%s", at),
+                                  gh_test_basic(env, "svc", GH_TEST_SECRET), &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 200);
+    gh_oauth_response_clear(&resp);
+    assert_false(active_as(env, "svc", at, NULL));
+    assert_false(active_as(env, NULL, at, NULL));
+}
+
+static void test_request_errors(void **state)
+{
+    gh_test_env *env = *state;
+    gh_oauth_response resp;
+
+    /* SPEC: RFC7662 2.1 - the endpoint requires client authentication */
+    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", "token=x", NULL, &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 401);
+    assert_string_equal(resp.error, GH_E_INVALID_CLIENT);
+    assert_non_null(resp.www_authenticate);
+    gh_oauth_response_clear(&resp);
+    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", "token=x",
+                                  gh_test_basic(env, "svc", "wrong"), &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 401);
+    assert_non_null(resp.www_authenticate);
+    gh_oauth_response_clear(&resp);
+    /* SPEC: RFC7662 2.1 - token is REQUIRED */
+    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", "token_type_hint=x",
+                                  gh_test_basic(env, "svc", GH_TEST_SECRET), &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 400);
+    assert_string_equal(resp.error, GH_E_INVALID_REQUEST);
+    gh_oauth_response_clear(&resp);
+    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "GET", NULL,
+                                  gh_test_basic(env, "svc", GH_TEST_SECRET), &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 405);
+    gh_oauth_response_clear(&resp);
+    assert_int_equal(gh_test_call(env, gh_oauth_admin_introspect, "POST", "a=b", NULL, &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 400);
+    gh_oauth_response_clear(&resp);
+}
+
+static void test_no_writes(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "svc", "");
+    gh_audit_event *ev = NULL;
+    size_t before = 0, after = 0;
+
+    assert_int_equal(gh_store_audit_list(env->store, 0, 1000, env->arena, &ev, &before), GH_OK);
+    assert_true(active_as(env, "svc", at, NULL));
+    assert_false(active_as(env, "other", at, NULL));
+    assert_int_equal(gh_store_audit_list(env->store, 0, 1000, env->arena, &ev, &after), GH_OK);
+    assert_int_equal(before, after);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_own_and_resource_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_opaque, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_inactive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_inactive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_writes, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
