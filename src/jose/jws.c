@@ -77,22 +77,33 @@ static bool setup_pss(const gh_jwk *k, EVP_PKEY_CTX *pctx)
            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, k->md) == 1;
 }
 
+gh_err gh_jose__sign_template(gh_jwk *k)
+{
+    EVP_PKEY_CTX *pctx = NULL;
+    k->sign_tmpl = EVP_MD_CTX_new();
+    if (k->sign_tmpl == NULL)
+        return GH_ECRYPTO;
+    if (EVP_DigestSignInit(k->sign_tmpl, &pctx, k->md, NULL, k->pkey) != 1 ||
+        !setup_pss(k, pctx)) {
+        ERR_clear_error();
+        return GH_ECRYPTO;
+    }
+    return GH_OK;
+}
+
 gh_err gh_jose__sign_raw(const gh_jwk *k, const void *in, size_t n, unsigned char *sig,
                          size_t *sig_len)
 {
     gh_err err = GH_ECRYPTO;
     EVP_MD_CTX *mctx = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
     unsigned char der[GH_JOSE_SIG_MAX + 16];
     size_t dlen = sizeof der;
     *sig_len = 0;
 
-    if (!k->priv)
+    if (!k->priv || k->sign_tmpl == NULL)
         return GH_EINVAL;
     mctx = EVP_MD_CTX_new();
-    if (mctx == NULL)
-        goto done;
-    if (EVP_DigestSignInit(mctx, &pctx, k->md, NULL, k->pkey) != 1 || !setup_pss(k, pctx))
+    if (mctx == NULL || EVP_MD_CTX_copy_ex(mctx, k->sign_tmpl) != 1)
         goto done;
     if (k->kty == GH_KTY_EC) {
         if (EVP_DigestSign(mctx, der, &dlen, in, n) != 1)
@@ -108,6 +119,8 @@ gh_err gh_jose__sign_raw(const gh_jwk *k, const void *in, size_t n, unsigned cha
     *sig_len = dlen;
     err = GH_OK;
 done:
+    if (err != GH_OK)
+        ERR_clear_error();
     OPENSSL_cleanse(der, sizeof der);
     EVP_MD_CTX_free(mctx);
     return err;
