@@ -59,7 +59,7 @@ const char *gh_http__bearer_token(const char *value);
 
 /* A request target split into its parts. All strings are in the arena. */
 typedef struct gh_http_target {
-    const char *path;  /* the raw path (no query), never NULL */
+    const char *path; /* the raw path (no query), never NULL */
     size_t path_len;
     const char *query; /* the raw query string (after '?'), "" when absent */
     size_t query_len;
@@ -120,8 +120,8 @@ typedef struct gh_http_route {
     unsigned methods;     /* allowed methods (HEAD is allowed wherever GET is) */
     gh_oauth_endpoint fn; /* for GH_HTTP_ENDPOINT */
     gh_http_builtin builtin;
-    bool admin_auth;      /* requires the admin bearer key (unless cfg->admin_auth is false) */
-    const char *name;     /* label for metrics and the access log */
+    bool admin_auth;  /* requires the admin bearer key (unless cfg->admin_auth is false) */
+    const char *name; /* label for metrics and the access log */
 } gh_http_route;
 
 /* The routes, and how many there are. Indexes are stable for the process (metrics). */
@@ -159,11 +159,10 @@ void gh_http__route_find(gh_http_listener l, const gh_http_issuer_paths *ip, con
  * out_query the parsed query. GH_EINVAL / GH_ETOOBIG for a target, {id} or query that is
  * malformed or too large: the server answers 400. */
 GH_MUST_CHECK gh_err gh_http__parse_request_target(gh_arena *a, gh_http_listener l,
-                                                   const gh_http_issuer_paths *ip,
-                                                   const char *raw, size_t n,
-                                                   gh_http_target *out_target,
-                                                   gh_http_match_result *out_match,
-                                                   char **out_arg, gh_form *out_query);
+                                                   const gh_http_issuer_paths *ip, const char *raw,
+                                                   size_t n, gh_http_target *out_target,
+                                                   gh_http_match_result *out_match, char **out_arg,
+                                                   gh_form *out_query);
 
 /* ---- metrics.c ---- */
 

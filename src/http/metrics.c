@@ -15,8 +15,8 @@
 #include "http/http_int.h"
 
 /* The statuses counted individually; anything else is counted as "other". */
-static const int statuses[] = {200, 201, 204, 301, 302, 303, 304, 400, 401, 403,
-                               404, 405, 409, 413, 415, 429, 500, 503};
+static const int statuses[] = {200, 201, 204, 301, 302, 303, 304, 400, 401,
+                               403, 404, 405, 409, 413, 415, 429, 500, 503};
 #define N_KNOWN (sizeof(statuses) / sizeof(statuses[0]))
 _Static_assert(N_KNOWN + 1 <= GH_HTTP_N_STATUS, "status table too small");
 
@@ -108,8 +108,8 @@ char *gh_http__metrics_render(gh_http_metrics *m, gh_arena *a, size_t *out_len)
             if (v == 0)
                 continue;
             if (s < N_KNOWN)
-                err = gh_buf_addf(&b, "gatehouse_http_requests_total{%s,status=\"%d\"} %llu\n",
-                                  lbl, statuses[s], (unsigned long long)v);
+                err = gh_buf_addf(&b, "gatehouse_http_requests_total{%s,status=\"%d\"} %llu\n", lbl,
+                                  statuses[s], (unsigned long long)v);
             else
                 err = gh_buf_addf(&b, "gatehouse_http_requests_total{%s,status=\"other\"} %llu\n",
                                   lbl, (unsigned long long)v);
@@ -124,9 +124,9 @@ char *gh_http__metrics_render(gh_http_metrics *m, gh_arena *a, size_t *out_len)
         if (!slot_used(r, nroutes) || us == 0)
             continue;
         slot_labels(r, lbl, sizeof(lbl));
-        err = gh_buf_addf(&b, "gatehouse_http_request_duration_seconds_total{%s} %llu.%06llu\n",
-                          lbl, (unsigned long long)(us / 1000000),
-                          (unsigned long long)(us % 1000000));
+        err =
+            gh_buf_addf(&b, "gatehouse_http_request_duration_seconds_total{%s} %llu.%06llu\n", lbl,
+                        (unsigned long long)(us / 1000000), (unsigned long long)(us % 1000000));
     }
     if (err == GH_OK)
         err = gh_buf_adds(&b, "# HELP gatehouse_http_response_bytes_total Response body bytes.\n"

@@ -36,11 +36,10 @@ static const gh_http_route routes[] = {
      GH_HTTP_ENDPOINT, false, "introspect"},
     {GH_HTTP_PUBLIC, "/oauth2/revoke", GH_HTTP_EXACT, M_POST, gh_oauth_revoke, GH_HTTP_ENDPOINT,
      false, "revoke"},
-    {GH_HTTP_PUBLIC, "/oauth2/register", GH_HTTP_EXACT, M_POST, gh_oauth_register,
-     GH_HTTP_ENDPOINT, false, "register"},
-    {GH_HTTP_PUBLIC, "/oauth2/register", GH_HTTP_WITH_ID,
-     M_GET | GH_HTTP_M_PUT | GH_HTTP_M_DELETE, gh_oauth_register_manage, GH_HTTP_ENDPOINT, false,
-     "register_manage"},
+    {GH_HTTP_PUBLIC, "/oauth2/register", GH_HTTP_EXACT, M_POST, gh_oauth_register, GH_HTTP_ENDPOINT,
+     false, "register"},
+    {GH_HTTP_PUBLIC, "/oauth2/register", GH_HTTP_WITH_ID, M_GET | GH_HTTP_M_PUT | GH_HTTP_M_DELETE,
+     gh_oauth_register_manage, GH_HTTP_ENDPOINT, false, "register_manage"},
     {GH_HTTP_PUBLIC, "/health/alive", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_HEALTH, false,
      "health_alive"},
     {GH_HTTP_PUBLIC, "/health/ready", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_HEALTH, false,
@@ -55,10 +54,10 @@ static const gh_http_route routes[] = {
      GH_HTTP_ENDPOINT, true, "admin_introspect"},
     {GH_HTTP_ADMIN, "/admin/keys", GH_HTTP_EXACT, M_GET, gh_oauth_admin_keys, GH_HTTP_ENDPOINT,
      true, "admin_keys"},
-    {GH_HTTP_ADMIN, "/admin/keys", GH_HTTP_WITH_ID, M_POST, gh_oauth_admin_keys,
-     GH_HTTP_ENDPOINT, true, "admin_keys_op"},
-    {GH_HTTP_ADMIN, "/admin/metrics/prometheus", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_METRICS,
-     true, "admin_metrics"},
+    {GH_HTTP_ADMIN, "/admin/keys", GH_HTTP_WITH_ID, M_POST, gh_oauth_admin_keys, GH_HTTP_ENDPOINT,
+     true, "admin_keys_op"},
+    {GH_HTTP_ADMIN, "/admin/metrics/prometheus", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_METRICS, true,
+     "admin_metrics"},
     {GH_HTTP_ADMIN, "/version", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_VERSION, true, "version"},
     {GH_HTTP_ADMIN, "/health/alive", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_HEALTH, false,
      "health_alive"},
@@ -84,8 +83,8 @@ static const struct {
     const char *name;
     unsigned bit;
 } methods[] = {
-    {"GET", GH_HTTP_M_GET},       {"HEAD", GH_HTTP_M_HEAD},     {"POST", GH_HTTP_M_POST},
-    {"PUT", GH_HTTP_M_PUT},       {"DELETE", GH_HTTP_M_DELETE}, {"PATCH", GH_HTTP_M_PATCH},
+    {"GET", GH_HTTP_M_GET},         {"HEAD", GH_HTTP_M_HEAD},     {"POST", GH_HTTP_M_POST},
+    {"PUT", GH_HTTP_M_PUT},         {"DELETE", GH_HTTP_M_DELETE}, {"PATCH", GH_HTTP_M_PATCH},
     {"OPTIONS", GH_HTTP_M_OPTIONS},
 };
 
@@ -195,8 +194,8 @@ void gh_http__route_find(gh_http_listener l, const gh_http_issuer_paths *ip, con
                 out->index = i;
                 return;
             }
-        } else if (path_len > rlen + 1 && memcmp(r->path, path, rlen) == 0 &&
-                   path[rlen] == '/' && memchr(path + rlen + 1, '/', path_len - rlen - 1) == NULL) {
+        } else if (path_len > rlen + 1 && memcmp(r->path, path, rlen) == 0 && path[rlen] == '/' &&
+                   memchr(path + rlen + 1, '/', path_len - rlen - 1) == NULL) {
             out->route = r;
             out->index = i;
             out->arg = path + rlen + 1;

@@ -15,8 +15,9 @@
  *      from the first call makes libmicrohttpd close the connection after it, which silently
  *      loses keep-alive. The one exception is a Content-Length past the limit: that 413 is
  *      queued at once and the connection closes without reading the body.
- *   3. An early rejection (404, 405, 401, 400) is decided in the first call and answered in
- *      the last; the body is discarded meanwhile, but never more than body_limit bytes of it.
+ *   3. An early rejection (404, 405, 401, 400, and 413 for a chunked body that outgrows the
+ *      limit) is decided in the first call and answered in the last; the body is discarded
+ *      meanwhile, up to DISCARD_FACTOR body limits, past which the connection is closed.
  *   4. Every response carries X-Request-Id and X-Content-Type-Options: nosniff.
  *
  * Response bodies: JSON is serialised by jansson and handed over (MHD_RESPMEM_MUST_FREE);
@@ -55,6 +56,9 @@
 #define CONNECTION_MEMORY (64 * 1024)
 /* The longest request target served (a longer one gets 414). */
 #define TARGET_MAX GH_LIMIT_HEADER_VALUE
+/* How much of a refused body is read and dropped, in body limits, before the connection is
+ * closed instead of answered. */
+#define DISCARD_FACTOR 4
 /* First block of a request arena: holds the request, its parse and most responses. */
 #define REQUEST_ARENA_BLOCK 8192
 
@@ -224,9 +228,9 @@ static void add_header(struct MHD_Response *mr, const char *name, const char *va
 
 /* Queues mr (consumed) with the headers every response carries and those of o (may be
  * NULL), and records what was answered. */
-static enum MHD_Result queue(req *r, struct MHD_Connection *c, int status,
-                             struct MHD_Response *mr, size_t len, const char *content_type,
-                             const gh_oauth_response *o, const char *allow)
+static enum MHD_Result queue(req *r, struct MHD_Connection *c, int status, struct MHD_Response *mr,
+                             size_t len, const char *content_type, const gh_oauth_response *o,
+                             const char *allow)
 {
     enum MHD_Result ret;
 
@@ -252,9 +256,11 @@ static enum MHD_Result queue(req *r, struct MHD_Connection *c, int status,
     }
     ret = MHD_queue_response(c, (unsigned)status, mr);
     MHD_destroy_response(mr);
-    r->answered = true;
-    r->status = status;
-    r->bytes = len;
+    if (ret == MHD_YES) {
+        r->answered = true;
+        r->status = status;
+        r->bytes = len;
+    }
     return ret;
 }
 
@@ -399,12 +405,27 @@ static bool prepare(req *r, struct MHD_Connection *c, const char *method)
     r->method = gh_arena_strndup(r->arena, method, strnlen(method, 32));
     r->method_bit = gh_http__method_bit(r->method);
 
+    memset(&hs, 0, sizeof(hs));
+    hs.r = r;
+    (void)MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, &hs);
+    /* A declared body past the limit is refused before anything else, at once, and
+     * without reading it (invariant 2). */
+    if (hs.content_length != NULL) {
+        if (!parse_content_length(hs.content_length, &clen)) {
+            set_early(r, 400, "invalid_request", "malformed Content-Length");
+            return false;
+        }
+        if (clen > h->body_limit) {
+            set_early(r, 413, "invalid_request", "request body too large");
+            return true;
+        }
+    }
     if (r->raw_too_long) {
         set_early(r, 414, "invalid_request", "request target too long");
         return false;
     }
-    err = gh_http__parse_request_target(r->arena, r->l->id, &h->ip, r->raw, r->raw_len,
-                                        &r->target, &r->match, &r->path_arg, &r->query);
+    err = gh_http__parse_request_target(r->arena, r->l->id, &h->ip, r->raw, r->raw_len, &r->target,
+                                        &r->match, &r->path_arg, &r->query);
     if (r->target.path == NULL) {
         set_early(r, 400, "invalid_request", "malformed request target");
         return false;
@@ -418,15 +439,10 @@ static bool prepare(req *r, struct MHD_Connection *c, const char *method)
         r->early.allow = true;
         return false;
     }
-
-    memset(&hs, 0, sizeof(hs));
-    hs.r = r;
-    (void)MHD_get_connection_values_n(c, MHD_HEADER_KIND, on_header, &hs);
     if (r->header_too_long) {
         set_early(r, 400, "invalid_request", "header too long");
         return false;
     }
-
     /* The admin key comes before anything that would reveal how a request is judged. */
     if (r->match.route->admin_auth && h->admin_auth) {
         const char *tok = r->n_authorization == 1 ? gh_http__bearer_token(r->authorization) : NULL;
@@ -439,7 +455,7 @@ static bool prepare(req *r, struct MHD_Connection *c, const char *method)
     if (err != GH_OK) {
         set_early(r, 400, "invalid_request",
                   r->path_arg == NULL && r->match.arg != NULL ? "malformed path"
-                                                                : "malformed query string");
+                                                              : "malformed query string");
         return false;
     }
     /* SPEC: RFC6749 2.3 a client MUST NOT use more than one authentication method in each
@@ -450,16 +466,6 @@ static bool prepare(req *r, struct MHD_Connection *c, const char *method)
     }
     if (hs.content_type_raw != NULL)
         r->content_type = gh_http__media_type(r->arena, hs.content_type_raw);
-    if (hs.content_length != NULL) {
-        if (!parse_content_length(hs.content_length, &clen)) {
-            set_early(r, 400, "invalid_request", "malformed Content-Length");
-            return false;
-        }
-        if (clen > h->body_limit) {
-            set_early(r, 413, "invalid_request", "request body too large");
-            return true;
-        }
-    }
     return false;
 }
 
@@ -524,9 +530,8 @@ static enum MHD_Result dispatch(req *r, struct MHD_Connection *c)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     listener *l = cls;
     req *r = *req_cls;
@@ -547,16 +552,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         if (r->early.status != 0) {
-            /* Discard the body of a request already judged, within the body limit. */
+            /* Discard the body of a request already judged (invariant 3): libmicrohttpd
+             * cannot queue a response mid-body, so the answer waits for its end. A body that
+             * goes on past the bound gets the connection closed instead. */
             r->discarded += n;
-            return r->discarded > l->h->body_limit ? MHD_NO : MHD_YES;
+            return r->discarded > DISCARD_FACTOR * l->h->body_limit ? MHD_NO : MHD_YES;
         }
         if (gh_buf_add(&r->body, upload_data, n) != GH_OK) {
-            /* A body without Content-Length (chunked) grew past the limit. Answer 413 at once
-             * if libmicrohttpd lets us queue mid-body, else drop the connection. */
+            /* A body without Content-Length (chunked) grew past the limit: 413 at its end. */
             set_early(r, 413, "invalid_request", "request body too large");
+            r->discarded = r->body.len + n;
             gh_buf_clear(&r->body);
-            return send_early(r, c);
         }
         return MHD_YES;
     }
@@ -646,8 +652,8 @@ static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const
     struct sockaddr_storage ss;
     socklen_t sslen;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
-    unsigned limit = h->cfg->max_connections ? h->cfg->max_connections
-                                             : GH_LIMIT_CONNECTIONS_DEFAULT;
+    unsigned limit =
+        h->cfg->max_connections ? h->cfg->max_connections : GH_LIMIT_CONNECTIONS_DEFAULT;
     unsigned timeout = h->cfg->idle_timeout ? h->cfg->idle_timeout : GH_LIMIT_IDLE_SECONDS_DEFAULT;
     const union MHD_DaemonInfo *di;
     gh_err err;
@@ -669,13 +675,13 @@ static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const
     /* libmicrohttpd shares the connection limit among the pool's threads. */
     if (limit < threads)
         limit = threads;
-    l->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT, limit,
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONNECTION_MEMORY, MHD_OPTION_URI_LOG_CALLBACK, on_uri, l,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, l, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, l,
-        MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
+    l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, l, MHD_OPTION_EXTERNAL_LOGGER,
+                            mhd_log, l, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+                            MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+                            limit, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, l, MHD_OPTION_NOTIFY_COMPLETED,
+                            on_completed, l, MHD_OPTION_STRICT_FOR_CLIENT, 1, MHD_OPTION_END);
     if (l->d == NULL) {
         gh_log(GH_LOG_ERROR, "http: cannot listen on %s", addr);
         return GH_EINTERNAL;
@@ -706,8 +712,8 @@ gh_err gh_http_start(const gh_config *cfg, gh_engine *engine, gh_http **out)
                          public_threads(cfg));
     if (err != GH_OK)
         goto done;
-    err = start_listener(h, &h->lst[GH_HTTP_ADMIN], GH_HTTP_ADMIN, cfg->admin_listen,
-                         ADMIN_THREADS);
+    err =
+        start_listener(h, &h->lst[GH_HTTP_ADMIN], GH_HTTP_ADMIN, cfg->admin_listen, ADMIN_THREADS);
     if (err != GH_OK)
         goto done;
     *out = h;

@@ -38,18 +38,23 @@ static void test_counts(void **state)
     text = gh_http__metrics_render(m, a, &len);
     assert_int_equal(strlen(text), len);
     assert_non_null(strstr(text, "# TYPE gatehouse_http_requests_total counter\n"));
-    assert_non_null(strstr(text, "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
-                                 "token\",status=\"200\"} 3\n"));
-    assert_non_null(strstr(text, "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
-                                 "token\",status=\"400\"} 1\n"));
-    assert_non_null(strstr(text, "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
-                                 "token\",status=\"other\"} 1\n"));
+    assert_non_null(strstr(text,
+                           "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
+                           "token\",status=\"200\"} 3\n"));
+    assert_non_null(strstr(text,
+                           "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
+                           "token\",status=\"400\"} 1\n"));
+    assert_non_null(strstr(text,
+                           "gatehouse_http_requests_total{listener=\"public\",route=\"/oauth2/"
+                           "token\",status=\"other\"} 1\n"));
     assert_non_null(strstr(text, "gatehouse_http_requests_total{listener=\"admin\",route=\"/admin/"
                                  "clients/{id}\",status=\"401\"} 1\n"));
-    assert_non_null(strstr(text, "gatehouse_http_requests_total{listener=\"admin\",route=\"unmatched"
-                                 "\",status=\"404\"} 1\n"));
-    assert_non_null(strstr(text, "gatehouse_http_request_duration_seconds_total{listener=\"public\","
-                                 "route=\"/oauth2/token\"} 4.500010\n"));
+    assert_non_null(strstr(text,
+                           "gatehouse_http_requests_total{listener=\"admin\",route=\"unmatched"
+                           "\",status=\"404\"} 1\n"));
+    assert_non_null(strstr(text,
+                           "gatehouse_http_request_duration_seconds_total{listener=\"public\","
+                           "route=\"/oauth2/token\"} 4.500010\n"));
     assert_non_null(strstr(text, "gatehouse_http_response_bytes_total{listener=\"public\",route=\"/"
                                  "oauth2/token\"} 350\n"));
     assert_int_equal(text[len - 1], '\n');

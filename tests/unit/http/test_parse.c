@@ -69,10 +69,25 @@ static void test_listen_ipv6(void **state)
 static void test_listen_rejects(void **state)
 {
     static const char *const bad[] = {
-        "",           "127.0.0.1",     "127.0.0.1:",     ":4444",          "127.0.0.1:65536",
-        "127.0.0.1:-1", "127.0.0.1:44a", "127.0.0.1:123456", "exa_mple.com:80", "::1:80",
-        "[::1]",      "[::1]80",       "[]:80",          "[::1]:",         "[zz]:80",
-        "1.2.3:80",   "127.0.0.1:4444 ", " 127.0.0.1:4444", "localhost:+80",
+        "",
+        "127.0.0.1",
+        "127.0.0.1:",
+        ":4444",
+        "127.0.0.1:65536",
+        "127.0.0.1:-1",
+        "127.0.0.1:44a",
+        "127.0.0.1:123456",
+        "exa_mple.com:80",
+        "::1:80",
+        "[::1]",
+        "[::1]80",
+        "[]:80",
+        "[::1]:",
+        "[zz]:80",
+        "1.2.3:80",
+        "127.0.0.1:4444 ",
+        " 127.0.0.1:4444",
+        "localhost:+80",
     };
     struct sockaddr_storage ss;
     socklen_t len;
@@ -236,11 +251,11 @@ static void test_path_arg(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_listen_ipv4),   cmocka_unit_test(test_listen_localhost),
-        cmocka_unit_test(test_listen_ipv6),   cmocka_unit_test(test_listen_rejects),
-        cmocka_unit_test(test_listen_names),
-        cmocka_unit_test(test_media_type),    cmocka_unit_test(test_bearer),
-        cmocka_unit_test(test_split_target),  cmocka_unit_test(test_path_arg),
+        cmocka_unit_test(test_listen_ipv4),  cmocka_unit_test(test_listen_localhost),
+        cmocka_unit_test(test_listen_ipv6),  cmocka_unit_test(test_listen_rejects),
+        cmocka_unit_test(test_listen_names), cmocka_unit_test(test_media_type),
+        cmocka_unit_test(test_bearer),       cmocka_unit_test(test_split_target),
+        cmocka_unit_test(test_path_arg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -129,8 +129,8 @@ static void test_methods(void **state)
     assert_int_equal(gh_http__method_bit("TRACE"), 0);
     assert_int_equal(gh_http__method_bit(NULL), 0);
 
-    gh_http__allow_header(GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_PUT | GH_HTTP_M_DELETE,
-                          allow, sizeof(allow));
+    gh_http__allow_header(GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_PUT | GH_HTTP_M_DELETE, allow,
+                          sizeof(allow));
     assert_string_equal(allow, "GET, HEAD, PUT, DELETE");
     gh_http__allow_header(GH_HTTP_M_POST, allow, sizeof(allow));
     assert_string_equal(allow, "POST");
@@ -185,9 +185,9 @@ static void test_request_target(void **state)
     (void)state;
 
     raw = "/admin/clients/a%2Fb?page_size=10&page_token=x%2By+z";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_ADMIN, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_OK);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_ADMIN, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_OK);
     assert_ptr_equal(m.route->fn, gh_oauth_admin_client);
     assert_string_equal(arg, "a/b");
     assert_string_equal(t.path, "/admin/clients/a%2Fb");
@@ -198,35 +198,35 @@ static void test_request_target(void **state)
 
     /* SPEC: RFC6749 3.1 repeated parameters must stay visible to the engine. */
     raw = "/oauth2/token?scope=a&scope=b";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_OK);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_OK);
     assert_int_equal(q.n, 2);
     assert_int_equal(gh_form_count(&q, "scope"), 2);
     assert_null(arg);
 
     /* Unknown path: GH_OK without a route (the server answers 404). */
     raw = "/nope?x=1";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_OK);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_OK);
     assert_null(m.route);
     assert_string_equal(t.path, "/nope");
 
     raw = "/oauth2/token?x=%zz";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_EINVAL);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_EINVAL);
     assert_non_null(m.route); /* the route was found before the query failed */
     raw = "/oauth2/register/%00";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_EINVAL);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_EINVAL);
     assert_null(arg);
     raw = "no-slash";
-    assert_int_equal(gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t,
-                                                   &m, &arg, &q),
-                     GH_EINVAL);
+    assert_int_equal(
+        gh_http__parse_request_target(a, GH_HTTP_PUBLIC, NULL, raw, strlen(raw), &t, &m, &arg, &q),
+        GH_EINVAL);
     assert_null(t.path);
     gh_arena_free(a);
 }
@@ -234,9 +234,9 @@ static void test_request_target(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_public_routes),    cmocka_unit_test(test_with_id),
-        cmocka_unit_test(test_listeners_apart),  cmocka_unit_test(test_no_normalisation),
-        cmocka_unit_test(test_methods),          cmocka_unit_test(test_issuer_paths),
+        cmocka_unit_test(test_public_routes),   cmocka_unit_test(test_with_id),
+        cmocka_unit_test(test_listeners_apart), cmocka_unit_test(test_no_normalisation),
+        cmocka_unit_test(test_methods),         cmocka_unit_test(test_issuer_paths),
         cmocka_unit_test(test_request_target),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

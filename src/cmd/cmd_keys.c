@@ -1,0 +1,104 @@
+/*
+ * cmd_keys.c - `gatehouse keys list|rotate`: the signing keys, through the same engine
+ * functions as /admin/keys (gh_oauth_admin_keys, gh_oauth_keys_rotate), so the listing and
+ * the audit record are the same. Only public members and metadata are ever printed.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/arena.h"
+#include "base/ctx.h"
+#include "cmd/cmd.h"
+
+static const char keys_usage[] =
+    "usage: gatehouse keys <subcommand> [--config FILE]\n"
+    "\n"
+    "subcommands:\n"
+    "  list     print the signing keys (public parts and state) as JSON\n"
+    "  rotate   activate the next key of each algorithm, retire the active one (it stays\n"
+    "           published until its tokens expire) and publish a new next key\n";
+
+/* Prints the key listing (GET /admin/keys). */
+static int keys_list(gh_cmd_env *env)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_ctx ctx;
+    gh_form empty = {NULL, 0};
+    gh_oauth_request req;
+    gh_oauth_response resp;
+    int rc = GH_CMD_OK;
+    gh_err err;
+
+    gh_engine_ctx_init(env->engine, &ctx, a);
+    memset(&req, 0, sizeof(req));
+    req.method = "GET";
+    req.query = &empty;
+    gh_oauth_response_init(&resp);
+    err = gh_oauth_admin_keys(env->engine, &ctx, &req, &resp);
+    if (err != GH_OK) {
+        fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
+                ctx.fail[0] ? ": " : "", ctx.fail);
+        rc = GH_CMD_FAIL;
+    } else if (gh_cmd_report_error(&resp)) {
+        rc = GH_CMD_FAIL;
+    } else {
+        gh_cmd_print_json(stdout, resp.body);
+    }
+    gh_oauth_response_clear(&resp);
+    gh_arena_free(a);
+    return rc;
+}
+
+static int keys_rotate(gh_cmd_env *env)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_ctx ctx;
+    gh_err err;
+
+    gh_engine_ctx_init(env->engine, &ctx, a);
+    err = gh_oauth_keys_rotate(env->engine, &ctx, "cli");
+    if (err == GH_ECONFLICT) {
+        fprintf(stderr, "gatehouse: a concurrent rotation is in progress; try again\n");
+    } else if (err != GH_OK) {
+        fprintf(stderr, "gatehouse: rotation failed: %s%s%s\n", gh_err_str(err),
+                ctx.fail[0] ? ": " : "", ctx.fail);
+    }
+    gh_arena_free(a);
+    if (err != GH_OK)
+        return GH_CMD_FAIL;
+    fprintf(stderr, "signing keys rotated\n");
+    return keys_list(env);
+}
+
+int gh_cmd_keys(gh_cmd_env *env, int argc, char **argv)
+{
+    const char *sub;
+    int i, r, rc;
+
+    if (argc < 2) {
+        fputs(keys_usage, stderr);
+        return GH_CMD_USAGE;
+    }
+    sub = argv[1];
+    if (gh_cmd_is_help(sub)) {
+        fputs(keys_usage, stdout);
+        return GH_CMD_OK;
+    }
+    if (strcmp(sub, "list") != 0 && strcmp(sub, "rotate") != 0)
+        return gh_cmd_usage_error("keys", "unknown subcommand", sub);
+    for (i = 2; i < argc; i++) {
+        if (gh_cmd_is_help(argv[i])) {
+            fputs(keys_usage, stdout);
+            return GH_CMD_OK;
+        }
+        r = gh_cmd_common_opt(env, argc, argv, &i);
+        if (r < 0)
+            return GH_CMD_USAGE;
+        if (r == 0)
+            return gh_cmd_usage_error("keys", "unexpected argument", argv[i]);
+    }
+    rc = gh_cmd_open_all(env);
+    if (rc != GH_CMD_OK)
+        return rc;
+    return strcmp(sub, "list") == 0 ? keys_list(env) : keys_rotate(env);
+}
