@@ -19,16 +19,16 @@
 #include "base/err.h"
 #include "config/config.h"
 
-#define GH_CONFIG_MAX_FILE (1024 * 1024) /* bytes in a configuration file */
-#define GH_CONFIG_MAX_DEPTH 16           /* nesting of mappings and sequences */
-#define GH_CONFIG_MAX_MAP_KEYS 256       /* keys in one mapping */
-#define GH_CONFIG_MAX_SEQ_ITEMS 4096     /* items in one sequence */
-#define GH_CONFIG_MAX_SCALAR 4096        /* bytes in one scalar */
-#define GH_CONFIG_MAX_SCOPES 1024        /* entries of scopes: */
-#define GH_CONFIG_MAX_RESOURCES 256      /* entries of resources: */
-#define GH_CONFIG_MAX_DESCRIPTION 1024   /* bytes in a scope description */
-#define GH_CONFIG_MAX_CLIENT_ID 255      /* bytes in a resource's client_id */
-#define GH_CONFIG_MIN_SECRET 32          /* characters in secrets.system */
+#define GH_CONFIG_MAX_FILE 1048576     /* bytes in a configuration file (1 MiB) */
+#define GH_CONFIG_MAX_DEPTH 16         /* nesting of mappings and sequences */
+#define GH_CONFIG_MAX_MAP_KEYS 256     /* keys in one mapping */
+#define GH_CONFIG_MAX_SEQ_ITEMS 4096   /* items in one sequence */
+#define GH_CONFIG_MAX_SCALAR 4096      /* bytes in one scalar */
+#define GH_CONFIG_MAX_SCOPES 1024      /* entries of scopes: */
+#define GH_CONFIG_MAX_RESOURCES 256    /* entries of resources: */
+#define GH_CONFIG_MAX_DESCRIPTION 1024 /* bytes in a scope description */
+#define GH_CONFIG_MAX_CLIENT_ID 255    /* bytes in a resource's client_id */
+#define GH_CONFIG_MIN_SECRET 32        /* characters in secrets.system */
 
 /* ---- yaml.c: the node tree ---------------------------------------------------------- */
 

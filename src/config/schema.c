@@ -13,6 +13,7 @@
  */
 #include <arpa/inet.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,7 +21,7 @@
 #include "config/config_int.h"
 
 #define OFF(field) offsetof(gh_config, field)
-#define DAY 86400
+#define DAY INT64_C(86400)
 #define YEAR (365 * DAY)
 
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
@@ -53,7 +54,7 @@ const gh_config__key gh_config__keys[] = {
      "GATEHOUSE_SERVE_MAX_CONNECTIONS", NULL, GH_CONFIG__S_UNSIGNED, OFF(max_connections)},
     {"serve.idle_timeout", GH_CONFIG__T_INT, "30", false, 1, 3600, "seconds", NULL,
      "GATEHOUSE_SERVE_IDLE_TIMEOUT", NULL, GH_CONFIG__S_UNSIGNED, OFF(idle_timeout)},
-    {"serve.body_limit", GH_CONFIG__T_INT, "65536", false, 1024, 16 * 1024 * 1024, "bytes",
+    {"serve.body_limit", GH_CONFIG__T_INT, "65536", false, 1024, INT64_C(16) * 1024 * 1024, "bytes",
      NULL, "GATEHOUSE_SERVE_BODY_LIMIT", NULL, GH_CONFIG__S_SIZE, OFF(body_limit)},
     {"secrets.system", GH_CONFIG__T_STRING, NULL, true, GH_CONFIG_MIN_SECRET, 1024, NULL, NULL,
      "GATEHOUSE_SECRETS_SYSTEM", NULL, GH_CONFIG__S_STR, OFF(secrets_system)},

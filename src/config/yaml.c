@@ -69,17 +69,17 @@ static gh_err fail(parser *p, size_t line0, size_t col0, const char *fmt, ...) G
 /* Formats "NAME:LINE:COL: [path: ]message" into the error buffer; returns GH_EINVAL. */
 static gh_err fail(parser *p, size_t line0, size_t col0, const char *fmt, ...)
 {
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    (void)vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     if (p->errbuf == NULL || p->errlen == 0) {
         return GH_EINVAL;
     }
     gh_buf path;
     gh_buf_init(&path, 512);
     stack_path(p, &path);
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    (void)vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
     (void)snprintf(p->errbuf, p->errlen, "%s:%zu:%zu: %s%s%s", p->name, line0 + 1, col0 + 1,
                    gh_buf_str(&path), path.len ? ": " : "", msg);
     gh_buf_clear(&path);
