@@ -457,16 +457,14 @@ static void set_defaults(loader *l)
     }
 }
 
-/* Resolves keys.retire_after = 0 to the longest lifetime of a token plus one day, so that a
- * rotated-out key stays published while anything it signed can still be presented. */
+/* Resolves keys.retire_after = 0 to the longest lifetime of a token signed with the key (an
+ * access token or an ID token; refresh tokens and codes are random strings, not signed) plus
+ * one day, so that a rotated-out key stays published while anything it signed can still be
+ * presented. The oauth module computes the same for a zero value. */
 static void derive(gh_config *c)
 {
     if (c->key_retire_after == 0) {
-        int64_t m = c->ttl_access_token;
-        const int64_t ttls[] = {c->ttl_refresh_token, c->ttl_authorization_code, c->ttl_id_token};
-        for (size_t i = 0; i < sizeof ttls / sizeof ttls[0]; i++) {
-            m = ttls[i] > m ? ttls[i] : m;
-        }
+        int64_t m = c->ttl_access_token > c->ttl_id_token ? c->ttl_access_token : c->ttl_id_token;
         c->key_retire_after = m + 86400;
     }
 }

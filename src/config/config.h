@@ -58,8 +58,8 @@ typedef struct gh_config {
     int64_t ttl_id_token;           /* default 3600 */
     int64_t ttl_registration_token; /* 0 = does not expire */
     int64_t key_retire_after;       /* rotated-out keys stay published this long; 0 in the
-                                       file resolves here to the longest of the ttl_* above
-                                       + 1 day */
+                                       file resolves here to the longer of ttl_access_token
+                                       and ttl_id_token (the signed tokens) + 1 day */
 
     const char *access_token_strategy; /* default for clients: "jwt" or "opaque" */
     const char *signing_alg;           /* access tokens: "ES256" (default) */

@@ -72,7 +72,7 @@ const gh_config__key gh_config__keys[] = {
      "seconds (0 = does not expire)", NULL, "GATEHOUSE_TTL_REGISTRATION_TOKEN", NULL,
      GH_CONFIG__S_I64, OFF(ttl_registration_token)},
     {"keys.retire_after", GH_CONFIG__T_INT, "0", false, 0, 2 * YEAR,
-     "seconds (0 = the longest token lifetime + 1 day)", NULL, "GATEHOUSE_KEYS_RETIRE_AFTER",
+     "seconds (0 = the longest signed token lifetime + 1 day)", NULL, "GATEHOUSE_KEYS_RETIRE_AFTER",
      NULL, GH_CONFIG__S_I64, OFF(key_retire_after)},
     {"tokens.access_token_strategy", GH_CONFIG__T_ENUM, "jwt", false, 0, 0, NULL, strategies,
      "GATEHOUSE_TOKENS_ACCESS_TOKEN_STRATEGY", NULL, GH_CONFIG__S_STR,

@@ -76,8 +76,8 @@ static void check_defaults(const gh_config *c)
     assert_int_equal(c->ttl_authorization_code, 60);
     assert_int_equal(c->ttl_id_token, 3600);
     assert_int_equal(c->ttl_registration_token, 0);
-    /* 0 resolves to the longest lifetime (the refresh token's 30 days) + 1 day. */
-    assert_int_equal(c->key_retire_after, 2592000 + 86400);
+    /* 0 resolves to the longest signed token's lifetime (the ID token's hour) + 1 day. */
+    assert_int_equal(c->key_retire_after, 3600 + 86400);
     assert_string_equal(c->access_token_strategy, "jwt");
     assert_string_equal(c->signing_alg, "ES256");
     assert_true(c->registration_enabled);
@@ -163,8 +163,12 @@ static void test_every_key_set(void **state)
 static void test_retire_after_derived_from_longest_ttl(void **state)
 {
     (void)state;
-    gh_config *c = expect_ok("ttl: {refresh_token: 60, id_token: 7200}\n", NULL);
+    /* Refresh tokens and codes are not signed: their lifetimes do not count. */
+    gh_config *c = expect_ok("ttl: {refresh_token: 31536000, id_token: 7200}\n", NULL);
     assert_int_equal(c->key_retire_after, 7200 + 86400);
+    gh_config_free(c);
+    c = expect_ok("ttl: {access_token: 86400, id_token: 60}\n", NULL);
+    assert_int_equal(c->key_retire_after, 86400 + 86400);
     gh_config_free(c);
 }
 
