@@ -77,8 +77,7 @@ static json_t *common(const gh_config *cfg)
                         strings(auth_methods, 3));
     json_object_set_new(m, "introspection_endpoint_auth_signing_alg_values_supported",
                         strings(auth_algs, 5));
-    json_object_set_new(m, "revocation_endpoint_auth_methods_supported",
-                        strings(auth_methods, 3));
+    json_object_set_new(m, "revocation_endpoint_auth_methods_supported", strings(auth_methods, 3));
     json_object_set_new(m, "revocation_endpoint_auth_signing_alg_values_supported",
                         strings(auth_algs, 5));
     return m;

@@ -143,10 +143,8 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
         op.kind = GH_OP_CATALOG_INSERT;
         op.u.catalog = row;
         gh_store_txn_add(t, &op);
-        data = json_pack("{sIsI}", "version", (json_int_t)next, "previous",
-                         (json_int_t)(next - 1));
-        gh_oauth__audit(ctx, t, GH_AUDIT_CATALOG_CHANGED, "system", NULL, NULL, NULL, NULL,
-                        data);
+        data = json_pack("{sIsI}", "version", (json_int_t)next, "previous", (json_int_t)(next - 1));
+        gh_oauth__audit(ctx, t, GH_AUDIT_CATALOG_CHANGED, "system", NULL, NULL, NULL, NULL, data);
         json_decref(data);
         err = gh_store_commit(e->store, t);
         if (err == GH_OK) {
@@ -154,8 +152,7 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
             goto done;
         }
         if (err != GH_ECONFLICT) {
-            gh_ctx_fail(ctx, "catalog: storing version %lld: %s", (long long)next,
-                        gh_err_str(err));
+            gh_ctx_fail(ctx, "catalog: storing version %lld: %s", (long long)next, gh_err_str(err));
             goto done;
         }
         /* Another instance stored a version at the same moment: look again. */
@@ -246,8 +243,8 @@ static gh_err admin_settle(gh_engine *e, gh_ctx *ctx, char **out_new)
     return GH_ECONFLICT;
 }
 
-gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *clock,
-                     gh_engine **out, char **out_new_admin_key)
+gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *clock, gh_engine **out,
+                     char **out_new_admin_key)
 {
     gh_engine *e = NULL;
     gh_arena *arena = NULL;
@@ -267,8 +264,7 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
     gh_ctx_init(&ctx, arena, gh_clock_now_us(clock));
 
     err = gh_hkdf_sha256(cfg->secrets_system, strlen(cfg->secrets_system), NULL, 0,
-                         "gatehouse/client-secret", e->secret_hash_key,
-                         sizeof(e->secret_hash_key));
+                         "gatehouse/client-secret", e->secret_hash_key, sizeof(e->secret_hash_key));
     if (err == GH_OK)
         err = gh_hkdf_sha256(cfg->secrets_system, strlen(cfg->secrets_system), NULL, 0,
                              "gatehouse/key-seal", e->key_seal_key, sizeof(e->key_seal_key));

@@ -11,8 +11,7 @@
 
 #include "oauth/token_int.h"
 
-gh_err gh_oauth__grant_client_credentials(gh_engine *e, gh_ctx *ctx,
-                                          const gh_oauth_request *req,
+gh_err gh_oauth__grant_client_credentials(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                           const gh_oauth_client *c, gh_oauth_response *resp)
 {
     const char *scope = NULL;

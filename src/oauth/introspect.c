@@ -172,8 +172,7 @@ static void active(gh_engine *e, gh_ctx *ctx, const gh_token *row, bool is_jwt,
     if (row->subject != NULL)
         json_object_set_new(b, "sub", json_string(row->subject));
     if (aud.n > 0) {
-        json_object_set_new(b, "aud",
-                            aud.n == 1 ? json_string(aud.v[0]) : gh_json_strv(&aud));
+        json_object_set_new(b, "aud", aud.n == 1 ? json_string(aud.v[0]) : gh_json_strv(&aud));
     }
     json_object_set_new(b, "exp", json_integer(row->expires_at));
     json_object_set_new(b, "iat", json_integer(row->issued_at));

@@ -70,8 +70,8 @@ done:
     return err;
 }
 
-gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
-                              const gh_oauth_issue *in, gh_oauth_issued *out)
+gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const gh_oauth_issue *in,
+                              gh_oauth_issued *out)
 {
     const char *strategy = in->c->access_token_strategy;
     bool jwt;
@@ -128,8 +128,8 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
     json_object_set_new(data, "format", json_string(row->format));
     json_object_set_new(data, "grant_id", json_string(row->grant_id));
     gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_ISSUED,
-                    gh_arena_printf(ctx->arena, "client:%s", in->c->client_id),
-                    in->c->client_id, in->subject, id, scope, data);
+                    gh_arena_printf(ctx->arena, "client:%s", in->c->client_id), in->c->client_id,
+                    in->subject, id, scope, data);
     json_decref(data);
     out->value = value;
     out->id = id;

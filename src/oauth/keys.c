@@ -38,8 +38,8 @@
 #define GH_KEYS_KID_BYTES 16
 
 struct gh_oauth_keyset {
-    pthread_rwlock_t lock;   /* guards cur */
-    pthread_mutex_t reload;  /* one reload at a time */
+    pthread_rwlock_t lock;  /* guards cur */
+    pthread_mutex_t reload; /* one reload at a time */
     gh_oauth_keysnap *cur;
 };
 
@@ -100,8 +100,7 @@ static gh_err unseal(const gh_engine *e, gh_ctx *ctx, const gh_key_row *row, gh_
     err = gh_aead_open(e->key_seal_key, row->kid, strlen(row->kid), row->sealed_private,
                        row->sealed_len, &der, &der_len);
     if (err != GH_OK) {
-        gh_ctx_fail(ctx, "keys: cannot open the private key %s (another system secret?)",
-                    row->kid);
+        gh_ctx_fail(ctx, "keys: cannot open the private key %s (another system secret?)", row->kid);
         return err;
     }
     err = gh_jwk_import_private(der, der_len, alg, row->kid, out);
@@ -117,8 +116,8 @@ static gh_err parse_public(gh_ctx *ctx, const gh_key_row *row, gh_jwk **out)
     json_t *j = NULL;
     gh_err err;
 
-    err = gh_json_parse_object(row->public_jwk, strlen(row->public_jwk), GH_KEYS_JWKS_MAX, &j,
-                               NULL, 0);
+    err = gh_json_parse_object(row->public_jwk, strlen(row->public_jwk), GH_KEYS_JWKS_MAX, &j, NULL,
+                               0);
     if (err == GH_OK)
         err = gh_jwk_parse_public(j, out);
     json_decref(j);
@@ -310,11 +309,9 @@ static gh_err key_create(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, gh_jose_alg
     if (err == GH_OK)
         err = gh_jwk_export_private(k, &der, &der_len);
     if (err == GH_OK)
-        err = gh_aead_seal(e->key_seal_key, kid, strlen(kid), der, der_len, &sealed,
-                           &sealed_len);
+        err = gh_aead_seal(e->key_seal_key, kid, strlen(kid), der, der_len, &sealed, &sealed_len);
     if (err != GH_OK) {
-        gh_ctx_fail(ctx, "keys: generating a %s key: %s", gh_jose_alg_name(alg),
-                    gh_err_str(err));
+        gh_ctx_fail(ctx, "keys: generating a %s key: %s", gh_jose_alg_name(alg), gh_err_str(err));
         goto done;
     }
     pub = gh_jwk_public_json(k);
@@ -331,8 +328,8 @@ static gh_err key_create(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, gh_jose_alg
     op.kind = GH_OP_KEY_INSERT;
     op.u.key = row;
     gh_store_txn_add(t, &op);
-    data = json_pack("{ssss}", "alg", row->alg, "state",
-                     state == GH_KEY_ACTIVE ? "active" : "next");
+    data =
+        json_pack("{ssss}", "alg", row->alg, "state", state == GH_KEY_ACTIVE ? "active" : "next");
     gh_oauth__audit(ctx, t, GH_AUDIT_KEY_CREATED, actor, NULL, NULL, kid, NULL, data);
     if (out_kid != NULL)
         *out_kid = kid;
@@ -396,9 +393,9 @@ gh_err gh_oauth__keys_start(gh_engine *e, gh_ctx *ctx)
         for (i = 0; i < nreq; i++) {
             if (gh_oauth__keysnap_signer(ks->cur, req[i]) != NULL)
                 continue;
-            add_kv_guard(t, ctx,
-                         gh_arena_printf(ctx->arena, "signing_key_init:%s",
-                                         gh_jose_alg_name(req[i])));
+            add_kv_guard(
+                t, ctx,
+                gh_arena_printf(ctx->arena, "signing_key_init:%s", gh_jose_alg_name(req[i])));
             err = key_create(e, ctx, t, req[i], GH_KEY_ACTIVE, "system", NULL);
             if (err != GH_OK)
                 return err;
@@ -415,8 +412,7 @@ gh_err gh_oauth__keys_start(gh_engine *e, gh_ctx *ctx)
     }
     for (i = 0; i < nreq; i++) {
         if (gh_oauth__keysnap_signer(ks->cur, req[i]) == NULL) {
-            gh_ctx_fail(ctx, "keys: no active %s key could be settled",
-                        gh_jose_alg_name(req[i]));
+            gh_ctx_fail(ctx, "keys: no active %s key could be settled", gh_jose_alg_name(req[i]));
             return GH_EINTERNAL;
         }
     }
@@ -436,9 +432,8 @@ void gh_oauth__keys_stop(gh_engine *e)
     e->keys = NULL;
 }
 
-static void add_key_update(gh_store_txn *t, gh_ctx *ctx, const gh_key_row *r,
-                           gh_key_state state, int64_t activated, int64_t retired,
-                           int64_t expires)
+static void add_key_update(gh_store_txn *t, gh_ctx *ctx, const gh_key_row *r, gh_key_state state,
+                           int64_t activated, int64_t retired, int64_t expires)
 {
     gh_key_row *u = GH_ARENA_NEW(ctx->arena, gh_key_row);
     gh_store_op op;
@@ -499,8 +494,8 @@ gh_err gh_oauth_keys_rotate(gh_engine *e, gh_ctx *ctx, const char *actor)
         add_kv_guard(t, ctx, gh_arena_printf(ctx->arena, "key_rotation:%s", active->kid));
         for (i = 0; i < n; i++) {
             if (strcmp(rows[i].alg, alg) == 0 && rows[i].state == GH_KEY_ACTIVE)
-                add_key_update(t, ctx, &rows[i], GH_KEY_RETIRED, rows[i].activated_at,
-                               ctx->now, expires);
+                add_key_update(t, ctx, &rows[i], GH_KEY_RETIRED, rows[i].activated_at, ctx->now,
+                               expires);
         }
         if (next != NULL) {
             add_key_update(t, ctx, next, GH_KEY_ACTIVE, ctx->now, 0, 0);
@@ -513,10 +508,9 @@ gh_err gh_oauth_keys_rotate(gh_engine *e, gh_ctx *ctx, const char *actor)
         err = key_create(e, ctx, t, algs[j], GH_KEY_NEXT, actor, &newnext);
         if (err != GH_OK)
             return err;
-        data = json_pack("{ssssssss}", "alg", alg, "activated", activated, "retired",
-                         active->kid, "next", newnext);
-        gh_oauth__audit(ctx, t, GH_AUDIT_KEY_ROTATED, actor, NULL, NULL, activated, NULL,
-                        data);
+        data = json_pack("{ssssssss}", "alg", alg, "activated", activated, "retired", active->kid,
+                         "next", newnext);
+        gh_oauth__audit(ctx, t, GH_AUDIT_KEY_ROTATED, actor, NULL, NULL, activated, NULL, data);
         json_decref(data);
     }
     if (nalgs == 0) {
@@ -567,11 +561,11 @@ static json_t *keys_list_json(gh_engine *e, gh_ctx *ctx, gh_err *err)
     arr = json_array();
     for (i = 0; i < n; i++) {
         const gh_key_row *r = &rows[i];
-        bool published = r->state != GH_KEY_RETIRED || r->expires_at == 0 ||
-                         r->expires_at > ctx->now;
-        json_t *k = json_pack("{sssssssIsb}", "kid", r->kid, "alg", r->alg, "state",
-                              state_name(r->state), "created_at", (json_int_t)r->created_at,
-                              "published", published);
+        bool published =
+            r->state != GH_KEY_RETIRED || r->expires_at == 0 || r->expires_at > ctx->now;
+        json_t *k =
+            json_pack("{sssssssIsb}", "kid", r->kid, "alg", r->alg, "state", state_name(r->state),
+                      "created_at", (json_int_t)r->created_at, "published", published);
 
         if (r->activated_at != 0)
             json_object_set_new(k, "activated_at", json_integer(r->activated_at));

@@ -73,9 +73,9 @@ gh_err gh_oauth_revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
         gh_store_txn_add(t, &op);
     }
     data = json_object();
-    json_object_set_new(data, "kind", json_string(row->kind == GH_TOKEN_REFRESH
-                                                      ? GH_HINT_REFRESH_TOKEN
-                                                      : GH_HINT_ACCESS_TOKEN));
+    json_object_set_new(
+        data, "kind",
+        json_string(row->kind == GH_TOKEN_REFRESH ? GH_HINT_REFRESH_TOKEN : GH_HINT_ACCESS_TOKEN));
     json_object_set_new(data, "format", json_string(row->format));
     if (row->grant_id != NULL)
         json_object_set_new(data, "grant_id", json_string(row->grant_id));

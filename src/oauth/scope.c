@@ -64,8 +64,7 @@ gh_err gh_oauth__scope_resolve(gh_engine *e, gh_ctx *ctx, const gh_oauth_client 
         if (gh_strv_has(&sofar, req.v[i]))
             continue;
         /* SPEC: RFC6749 3.3 - the server may refuse scopes the client may not have */
-        if (gh_config_scope_find(e->cfg, req.v[i]) == NULL ||
-            !gh_strv_has(&c->scopes, req.v[i])) {
+        if (gh_config_scope_find(e->cfg, req.v[i]) == NULL || !gh_strv_has(&c->scopes, req.v[i])) {
             gh_oauth_error(resp, 400, GH_E_INVALID_SCOPE,
                            "a requested scope is unknown or not allowed for this client");
             return GH_OK;

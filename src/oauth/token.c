@@ -60,14 +60,12 @@ gh_err gh_oauth_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
     g = grant_find(grant_type);
     if (g == NULL) {
         /* SPEC: RFC6749 5.2 unsupported_grant_type */
-        gh_oauth_error(resp, 400, GH_E_UNSUPPORTED_GRANT_TYPE,
-                       "the grant type is not supported");
+        gh_oauth_error(resp, 400, GH_E_UNSUPPORTED_GRANT_TYPE, "the grant type is not supported");
         return GH_OK;
     }
     /* SPEC: RFC6749 3.2.1 - confidential clients MUST authenticate */
-    err = gh_oauth__client_authenticate_ex(e, ctx, req,
-                                           g->confidential_only ? 0 : GH_OAUTH_AUTH_ALLOW_NONE,
-                                           resp, &c);
+    err = gh_oauth__client_authenticate_ex(
+        e, ctx, req, g->confidential_only ? 0 : GH_OAUTH_AUTH_ALLOW_NONE, resp, &c);
     if (err != GH_OK || c == NULL)
         goto done;
     /* SPEC: RFC6749 5.2 unauthorized_client - not authorized to use this grant type */

@@ -20,15 +20,15 @@
 
 /* One key of a snapshot. */
 typedef struct gh_oauth_keyent {
-    gh_jwk *jwk;         /* private for ACTIVE keys, public otherwise (owned reference) */
-    char *kid;           /* heap */
+    gh_jwk *jwk; /* private for ACTIVE keys, public otherwise (owned reference) */
+    char *kid;   /* heap */
     gh_jose_alg alg;
     gh_key_state state;
     int64_t created_at;
     int64_t activated_at;
     int64_t retired_at;
     int64_t expires_at;
-    bool published;      /* in the JWKS: NEXT, ACTIVE and unexpired RETIRED */
+    bool published; /* in the JWKS: NEXT, ACTIVE and unexpired RETIRED */
 } gh_oauth_keyent;
 
 /* An immutable view of the key rows at one time. */
@@ -36,9 +36,9 @@ typedef struct gh_oauth_keysnap {
     atomic_int refs;
     gh_oauth_keyent *keys; /* every row, oldest first (heap) */
     size_t n;
-    char *jwks;            /* {"keys":[...]} of the published keys (heap) */
+    char *jwks; /* {"keys":[...]} of the published keys (heap) */
     size_t jwks_len;
-    int64_t loaded_us;     /* engine clock time of the load */
+    int64_t loaded_us; /* engine clock time of the load */
 } gh_oauth_keysnap;
 
 /* Loads the key set from the store into e->keys, generating an ACTIVE key for ES256,
@@ -49,8 +49,7 @@ GH_MUST_CHECK gh_err gh_oauth__keys_start(gh_engine *e, gh_ctx *ctx);
 void gh_oauth__keys_stop(gh_engine *e);
 /* Returns the current snapshot (a new reference: release it), reloading it first when it is
  * older than GH_OAUTH_KEYS_RELOAD_US. A failed reload keeps the old snapshot. */
-GH_MUST_CHECK gh_err gh_oauth__keys_acquire(gh_engine *e, gh_ctx *ctx,
-                                            gh_oauth_keysnap **out);
+GH_MUST_CHECK gh_err gh_oauth__keys_acquire(gh_engine *e, gh_ctx *ctx, gh_oauth_keysnap **out);
 void gh_oauth__keys_release(gh_oauth_keysnap *s);
 /* Rebuilds the snapshot from the store now. */
 GH_MUST_CHECK gh_err gh_oauth__keys_reload(gh_engine *e, gh_ctx *ctx);
@@ -67,9 +66,9 @@ const gh_jwk *gh_oauth__keysnap_find(const gh_oauth_keysnap *s, const char *kid)
  * when that is empty (RFC 9068 2.2 requires aud). *ok false when resp holds an error. */
 GH_MUST_CHECK gh_err gh_oauth__audience_resolve(gh_engine *e, gh_ctx *ctx,
                                                 const gh_oauth_request *req,
-                                                const gh_oauth_client *c,
-                                                const gh_strv *granted, gh_oauth_response *resp,
-                                                gh_strv *out_audience, bool *ok);
+                                                const gh_oauth_client *c, const gh_strv *granted,
+                                                gh_oauth_response *resp, gh_strv *out_audience,
+                                                bool *ok);
 /* True if s is an absolute URI (RFC 3986 4.3: scheme ":" ...) without a fragment. */
 bool gh_oauth__abs_uri_nofrag(const char *s);
 
@@ -99,16 +98,16 @@ GH_MUST_CHECK gh_err gh_oauth__grant_client_credentials(gh_engine *e, gh_ctx *ct
 typedef struct gh_oauth_issue {
     const gh_oauth_client *c;
     const char *grant_type;
-    const char *grant_id;    /* NULL: a fresh random id */
+    const char *grant_id; /* NULL: a fresh random id */
     const char *subject;
     const gh_strv *scopes;
     const gh_strv *audience; /* from gh_oauth__audience_resolve; never empty */
 } gh_oauth_issue;
 
 typedef struct gh_oauth_issued {
-    const char *value;       /* the token as handed out (arena) */
-    const char *id;          /* jti or sha256 hex (arena) */
-    const char *scope;       /* space-separated (arena) */
+    const char *value; /* the token as handed out (arena) */
+    const char *id;    /* jti or sha256 hex (arena) */
+    const char *scope; /* space-separated (arena) */
     int64_t expires_in;
 } gh_oauth_issued;
 

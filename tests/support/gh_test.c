@@ -140,8 +140,8 @@ gh_ctx *gh_test_ctx(gh_test_env *env)
     return &env->ctx;
 }
 
-gh_err gh_test_call(gh_test_env *env, gh_oauth_endpoint ep, const char *method,
-                    const char *form, const char *authorization, gh_oauth_response *resp)
+gh_err gh_test_call(gh_test_env *env, gh_oauth_endpoint ep, const char *method, const char *form,
+                    const char *authorization, gh_oauth_response *resp)
 {
     static const gh_form empty = {NULL, 0};
     gh_oauth_request req;
@@ -194,21 +194,20 @@ const char *gh_test_client(gh_test_env *env, const char *json)
 const char *gh_test_cc_client(gh_test_env *env, const char *id, const char *scope,
                               const char *strategy, const char *audience_json)
 {
-    char *json = gh_arena_printf(
-        env->arena,
-        "{\"client_id\":\"%s\",\"client_secret\":\"%s\",\"grant_types\":"
-        "[\"client_credentials\"],\"scope\":\"%s\",\"token_endpoint_auth_method\":"
-        "\"client_secret_basic\",\"access_token_strategy\":\"%s\"%s%s}",
-        id, GH_TEST_SECRET, scope, strategy, audience_json ? ",\"audience\":" : "",
-        audience_json ? audience_json : "");
+    char *json =
+        gh_arena_printf(env->arena,
+                        "{\"client_id\":\"%s\",\"client_secret\":\"%s\",\"grant_types\":"
+                        "[\"client_credentials\"],\"scope\":\"%s\",\"token_endpoint_auth_method\":"
+                        "\"client_secret_basic\",\"access_token_strategy\":\"%s\"%s%s}",
+                        id, GH_TEST_SECRET, scope, strategy, audience_json ? ",\"audience\":" : "",
+                        audience_json ? audience_json : "");
 
     return gh_test_client(env, json);
 }
 
 static char *b64(gh_arena *a, const char *s)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     size_t n = strlen(s), i, o = 0;
     char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
     const unsigned char *p = (const unsigned char *)s;

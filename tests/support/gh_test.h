@@ -46,9 +46,9 @@ typedef struct gh_test_env {
     gh_config *cfg;
     gh_store *store;
     gh_engine *e;
-    char *admin_key;  /* the key generated at start, if any (heap) */
-    gh_arena *arena;  /* lives as long as the env */
-    gh_ctx ctx;       /* refreshed by each call */
+    char *admin_key; /* the key generated at start, if any (heap) */
+    gh_arena *arena; /* lives as long as the env */
+    gh_ctx ctx;      /* refreshed by each call */
 } gh_test_env;
 
 /* Starts an engine at GH_TEST_T0 over a new mem store with the demo config. Asserts. */
@@ -71,8 +71,8 @@ const char *gh_test_basic(gh_test_env *env, const char *id, const char *secret);
 
 /* Calls an endpoint with method, an x-www-form-urlencoded body (NULL: none) and an
  * Authorization header (may be NULL). resp is initialised here; clear it after. */
-gh_err gh_test_call(gh_test_env *env, gh_oauth_endpoint ep, const char *method,
-                    const char *form, const char *authorization, gh_oauth_response *resp);
+gh_err gh_test_call(gh_test_env *env, gh_oauth_endpoint ep, const char *method, const char *form,
+                    const char *authorization, gh_oauth_response *resp);
 /* gh_oauth_token with a client_credentials request for a client created by
  * gh_test_cc_client (secret GH_TEST_SECRET); extra is appended to the form ("" or "&..."). */
 gh_err gh_test_cc(gh_test_env *env, const char *client_id, const char *extra,

@@ -22,8 +22,7 @@ static json_t *fetch(gh_test_env *env, gh_oauth_endpoint ep)
     assert_int_equal(gh_test_call(env, ep, "GET", NULL, NULL, &resp), GH_OK);
     assert_true(resp.status == 0 || resp.status == 200);
     assert_string_equal(resp.content_type, "application/json");
-    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0),
-                     GH_OK);
+    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0), GH_OK);
     return j;
 }
 
@@ -104,8 +103,7 @@ static void test_oidc_metadata(void **state)
     assert_true(has(m, "subject_types_supported", "public"));
     assert_true(has(m, "id_token_signing_alg_values_supported", "RS256"));
     assert_true(has(m, "id_token_signing_alg_values_supported", "ES256"));
-    assert_int_equal(json_array_size(json_object_get(m, "code_challenge_methods_supported")),
-                     1);
+    assert_int_equal(json_array_size(json_object_get(m, "code_challenge_methods_supported")), 1);
     assert_true(has(m, "code_challenge_methods_supported", "S256"));
     json_decref(m);
     gh_test_env_free(env);
@@ -135,8 +133,7 @@ static void test_method(void **state)
     gh_oauth_response resp;
     (void)state;
 
-    assert_int_equal(gh_test_call(env, gh_oauth_discovery_oidc, "POST", "a=b", NULL, &resp),
-                     GH_OK);
+    assert_int_equal(gh_test_call(env, gh_oauth_discovery_oidc, "POST", "a=b", NULL, &resp), GH_OK);
     assert_int_equal(resp.status, 405);
     gh_oauth_response_clear(&resp);
     gh_test_env_free(env);

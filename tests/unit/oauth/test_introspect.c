@@ -136,8 +136,8 @@ static void test_inactive(void **state)
     assert_false(active_as(env, "svc", tampered, NULL));
     /* A JWT carrying the signature of another token. */
     bad = issue(env, "svc", "&scope=logs:read");
-    tampered = gh_arena_printf(env->arena, "%.*s%s", (int)(strrchr(at, '.') - at), at,
-                               strrchr(bad, '.'));
+    tampered =
+        gh_arena_printf(env->arena, "%.*s%s", (int)(strrchr(at, '.') - at), at, strrchr(bad, '.'));
     assert_false(active_as(env, "svc", tampered, NULL));
 
     /* Expired. */
@@ -169,8 +169,7 @@ static void test_request_errors(void **state)
     gh_oauth_response resp;
 
     /* SPEC: RFC7662 2.1 - the endpoint requires client authentication */
-    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", "token=x", NULL, &resp),
-                     GH_OK);
+    assert_int_equal(gh_test_call(env, gh_oauth_introspect, "POST", "token=x", NULL, &resp), GH_OK);
     assert_int_equal(resp.status, 401);
     assert_string_equal(resp.error, GH_E_INVALID_CLIENT);
     assert_non_null(resp.www_authenticate);

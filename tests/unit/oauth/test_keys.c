@@ -17,8 +17,7 @@
 #include "support/gh_test.h"
 
 /* The row of alg in state (the newest), or NULL. */
-static const gh_key_row *find_row(gh_test_env *env, const char *alg, gh_key_state st,
-                                  size_t *count)
+static const gh_key_row *find_row(gh_test_env *env, const char *alg, gh_key_state st, size_t *count)
 {
     gh_key_row *rows = NULL;
     const gh_key_row *r = NULL;
@@ -45,8 +44,7 @@ static json_t *jwks(gh_test_env *env)
     assert_int_equal(gh_test_call(env, gh_oauth_jwks, "GET", NULL, NULL, &resp), GH_OK);
     assert_non_null(resp.text);
     assert_string_equal(resp.content_type, "application/json");
-    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0),
-                     GH_OK);
+    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0), GH_OK);
     return j;
 }
 
@@ -230,8 +228,7 @@ static void test_admin_keys(void **state)
     assert_int_equal(json_array_size(json_object_get(resp.body, "keys")), 6);
     gh_oauth_response_clear(&resp);
 
-    assert_int_equal(gh_test_call(env, gh_oauth_admin_keys, "DELETE", NULL, NULL, &resp),
-                     GH_OK);
+    assert_int_equal(gh_test_call(env, gh_oauth_admin_keys, "DELETE", NULL, NULL, &resp), GH_OK);
     assert_int_equal(resp.status, 405);
     gh_oauth_response_clear(&resp);
     assert_int_equal(gh_test_call(env, gh_oauth_admin_keys, "POST", NULL, NULL, &resp), GH_OK);

@@ -87,10 +87,10 @@ static void test_own_jwt(void **state)
 
     assert_true(active(env, at));
     /* SPEC: RFC7009 2.1 - token_type_hint is accepted */
-    assert_int_equal(revoke(env, "svc",
-                            gh_arena_printf(env->arena, "token=%s&token_type_hint=access_token",
-                                            at)),
-                     200);
+    assert_int_equal(
+        revoke(env, "svc",
+               gh_arena_printf(env->arena, "token=%s&token_type_hint=access_token", at)),
+        200);
     assert_false(active(env, at));
     assert_int_equal(revoked_events(env), 1);
     /* Again: 200, nothing more happens. */
@@ -112,15 +112,14 @@ static void test_own_opaque_unknown_hint(void **state)
     const char *at = issue(env, "opq");
 
     /* SPEC: RFC7009 2.1 - an unknown hint is ignored, the server searches anyway */
-    assert_int_equal(revoke(env, "opq",
-                            gh_arena_printf(env->arena, "token=%s&token_type_hint=refresh_token",
-                                            at)),
-                     200);
+    assert_int_equal(
+        revoke(env, "opq",
+               gh_arena_printf(env->arena, "token=%s&token_type_hint=refresh_token", at)),
+        200);
     assert_false(active(env, at));
     at = issue(env, "opq");
-    assert_int_equal(revoke(env, "opq",
-                            gh_arena_printf(env->arena, "token=%s&token_type_hint=weird", at)),
-                     200);
+    assert_int_equal(
+        revoke(env, "opq", gh_arena_printf(env->arena, "token=%s&token_type_hint=weird", at)), 200);
     assert_false(active(env, at));
 }
 

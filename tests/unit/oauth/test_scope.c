@@ -17,8 +17,8 @@
 
 typedef struct fx {
     gh_test_env *env;
-    gh_oauth_client *c;     /* scope "dns:read dns:write logs:read", no audience */
-    gh_oauth_client *aud;   /* same scope, audience [GH_TEST_RS_LOGS] */
+    gh_oauth_client *c;   /* scope "dns:read dns:write logs:read", no audience */
+    gh_oauth_client *aud; /* same scope, audience [GH_TEST_RS_LOGS] */
 } fx;
 
 static int setup(void **state)
@@ -29,8 +29,7 @@ static int setup(void **state)
     gh_test_cc_client(f->env, "plain", "dns:read dns:write logs:read", "jwt", NULL);
     gh_test_cc_client(f->env, "narrow", "dns:read dns:write logs:read", "jwt",
                       "[\"" GH_TEST_RS_LOGS "\"]");
-    assert_int_equal(gh_oauth__client_get(f->env->e, gh_test_ctx(f->env), "plain", &f->c),
-                     GH_OK);
+    assert_int_equal(gh_oauth__client_get(f->env->e, gh_test_ctx(f->env), "plain", &f->c), GH_OK);
     assert_int_equal(gh_oauth__client_get(f->env->e, gh_test_ctx(f->env), "narrow", &f->aud),
                      GH_OK);
     *state = f;
@@ -55,9 +54,9 @@ static bool resolve(fx *f, const char *requested, gh_strv *out, const char **cod
     bool ok = true;
 
     gh_oauth_response_init(&resp);
-    assert_int_equal(gh_oauth__scope_resolve(f->env->e, gh_test_ctx(f->env), f->c, requested,
-                                             &resp, out, &ok),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__scope_resolve(f->env->e, gh_test_ctx(f->env), f->c, requested, &resp, out, &ok),
+        GH_OK);
     *code = resp.error;
     if (!ok) {
         assert_int_equal(resp.status, 400);
@@ -130,8 +129,8 @@ static bool audience(fx *f, const gh_oauth_client *c, const char *form, const ch
     req.method = "POST";
     req.form = &fm;
     gh_oauth_response_init(&resp);
-    assert_int_equal(gh_oauth__audience_resolve(f->env->e, gh_test_ctx(f->env), &req, c,
-                                                &granted, &resp, out, &ok),
+    assert_int_equal(gh_oauth__audience_resolve(f->env->e, gh_test_ctx(f->env), &req, c, &granted,
+                                                &resp, out, &ok),
                      GH_OK);
     *code = resp.error;
     gh_oauth_response_clear(&resp);
@@ -150,8 +149,8 @@ static void test_resources(void **state)
     assert_string_equal(aud.v[0], GH_TEST_ISSUER);
 
     /* SPEC: RFC8707 2 - the audience is the resource */
-    assert_true(audience(f, f->c, "resource=https%3A%2F%2Fapi.example.com%2Fdns", "dns:read",
-                         &aud, &code));
+    assert_true(
+        audience(f, f->c, "resource=https%3A%2F%2Fapi.example.com%2Fdns", "dns:read", &aud, &code));
     assert_int_equal(aud.n, 1);
     assert_string_equal(aud.v[0], GH_TEST_RS_DNS);
 
@@ -163,18 +162,18 @@ static void test_resources(void **state)
     assert_int_equal(aud.n, 1);
 
     /* SPEC: RFC8707 2 - invalid_target for unknown, relative or fragment URIs */
-    assert_false(audience(f, f->c, "resource=https://api.example.com/other", "dns:read", &aud,
-                          &code));
+    assert_false(
+        audience(f, f->c, "resource=https://api.example.com/other", "dns:read", &aud, &code));
     assert_string_equal(code, GH_E_INVALID_TARGET);
     assert_false(audience(f, f->c, "resource=/dns", "dns:read", &aud, &code));
     assert_string_equal(code, GH_E_INVALID_TARGET);
-    assert_false(audience(f, f->c, "resource=https://api.example.com/dns%23x", "dns:read", &aud,
-                          &code));
+    assert_false(
+        audience(f, f->c, "resource=https://api.example.com/dns%23x", "dns:read", &aud, &code));
     assert_string_equal(code, GH_E_INVALID_TARGET);
 
     /* A scope the resource does not accept: refused, not narrowed. */
-    assert_false(audience(f, f->c, "resource=https://api.example.com/logs", "dns:read", &aud,
-                          &code));
+    assert_false(
+        audience(f, f->c, "resource=https://api.example.com/logs", "dns:read", &aud, &code));
     assert_string_equal(code, GH_E_INVALID_SCOPE);
 
     /* Two resources: each must accept every granted scope. */
@@ -199,11 +198,11 @@ static void test_client_audience(void **state)
     const char *code;
 
     /* The client's audience list restricts the resources... */
-    assert_false(audience(f, f->aud, "resource=https://api.example.com/dns", "dns:read", &aud,
-                          &code));
+    assert_false(
+        audience(f, f->aud, "resource=https://api.example.com/dns", "dns:read", &aud, &code));
     assert_string_equal(code, GH_E_INVALID_TARGET);
-    assert_true(audience(f, f->aud, "resource=https://api.example.com/logs", "logs:read", &aud,
-                         &code));
+    assert_true(
+        audience(f, f->aud, "resource=https://api.example.com/logs", "logs:read", &aud, &code));
     assert_string_equal(aud.v[0], GH_TEST_RS_LOGS);
     /* ...and is the audience when no resource is requested. */
     assert_true(audience(f, f->aud, "x=y", "logs:read", &aud, &code));

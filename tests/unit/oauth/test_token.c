@@ -86,8 +86,7 @@ static void test_request_errors(void **state)
                                   "grant_type=password&username=a&password=b", basic, &resp),
                      GH_OK);
     expect_error(&resp, 400, GH_E_UNSUPPORTED_GRANT_TYPE);
-    assert_int_equal(gh_test_call(env, gh_oauth_token, "POST", "grant_type=implicit", basic,
-                                  &resp),
+    assert_int_equal(gh_test_call(env, gh_oauth_token, "POST", "grant_type=implicit", basic, &resp),
                      GH_OK);
     expect_error(&resp, 400, GH_E_UNSUPPORTED_GRANT_TYPE);
 }
@@ -102,9 +101,9 @@ static void test_client_errors(void **state)
                                   gh_test_basic(env, "svc", "wrong-secret"), &resp),
                      GH_OK);
     expect_error(&resp, 401, GH_E_INVALID_CLIENT);
-    assert_int_equal(gh_test_call(env, gh_oauth_token, "POST", "grant_type=client_credentials",
-                                  NULL, &resp),
-                     GH_OK);
+    assert_int_equal(
+        gh_test_call(env, gh_oauth_token, "POST", "grant_type=client_credentials", NULL, &resp),
+        GH_OK);
     assert_int_equal(resp.status, 401);
     gh_oauth_response_clear(&resp);
 
@@ -133,8 +132,7 @@ static const gh_jwk *published_key(gh_test_env *env, const char *kid, gh_jwks *s
     json_t *j = NULL;
 
     assert_int_equal(gh_test_call(env, gh_oauth_jwks, "GET", NULL, NULL, &resp), GH_OK);
-    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0),
-                     GH_OK);
+    assert_int_equal(gh_json_parse_object(resp.text, resp.text_len, 1 << 20, &j, NULL, 0), GH_OK);
     assert_int_equal(gh_jwks_parse(j, set), GH_OK);
     json_decref(j);
     for (size_t i = 0; i < set->n; i++)
@@ -173,11 +171,10 @@ static void test_jwt(void **state)
     assert_string_equal(json_string_value(json_object_get(h, "typ")), "at+jwt");
     assert_string_equal(json_string_value(json_object_get(h, "alg")), "ES256");
     /* Verified with the published key, independently of the engine. */
-    assert_int_equal(gh_jws_verify(env->arena, at,
-                                   published_key(env, json_string_value(json_object_get(h, "kid")),
-                                                 &set),
-                                   NULL),
-                     GH_OK);
+    assert_int_equal(
+        gh_jws_verify(env->arena, at,
+                      published_key(env, json_string_value(json_object_get(h, "kid")), &set), NULL),
+        GH_OK);
     gh_jwks_clear(&set);
 
     /* SPEC: RFC9068 2.2 - iss, exp, aud, sub, client_id, iat, jti */
