@@ -141,7 +141,11 @@ describe('invalid configuration', () => {
         assert.equal(r.code, 2, `exit ${r.code} (signal ${r.signal}): ${r.stderr}`);
         assert.ok(r.stderr.includes(`${file}:${c.line}:`) || r.stderr.includes(`${path.basename(file)}:${c.line}:`),
           `message does not name ${path.basename(file)}:${c.line}: ${r.stderr}`);
-        assert.ok(r.stderr.includes(c.key), `message does not name ${c.key}: ${r.stderr}`);
+        // the key path, either whole or as its parent followed by the offending key
+        const dot = c.key.lastIndexOf('.');
+        const named = r.stderr.includes(c.key)
+          || (dot > 0 && r.stderr.includes(`${c.key.slice(0, dot)}:`) && r.stderr.includes(`"${c.key.slice(dot + 1)}"`));
+        assert.ok(named, `message does not name ${c.key}: ${r.stderr}`);
       });
     }
   }

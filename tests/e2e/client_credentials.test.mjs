@@ -177,7 +177,17 @@ describe('private_key_jwt', () => {
       token_endpoint_auth_signing_alg: 'ES256',
       jwks: { keys: [{ ...pub, kid, alg: 'ES256', use: 'sig' }] },
     });
-    assert.equal(pkClient.client_secret ?? undefined, undefined, 'private_key_jwt client got a secret');
+  });
+
+  test('a private_key_jwt client cannot authenticate with a secret', async () => {
+    // whether or not a secret was printed, only the registered method may authenticate
+    for (const secret of [pkClient.client_secret, 'guess-guess-guess'].filter(Boolean)) {
+      const r = await postForm(as.token_endpoint, { grant_type: 'client_credentials' },
+        { authorization: basic(pkClient.client_id, secret) });
+      assertOAuthError(r, 401, 'invalid_client');
+      const p = await postForm(as.token_endpoint, { grant_type: 'client_credentials', client_id: pkClient.client_id, client_secret: secret });
+      assertOAuthError(p, 401, 'invalid_client');
+    }
   });
 
   const auth = (modify) => oauth.PrivateKeyJwt({ key: privateKey, kid },

@@ -17,54 +17,74 @@ async function getJson(url) {
   return r;
 }
 
-function checkMetadata(md, oidc) {
-  // SPEC: RFC8414 3.3 - issuer MUST be identical to the issuer identifier
-  assert.equal(md.issuer, srv.issuer);
-  const base = srv.issuer;
-  assert.equal(md.token_endpoint, `${base}/oauth2/token`);
-  assert.equal(md.jwks_uri, `${base}/.well-known/jwks.json`);
-  assert.equal(md.introspection_endpoint, `${base}/oauth2/introspect`);
-  assert.equal(md.revocation_endpoint, `${base}/oauth2/revoke`);
-  assert.equal(md.registration_endpoint, `${base}/oauth2/register`);
-  assert.equal(md.authorization_endpoint, `${base}/oauth2/auth`);
-  if (oidc) assert.equal(md.userinfo_endpoint, `${base}/userinfo`);
-  for (const k of ['response_types_supported', 'grant_types_supported', 'scopes_supported',
-    'token_endpoint_auth_methods_supported', 'code_challenge_methods_supported']) {
-    assert.ok(Array.isArray(md[k]) && md[k].length > 0, `${k} missing or empty`);
-  }
-  assert.ok(md.grant_types_supported.includes('client_credentials'));
-  // SPEC: OAuth 2.1 - the implicit and password grants are removed; never advertised
-  assert.ok(!md.grant_types_supported.includes('implicit'), 'implicit advertised');
-  assert.ok(!md.grant_types_supported.includes('password'), 'password advertised');
-  for (const rt of md.response_types_supported) {
-    assert.ok(!rt.split(' ').includes('token'), `implicit response type ${rt} advertised`);
-  }
-  // SPEC: RFC7636 / OAuth 2.1 - plain PKCE is not allowed
-  assert.ok(md.code_challenge_methods_supported.includes('S256'));
-  assert.ok(!md.code_challenge_methods_supported.includes('plain'), 'PKCE plain advertised');
-  for (const m of ['client_secret_basic', 'client_secret_post', 'private_key_jwt']) {
-    assert.ok(md.token_endpoint_auth_methods_supported.includes(m), `${m} not advertised`);
-  }
-  for (const s of ['dns:read', 'dns:write', 'logs:read', 'settings:write']) {
-    assert.ok(md.scopes_supported.includes(s), `catalog scope ${s} not in scopes_supported`);
-  }
-  if (oidc) {
-    assert.ok(Array.isArray(md.subject_types_supported));
-    assert.ok(Array.isArray(md.id_token_signing_alg_values_supported));
-    assert.ok(md.id_token_signing_alg_values_supported.includes('RS256'));
-  }
-}
+const DOCS = [
+  { name: 'openid-configuration', path: '/.well-known/openid-configuration', oidc: true },
+  { name: 'oauth-authorization-server', path: '/.well-known/oauth-authorization-server', oidc: false },
+];
 
 describe('discovery', () => {
-  test('/.well-known/openid-configuration', async () => {
-    const r = await getJson(`${srv.issuer}/.well-known/openid-configuration`);
-    checkMetadata(r.json, true);
-  });
+  for (const doc of DOCS) {
+    describe(doc.path, () => {
+      let md;
+      before(async () => { md = (await getJson(`${srv.issuer}${doc.path}`)).json; });
 
-  test('/.well-known/oauth-authorization-server', async () => {
-    const r = await getJson(`${srv.issuer}/.well-known/oauth-authorization-server`);
-    checkMetadata(r.json, false);
-  });
+      test('issuer exact, core endpoints', () => {
+        // SPEC: RFC8414 3.3 - issuer MUST be identical to the issuer identifier
+        assert.equal(md.issuer, srv.issuer);
+        const base = srv.issuer;
+        assert.equal(md.token_endpoint, `${base}/oauth2/token`);
+        assert.equal(md.jwks_uri, `${base}/.well-known/jwks.json`);
+        assert.equal(md.introspection_endpoint, `${base}/oauth2/introspect`);
+        assert.equal(md.revocation_endpoint, `${base}/oauth2/revoke`);
+        assert.equal(md.registration_endpoint, `${base}/oauth2/register`);
+      });
+
+      test('grant types: client_credentials, never implicit or password', () => {
+        assert.ok(Array.isArray(md.grant_types_supported), 'grant_types_supported missing');
+        assert.ok(md.grant_types_supported.includes('client_credentials'));
+        // SPEC: OAuth 2.1 - the implicit and password grants are removed; never advertised
+        assert.ok(!md.grant_types_supported.includes('implicit'), 'implicit advertised');
+        assert.ok(!md.grant_types_supported.includes('password'), 'password advertised');
+        for (const rt of md.response_types_supported ?? []) {
+          assert.ok(!rt.split(' ').includes('token'), `implicit response type ${rt} advertised`);
+        }
+      });
+
+      test('PKCE: no plain', () => {
+        // SPEC: OAuth 2.1 4.1.1 - plain is not allowed
+        assert.ok(!(md.code_challenge_methods_supported ?? []).includes('plain'), 'PKCE plain advertised');
+      });
+
+      test('client authentication methods and the scope catalog', () => {
+        for (const m of ['client_secret_basic', 'client_secret_post', 'private_key_jwt']) {
+          assert.ok(md.token_endpoint_auth_methods_supported?.includes(m), `${m} not advertised`);
+        }
+        assert.ok(!(md.token_endpoint_auth_signing_alg_values_supported ?? []).includes('none'), 'alg none advertised');
+        for (const s of ['dns:read', 'dns:write', 'logs:read', 'settings:write']) {
+          assert.ok(md.scopes_supported?.includes(s), `catalog scope ${s} not in scopes_supported`);
+        }
+      });
+
+      test('authorization endpoint with code + S256 (the authorization code flow)', () => {
+        assert.equal(md.authorization_endpoint, `${srv.issuer}/oauth2/auth`);
+        // SPEC: RFC8414 2 - response_types_supported REQUIRED; OAuth 2.1: code only
+        assert.ok(Array.isArray(md.response_types_supported) && md.response_types_supported.includes('code'),
+          `response_types_supported: ${JSON.stringify(md.response_types_supported)}`);
+        assert.ok(md.grant_types_supported.includes('authorization_code'), 'authorization_code not advertised');
+        assert.ok(md.code_challenge_methods_supported?.includes('S256'), 'S256 not advertised');
+      });
+
+      if (doc.oidc) {
+        test('OpenID Connect: userinfo, subject types, ID token algs', () => {
+          // SPEC: OIDC Discovery 3 - REQUIRED members; RS256 MUST be supported for ID tokens
+          assert.equal(md.userinfo_endpoint, `${srv.issuer}/userinfo`);
+          assert.ok(Array.isArray(md.subject_types_supported) && md.subject_types_supported.length > 0);
+          assert.ok(md.id_token_signing_alg_values_supported?.includes('RS256'));
+          assert.ok(md.scopes_supported.includes('openid'));
+        });
+      }
+    });
+  }
 
   test('oauth4webapi accepts both documents', async () => {
     const as1 = await discover(srv, 'oauth2');
