@@ -35,6 +35,8 @@ struct gh_jwk {
      * copies it into a fresh EVP_MD_CTX (EVP_MD_CTX_copy_ex reads it as const, so threads
      * share it safely); that saves the provider fetches of EVP_DigestSignInit per call. */
     EVP_MD_CTX *sign_tmpl;
+    /* Every key: the same for verifying. */
+    EVP_MD_CTX *verify_tmpl;
     size_t coord_len;  /* EC: bytes in one coordinate, so R||S is 2 * coord_len */
     size_t sig_max;    /* upper bound of the raw JWS signature for this key */
     char *kid;         /* heap, may be NULL */
@@ -51,8 +53,9 @@ struct gh_jwk {
 GH_MUST_CHECK gh_err gh_jose__jwk_wrap(EVP_PKEY *pkey, gh_jose_alg alg, const char *kid,
                                        bool priv, gh_jwk **out);
 
-/* Sets k->sign_tmpl up for k's algorithm (called once, when a private key is wrapped). */
-GH_MUST_CHECK gh_err gh_jose__sign_template(gh_jwk *k);
+/* Sets k->verify_tmpl, and k->sign_tmpl for a private key, up for k's algorithm (called
+ * once, when the key is wrapped). */
+GH_MUST_CHECK gh_err gh_jose__templates(gh_jwk *k);
 
 /* Signs the bytes in[0..n) as JWS alg of k prescribes and writes the raw JWS signature
  * (R||S for ECDSA) to sig, which holds at least k->sig_max bytes. */

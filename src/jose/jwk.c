@@ -146,6 +146,7 @@ static bool ec_curve_fits(EVP_PKEY *pkey, gh_jose_alg alg)
 static void jwk_destroy(gh_jwk *k)
 {
     EVP_MD_CTX_free(k->sign_tmpl);
+    EVP_MD_CTX_free(k->verify_tmpl);
     EVP_PKEY_free(k->pkey);
     EVP_MD_free(k->md);
     free(k->kid);
@@ -262,11 +263,9 @@ gh_err gh_jose__jwk_wrap(EVP_PKEY *pkey, gh_jose_alg alg, const char *kid, bool 
     err = load_public_members(k);
     if (err != GH_OK)
         goto done;
-    if (priv) {
-        err = gh_jose__sign_template(k);
-        if (err != GH_OK)
-            goto done;
-    }
+    err = gh_jose__templates(k);
+    if (err != GH_OK)
+        goto done;
 
     /* The header prefix every token signed with this key starts with. */
     size_t cap = 32 + (kid ? 6 * strlen(kid) + 3 : 0);

@@ -77,18 +77,29 @@ static bool setup_pss(const gh_jwk *k, EVP_PKEY_CTX *pctx)
            EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, k->md) == 1;
 }
 
-gh_err gh_jose__sign_template(gh_jwk *k)
+gh_err gh_jose__templates(gh_jwk *k)
 {
     EVP_PKEY_CTX *pctx = NULL;
-    k->sign_tmpl = EVP_MD_CTX_new();
-    if (k->sign_tmpl == NULL)
-        return GH_ECRYPTO;
-    if (EVP_DigestSignInit(k->sign_tmpl, &pctx, k->md, NULL, k->pkey) != 1 ||
-        !setup_pss(k, pctx)) {
-        ERR_clear_error();
-        return GH_ECRYPTO;
+    gh_err err = GH_ECRYPTO;
+    k->verify_tmpl = EVP_MD_CTX_new();
+    if (k->verify_tmpl == NULL)
+        goto done;
+    if (EVP_DigestVerifyInit(k->verify_tmpl, &pctx, k->md, NULL, k->pkey) != 1 ||
+        !setup_pss(k, pctx))
+        goto done;
+    if (k->priv) {
+        k->sign_tmpl = EVP_MD_CTX_new();
+        if (k->sign_tmpl == NULL)
+            goto done;
+        if (EVP_DigestSignInit(k->sign_tmpl, &pctx, k->md, NULL, k->pkey) != 1 ||
+            !setup_pss(k, pctx))
+            goto done;
     }
-    return GH_OK;
+    err = GH_OK;
+done:
+    if (err != GH_OK)
+        ERR_clear_error();
+    return err;
 }
 
 gh_err gh_jose__sign_raw(const gh_jwk *k, const void *in, size_t n, unsigned char *sig,
@@ -131,7 +142,6 @@ gh_err gh_jose__verify_raw(const gh_jwk *k, const void *in, size_t n, const unsi
 {
     gh_err err = GH_ECRYPTO;
     EVP_MD_CTX *mctx = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
     unsigned char *der = NULL;
     size_t dlen = 0;
 
@@ -148,9 +158,7 @@ gh_err gh_jose__verify_raw(const gh_jwk *k, const void *in, size_t n, const unsi
         return GH_ECRYPTO;
     }
     mctx = EVP_MD_CTX_new();
-    if (mctx == NULL)
-        goto done;
-    if (EVP_DigestVerifyInit(mctx, &pctx, k->md, NULL, k->pkey) != 1 || !setup_pss(k, pctx))
+    if (mctx == NULL || EVP_MD_CTX_copy_ex(mctx, k->verify_tmpl) != 1)
         goto done;
     if (EVP_DigestVerify(mctx, sig, sig_len, in, n) == 1)
         err = GH_OK;

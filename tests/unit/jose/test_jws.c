@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <string.h>
 
 #include "base/b64url.h"
@@ -499,6 +500,51 @@ static void test_sign_rules(void **state)
     gh_arena_free(a);
 }
 
+/* One key shared by several threads that sign and verify at once (the token endpoint's
+ * pattern); under ASan any unsynchronised reuse of OpenSSL state tends to show. */
+struct thread_arg {
+    const gh_jwk *k;
+    int ok;
+};
+
+static void *sign_many(void *p)
+{
+    struct thread_arg *t = p;
+    json_t *claims = json_pack("{s:s}", "sub", "thread");
+    t->ok = 0;
+    for (int i = 0; i < 100; i++) {
+        gh_arena *a = gh_arena_new(0);
+        char *tok = NULL;
+        if (gh_jws_sign(a, t->k, "at+jwt", NULL, claims, &tok) == GH_OK &&
+            gh_jws_verify(a, tok, t->k, NULL) == GH_OK)
+            t->ok++;
+        gh_arena_free(a);
+    }
+    json_decref(claims);
+    return NULL;
+}
+
+static void test_concurrent_signing(void **state)
+{
+    const gh_jose_alg algs[] = {GH_ALG_ES256, GH_ALG_EDDSA, GH_ALG_PS256};
+    (void)state;
+    for (size_t n = 0; n < sizeof algs / sizeof algs[0]; n++) {
+        gh_jwk *k = NULL;
+        pthread_t th[4];
+        struct thread_arg args[4];
+        assert_int_equal(gh_jwk_generate(algs[n], "shared", &k), GH_OK);
+        for (int i = 0; i < 4; i++) {
+            args[i].k = k;
+            assert_int_equal(pthread_create(&th[i], NULL, sign_many, &args[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(pthread_join(th[i], NULL), 0);
+            assert_int_equal(args[i].ok, 100);
+        }
+        gh_jwk_free(k);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_header_rules),
         cmocka_unit_test(test_compact_shape),
         cmocka_unit_test(test_sign_rules),
+        cmocka_unit_test(test_concurrent_signing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
