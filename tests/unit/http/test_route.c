@@ -56,7 +56,7 @@ static void test_with_id(void **state)
 
     m = find(GH_HTTP_PUBLIC, NULL, "/oauth2/register/abc%20d");
     assert_ptr_equal(m.route->fn, gh_oauth_register_manage);
-    assert_int_equal(m.arg_len, 8);
+    assert_int_equal(m.arg_len, 7);
     assert_memory_equal(m.arg, "abc%20d", 7);
     /* An empty or multi-segment {id} is not a match. */
     assert_null(find(GH_HTTP_PUBLIC, NULL, "/oauth2/register/").route);
