@@ -84,15 +84,21 @@ typedef struct gh_jwks {
     size_t n;
 } gh_jwks;
 
-/* Parses {"keys":[...]}. Keys that are not signature keys ("use" other than "sig") are
- * skipped; GH_EINVAL if the set is malformed or holds no usable key. */
+/* Parses {"keys":[...]}. Keys that are not signature keys ("use" other than "sig") and keys
+ * of kinds we do not support (other curves, algorithms, RSA outside 2048..8192 bits) are
+ * skipped; GH_EINVAL if the set or any key in it is malformed (symmetric keys included) or
+ * it holds no usable key, GH_ETOOBIG past GH_LIMIT_JWKS_KEYS entries. On failure *out is
+ * empty. */
 GH_MUST_CHECK gh_err gh_jwks_parse(const json_t *jwks, gh_jwks *out);
 void gh_jwks_clear(gh_jwks *s);
 
 /* ---- JWS compact ---- */
 
-/* Signs: header {"alg":<k's alg>,"kid":<k's kid>,"typ":typ} (typ may be NULL) plus the
- * members of extra_header (may be NULL), payload = compact claims. Result in the arena. */
+/* Signs: header {"alg":<k's alg>,"kid":<k's kid>,"typ":typ} (typ may be NULL, kid is
+ * omitted when the key has none) plus the members of extra_header (may be NULL; it may not
+ * hold alg, kid, typ or crit), payload = compact claims (an object). Result in the arena.
+ * GH_EINVAL for a public key or such arguments. Safe to call from several threads with the
+ * same key. */
 GH_MUST_CHECK gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ,
                                  const json_t *extra_header, const json_t *claims,
                                  char **out);
@@ -105,12 +111,16 @@ typedef struct gh_jws {
 } gh_jws;
 
 /* Splits and parses a compact JWS without verifying it (to find kid/iss first).
- * GH_EINVAL for anything but three base64url parts with JSON object header and payload,
- * GH_ETOOBIG past GH_LIMIT_JWS. */
+ * GH_EINVAL for anything but three base64url parts with JSON object header and payload
+ * (duplicate member names refused), for an "alg" we never accept ("none", HS*, unknown),
+ * a header with "crit", or a "kid"/"typ" that is not a string; GH_ETOOBIG past
+ * GH_LIMIT_JWS. On failure *out is empty; on success release it with gh_jws_clear. */
 GH_MUST_CHECK gh_err gh_jws_parse(gh_arena *a, const char *compact, gh_jws *out);
 /* Verifies the signature of a parsed compact JWS against one key: the header's alg must equal
  * the key's alg and be in allowed (NULL-terminated with GH_ALG_NONE, or NULL for "the key's
- * alg"). GH_ECRYPTO when the signature does not verify, GH_EINVAL on an alg mismatch. */
+ * alg"). GH_ECRYPTO when the signature does not verify (an ECDSA signature that is not
+ * exactly R||S included), GH_EINVAL on an alg mismatch or a header gh_jws_parse would refuse.
+ * The payload is not parsed here (use gh_jws_parse for the claims). */
 GH_MUST_CHECK gh_err gh_jws_verify(gh_arena *a, const char *compact, const gh_jwk *k,
                                    const gh_jose_alg *allowed);
 void gh_jws_clear(gh_jws *j);
