@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "json/json.h"
 #include "oauth/token_int.h"
@@ -273,6 +274,53 @@ static void test_other_instance_sees_rotation(void **state)
     gh_test_env_free(a);
 }
 
+typedef struct reader_arg {
+    gh_engine *e;
+    int failures;
+} reader_arg;
+
+static void *reader(void *p)
+{
+    reader_arg *r = p;
+    gh_arena *a = gh_arena_new(0);
+    gh_ctx ctx;
+
+    for (int i = 0; i < 300; i++) {
+        gh_oauth_keysnap *s = NULL;
+
+        gh_engine_ctx_init(r->e, &ctx, a);
+        if (gh_oauth__keys_acquire(r->e, &ctx, &s) != GH_OK ||
+            gh_oauth__keysnap_signer(s, GH_ALG_ES256) == NULL || s->jwks_len == 0)
+            r->failures++;
+        gh_oauth__keys_release(s);
+    }
+    gh_arena_free(a);
+    return NULL;
+}
+
+/* Readers hold snapshots while reloads swap them (invariant 3); ASan sees any early free. */
+static void test_concurrent_reload(void **state)
+{
+    gh_test_env *env = gh_test_env_new();
+    pthread_t th[3];
+    reader_arg args[3];
+    (void)state;
+
+    for (int i = 0; i < 3; i++) {
+        args[i].e = env->e;
+        args[i].failures = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, reader, &args[i]), 0);
+    }
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(gh_oauth__keys_reload(env->e, gh_test_ctx(env)), GH_OK);
+    assert_int_equal(gh_oauth_keys_rotate(env->e, gh_test_ctx(env), "cli"), GH_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(args[i].failures, 0);
+    }
+    gh_test_env_free(env);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +330,7 @@ int main(void)
         cmocka_unit_test(test_old_key_tokens_verify_until_expiry),
         cmocka_unit_test(test_admin_keys),
         cmocka_unit_test(test_other_instance_sees_rotation),
+        cmocka_unit_test(test_concurrent_reload),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
