@@ -58,19 +58,19 @@ static int read_input(const char *path, size_t max, char **out, size_t *out_len)
     *out = NULL;
     *out_len = 0;
     if (f == NULL) {
-        fprintf(stderr, "gatehouse: cannot read %s: %s\n", path, strerror(errno));
+        (void)fprintf(stderr, "gatehouse: cannot read %s: %s\n", path, strerror(errno));
         return GH_CMD_FAIL;
     }
     gh_buf_init(&b, max);
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
         if (gh_buf_add(&b, chunk, n) != GH_OK) {
-            fprintf(stderr, "gatehouse: %s is larger than %zu bytes\n", path, max);
+            (void)fprintf(stderr, "gatehouse: %s is larger than %zu bytes\n", path, max);
             rc = GH_CMD_FAIL;
             break;
         }
     }
     if (rc == GH_CMD_OK && ferror(f)) {
-        fprintf(stderr, "gatehouse: cannot read %s\n", path);
+        (void)fprintf(stderr, "gatehouse: cannot read %s\n", path);
         rc = GH_CMD_FAIL;
     }
     if (f != stdin)
@@ -86,7 +86,7 @@ static int read_input(const char *path, size_t max, char **out, size_t *out_len)
 
 static size_t body_max(const gh_cmd_env *env)
 {
-    return env->cfg->body_limit > 0 ? env->cfg->body_limit : GH_LIMIT_BODY_DEFAULT;
+    return env->cfg->body_limit > 0 ? env->cfg->body_limit : (size_t)GH_LIMIT_BODY_DEFAULT;
 }
 
 /* Calls an admin client endpoint as the admin API would, prints a success body to stdout.
@@ -115,8 +115,8 @@ static int call(gh_cmd_env *env, gh_oauth_endpoint fn, const char *method, const
     gh_oauth_response_init(&resp);
     err = fn(env->engine, &ctx, &req, &resp);
     if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
-                ctx.fail[0] ? ": " : "", ctx.fail);
+        (void)fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
+                      ctx.fail[0] ? ": " : "", ctx.fail);
         rc = GH_CMD_FAIL;
     } else if (gh_cmd_report_error(&resp)) {
         rc = GH_CMD_FAIL;
@@ -124,7 +124,7 @@ static int call(gh_cmd_env *env, gh_oauth_endpoint fn, const char *method, const
         if (print)
             gh_cmd_print_json(stdout, resp.body);
         if (resp.link != NULL)
-            fprintf(stderr, "next page: %s\n", resp.link);
+            (void)fprintf(stderr, "next page: %s\n", resp.link);
     }
     gh_oauth_response_clear(&resp);
     gh_arena_free(a);
@@ -160,7 +160,7 @@ static int clients_create(gh_cmd_env *env, int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
         if (gh_cmd_is_help(argv[i])) {
-            fputs(clients_usage, stdout);
+            (void)fputs(clients_usage, stdout);
             rc = -1;
             goto done;
         }
@@ -207,9 +207,9 @@ static int clients_create(gh_cmd_env *env, int argc, char **argv)
             goto done;
         why[0] = '\0';
         if (gh_json_parse_object(text, text_len, body_max(env), &obj, why, sizeof(why)) != GH_OK) {
-            fprintf(stderr, "gatehouse: %s: not a JSON object of client metadata%s%s\n",
-                    strcmp(from_json, "-") == 0 ? "standard input" : from_json, why[0] ? ": " : "",
-                    why);
+            (void)fprintf(stderr, "gatehouse: %s: not a JSON object of client metadata%s%s\n",
+                          strcmp(from_json, "-") == 0 ? "standard input" : from_json,
+                          why[0] ? ": " : "", why);
             rc = GH_CMD_FAIL;
             goto done;
         }
@@ -219,7 +219,7 @@ static int clients_create(gh_cmd_env *env, int argc, char **argv)
     (void)json_object_update(obj, flags);
     body = json_dumps(obj, JSON_COMPACT);
     if (body == NULL) {
-        fprintf(stderr, "gatehouse: cannot encode the client metadata\n");
+        (void)fprintf(stderr, "gatehouse: cannot encode the client metadata\n");
         rc = GH_CMD_FAIL;
         goto done;
     }
@@ -242,7 +242,7 @@ static int clients_list(gh_cmd_env *env, int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
         if (gh_cmd_is_help(argv[i])) {
-            fputs(clients_usage, stdout);
+            (void)fputs(clients_usage, stdout);
             return GH_CMD_OK;
         }
         if ((r = gh_cmd_common_opt(env, argc, argv, &i)) != 0) {
@@ -288,7 +288,7 @@ static int clients_one(gh_cmd_env *env, int argc, char **argv, const char *sub)
     for (i = 1; i < argc; i++) {
         const char *v = NULL;
         if (gh_cmd_is_help(argv[i])) {
-            fputs(clients_usage, stdout);
+            (void)fputs(clients_usage, stdout);
             return GH_CMD_OK;
         }
         if ((r = gh_cmd_common_opt(env, argc, argv, &i)) != 0) {
@@ -314,14 +314,16 @@ static int clients_one(gh_cmd_env *env, int argc, char **argv, const char *sub)
     if (strcmp(sub, "delete") == 0) {
         rc = call(env, gh_oauth_admin_client, "DELETE", id, NULL, NULL, false);
         if (rc == GH_CMD_OK)
-            fprintf(stderr, "deleted client %s\n", id);
+            (void)fprintf(stderr, "deleted client %s\n", id);
         return rc;
     }
+    if (from_json == NULL)
+        return GH_CMD_USAGE; /* checked above for update, the only way here */
     rc = read_input(from_json, body_max(env), &text, &text_len);
     if (rc != GH_CMD_OK)
         return rc;
     if (text_len != strlen(text)) {
-        fprintf(stderr, "gatehouse: %s holds a NUL byte\n", from_json);
+        (void)fprintf(stderr, "gatehouse: %s holds a NUL byte\n", from_json);
         free(text);
         return GH_CMD_FAIL;
     }
@@ -333,11 +335,11 @@ static int clients_one(gh_cmd_env *env, int argc, char **argv, const char *sub)
 int gh_cmd_clients(gh_cmd_env *env, int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(clients_usage, stderr);
+        (void)fputs(clients_usage, stderr);
         return GH_CMD_USAGE;
     }
     if (gh_cmd_is_help(argv[1])) {
-        fputs(clients_usage, stdout);
+        (void)fputs(clients_usage, stdout);
         return GH_CMD_OK;
     }
     if (strcmp(argv[1], "create") == 0)

@@ -36,8 +36,8 @@ static int keys_list(gh_cmd_env *env)
     gh_oauth_response_init(&resp);
     err = gh_oauth_admin_keys(env->engine, &ctx, &req, &resp);
     if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
-                ctx.fail[0] ? ": " : "", ctx.fail);
+        (void)fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
+                      ctx.fail[0] ? ": " : "", ctx.fail);
         rc = GH_CMD_FAIL;
     } else if (gh_cmd_report_error(&resp)) {
         rc = GH_CMD_FAIL;
@@ -58,15 +58,15 @@ static int keys_rotate(gh_cmd_env *env)
     gh_engine_ctx_init(env->engine, &ctx, a);
     err = gh_oauth_keys_rotate(env->engine, &ctx, "cli");
     if (err == GH_ECONFLICT) {
-        fprintf(stderr, "gatehouse: a concurrent rotation is in progress; try again\n");
+        (void)fprintf(stderr, "gatehouse: a concurrent rotation is in progress; try again\n");
     } else if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: rotation failed: %s%s%s\n", gh_err_str(err),
-                ctx.fail[0] ? ": " : "", ctx.fail);
+        (void)fprintf(stderr, "gatehouse: rotation failed: %s%s%s\n", gh_err_str(err),
+                      ctx.fail[0] ? ": " : "", ctx.fail);
     }
     gh_arena_free(a);
     if (err != GH_OK)
         return GH_CMD_FAIL;
-    fprintf(stderr, "signing keys rotated\n");
+    (void)fprintf(stderr, "signing keys rotated\n");
     return keys_list(env);
 }
 
@@ -76,19 +76,19 @@ int gh_cmd_keys(gh_cmd_env *env, int argc, char **argv)
     int i, r, rc;
 
     if (argc < 2) {
-        fputs(keys_usage, stderr);
+        (void)fputs(keys_usage, stderr);
         return GH_CMD_USAGE;
     }
     sub = argv[1];
     if (gh_cmd_is_help(sub)) {
-        fputs(keys_usage, stdout);
+        (void)fputs(keys_usage, stdout);
         return GH_CMD_OK;
     }
     if (strcmp(sub, "list") != 0 && strcmp(sub, "rotate") != 0)
         return gh_cmd_usage_error("keys", "unknown subcommand", sub);
     for (i = 2; i < argc; i++) {
         if (gh_cmd_is_help(argv[i])) {
-            fputs(keys_usage, stdout);
+            (void)fputs(keys_usage, stdout);
             return GH_CMD_OK;
         }
         r = gh_cmd_common_opt(env, argc, argv, &i);

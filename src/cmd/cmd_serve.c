@@ -43,7 +43,7 @@ static int simple_args(gh_cmd_env *env, int argc, char **argv, const char *name,
 
     for (i = 1; i < argc; i++) {
         if (gh_cmd_is_help(argv[i])) {
-            fputs(usage, stdout);
+            (void)fputs(usage, stdout);
             return -1;
         }
         r = gh_cmd_common_opt(env, argc, argv, &i);
@@ -61,11 +61,11 @@ static int run_migrations(gh_cmd_env *env, bool print)
     gh_err err = gh_store_migrate(env->store, &applied);
 
     if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: migration failed: %s\n", gh_err_str(err));
+        (void)fprintf(stderr, "gatehouse: migration failed: %s\n", gh_err_str(err));
         return GH_CMD_FAIL;
     }
     if (print)
-        printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
+        (void)printf("applied %d migration%s\n", applied, applied == 1 ? "" : "s");
     else if (applied > 0)
         gh_log(GH_LOG_INFO, "applied %d migration%s", applied, applied == 1 ? "" : "s");
     return GH_CMD_OK;
@@ -107,7 +107,7 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
     if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0) {
-        fprintf(stderr, "gatehouse: cannot block signals\n");
+        (void)fprintf(stderr, "gatehouse: cannot block signals\n");
         return GH_CMD_FAIL;
     }
     /* A peer closing its socket must not kill the process. */
@@ -119,7 +119,7 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     /* Fail on a missing secret before touching the database. */
     errbuf[0] = '\0';
     if (gh_config_require_secret(env->cfg, errbuf, sizeof(errbuf)) != GH_OK) {
-        fprintf(stderr, "gatehouse: invalid configuration: %s\n", errbuf);
+        (void)fprintf(stderr, "gatehouse: invalid configuration: %s\n", errbuf);
         return GH_CMD_USAGE;
     }
     rc = gh_cmd_open_store(env);
@@ -136,8 +136,8 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
 
     err = gh_http_start(env->cfg, env->engine, &http);
     if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: cannot start the listeners on %s and %s: %s\n",
-                env->cfg->public_listen, env->cfg->admin_listen, gh_err_str(err));
+        (void)fprintf(stderr, "gatehouse: cannot start the listeners on %s and %s: %s\n",
+                      env->cfg->public_listen, env->cfg->admin_listen, gh_err_str(err));
         return GH_CMD_FAIL;
     }
     gh_log(GH_LOG_INFO, "listening: public %s (port %u), admin %s (port %u), issuer %s, version %s",

@@ -74,7 +74,7 @@ int gh_cmd_opt(int argc, char **argv, int *i, const char *name, const char **val
     if (a[n] != '\0')
         return 0;
     if (*i + 1 >= argc) {
-        fprintf(stderr, "gatehouse: %s needs a value\n", name);
+        (void)fprintf(stderr, "gatehouse: %s needs a value\n", name);
         return -1;
     }
     *i += 1;
@@ -95,9 +95,10 @@ int gh_cmd_common_opt(gh_cmd_env *env, int argc, char **argv, int *i)
 int gh_cmd_usage_error(const char *cmd, const char *msg, const char *arg)
 {
     if (arg != NULL)
-        fprintf(stderr, "gatehouse %s: %s: %s (see gatehouse %s --help)\n", cmd, msg, arg, cmd);
+        (void)fprintf(stderr, "gatehouse %s: %s: %s (see gatehouse %s --help)\n", cmd, msg, arg,
+                      cmd);
     else
-        fprintf(stderr, "gatehouse %s: %s (see gatehouse %s --help)\n", cmd, msg, cmd);
+        (void)fprintf(stderr, "gatehouse %s: %s (see gatehouse %s --help)\n", cmd, msg, cmd);
     return GH_CMD_USAGE;
 }
 
@@ -108,7 +109,7 @@ void gh_cmd_print_json(FILE *f, const json_t *v)
     if (v == NULL)
         return;
     (void)json_dumpf(v, f, JSON_INDENT(2));
-    fputc('\n', f);
+    (void)fputc('\n', f);
     (void)fflush(f);
 }
 
@@ -122,8 +123,8 @@ bool gh_cmd_report_error(const gh_oauth_response *resp)
         code = json_string_value(json_object_get(resp->body, "error"));
         desc = json_string_value(json_object_get(resp->body, "error_description"));
     }
-    fprintf(stderr, "gatehouse: %s%s%s (HTTP status %d)\n", code != NULL ? code : "error",
-            desc != NULL ? ": " : "", desc != NULL ? desc : "", resp->status);
+    (void)fprintf(stderr, "gatehouse: %s%s%s (HTTP status %d)\n", code != NULL ? code : "error",
+                  desc != NULL ? ": " : "", desc != NULL ? desc : "", resp->status);
     return true;
 }
 
@@ -141,8 +142,8 @@ int gh_cmd_load_config(gh_cmd_env *env)
         path = "gatehouse.yaml";
     errbuf[0] = '\0';
     if (gh_config_load(path, environ, &env->cfg, errbuf, sizeof(errbuf)) != GH_OK) {
-        fprintf(stderr, "gatehouse: invalid configuration: %s\n",
-                errbuf[0] != '\0' ? errbuf : "cannot be loaded");
+        (void)fprintf(stderr, "gatehouse: invalid configuration: %s\n",
+                      errbuf[0] != '\0' ? errbuf : "cannot be loaded");
         env->cfg = NULL;
         return GH_CMD_USAGE;
     }
@@ -176,7 +177,8 @@ static int make_parent_dirs(const char *path)
         }
     }
     if (rc != 0)
-        fprintf(stderr, "gatehouse: cannot create the directory %s: %s\n", dir, strerror(errno));
+        (void)fprintf(stderr, "gatehouse: cannot create the directory %s: %s\n", dir,
+                      strerror(errno));
     free(dir);
     return rc;
 }
@@ -188,14 +190,14 @@ int gh_cmd_open_store(gh_cmd_env *env)
     gh_err err;
 
     if (dsn == NULL || dsn[0] == '\0') {
-        fprintf(stderr, "gatehouse: invalid configuration: dsn: expected a database URL\n");
+        (void)fprintf(stderr, "gatehouse: invalid configuration: dsn: expected a database URL\n");
         return GH_CMD_USAGE;
     }
     if (strcmp(dsn, "mem:") == 0) {
         err = gh_store_mem_open(&env->store);
     } else if (gh_str_startswith(dsn, "postgres://") || gh_str_startswith(dsn, "postgresql://")) {
-        fprintf(stderr, "gatehouse: dsn: PostgreSQL support is not built into this version; "
-                        "use sqlite:///path/gatehouse.db\n");
+        (void)fprintf(stderr, "gatehouse: dsn: PostgreSQL support is not built into this version; "
+                              "use sqlite:///path/gatehouse.db\n");
         return GH_CMD_USAGE;
     } else if (gh_str_startswith(dsn, "sqlite:")) {
         if (strcmp(dsn, "sqlite::memory:") == 0) {
@@ -206,19 +208,19 @@ int gh_cmd_open_store(gh_cmd_env *env)
             if (make_parent_dirs(path) != 0)
                 return GH_CMD_FAIL;
         } else {
-            fprintf(stderr, "gatehouse: invalid configuration: dsn: expected "
-                            "sqlite:///absolute/path, sqlite://relative/path or "
-                            "sqlite::memory:\n");
+            (void)fprintf(stderr, "gatehouse: invalid configuration: dsn: expected "
+                                  "sqlite:///absolute/path, sqlite://relative/path or "
+                                  "sqlite::memory:\n");
             return GH_CMD_USAGE;
         }
         err = gh_store_sqlite_open(path, &env->store);
     } else {
-        fprintf(stderr, "gatehouse: invalid configuration: dsn: expected sqlite://... or "
-                        "postgres://...\n");
+        (void)fprintf(stderr, "gatehouse: invalid configuration: dsn: expected sqlite://... or "
+                              "postgres://...\n");
         return GH_CMD_USAGE;
     }
     if (err != GH_OK) {
-        fprintf(stderr, "gatehouse: cannot open the database: %s\n", gh_err_str(err));
+        (void)fprintf(stderr, "gatehouse: cannot open the database: %s\n", gh_err_str(err));
         env->store = NULL;
         return GH_CMD_FAIL;
     }
@@ -233,21 +235,21 @@ int gh_cmd_open_engine(gh_cmd_env *env)
 
     errbuf[0] = '\0';
     if (gh_config_require_secret(env->cfg, errbuf, sizeof(errbuf)) != GH_OK) {
-        fprintf(stderr, "gatehouse: invalid configuration: %s\n", errbuf);
+        (void)fprintf(stderr, "gatehouse: invalid configuration: %s\n", errbuf);
         return GH_CMD_USAGE;
     }
     err = gh_engine_new(env->cfg, env->store, &gh_clock_system, &env->engine, &new_key);
     if (err != GH_OK) {
-        fprintf(stderr,
-                "gatehouse: cannot start the engine: %s (is the database migrated, "
-                "and the system secret the one it was created with?)\n",
-                gh_err_str(err));
+        (void)fprintf(stderr,
+                      "gatehouse: cannot start the engine: %s (is the database migrated, "
+                      "and the system secret the one it was created with?)\n",
+                      gh_err_str(err));
         env->engine = NULL;
         return GH_CMD_FAIL;
     }
     if (new_key != NULL) {
         /* Shown once: only its hash is stored. */
-        fprintf(stderr, "admin key (shown once): %s\n", new_key);
+        (void)fprintf(stderr, "admin key (shown once): %s\n", new_key);
         gh_wipe(new_key, strlen(new_key));
         free(new_key);
     }
@@ -284,12 +286,12 @@ static int cmd_version(gh_cmd_env *env, int argc, char **argv)
     (void)env;
     for (i = 1; i < argc; i++) {
         if (gh_cmd_is_help(argv[i])) {
-            fputs("usage: gatehouse version\n\nPrints the version of gatehouse.\n", stdout);
+            (void)fputs("usage: gatehouse version\n\nPrints the version of gatehouse.\n", stdout);
             return GH_CMD_OK;
         }
         return gh_cmd_usage_error("version", "unexpected argument", argv[i]);
     }
-    printf("gatehouse %s\n", GH_VERSION);
+    (void)printf("gatehouse %s\n", GH_VERSION);
     return GH_CMD_OK;
 }
 
@@ -313,7 +315,7 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         int r;
         if (gh_cmd_is_help(argv[i]) || strcmp(argv[i], "help") == 0) {
-            fputs(usage_text, stdout);
+            (void)fputs(usage_text, stdout);
             return GH_CMD_OK;
         }
         if (strcmp(argv[i], "--version") == 0)
@@ -325,7 +327,7 @@ int main(int argc, char **argv)
             break;
     }
     if (i >= argc) {
-        fputs(usage_text, stderr);
+        (void)fputs(usage_text, stderr);
         return GH_CMD_USAGE;
     }
     for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++) {
@@ -335,6 +337,6 @@ int main(int argc, char **argv)
             return rc;
         }
     }
-    fprintf(stderr, "gatehouse: unknown command '%s' (see gatehouse --help)\n", argv[i]);
+    (void)fprintf(stderr, "gatehouse: unknown command '%s' (see gatehouse --help)\n", argv[i]);
     return GH_CMD_USAGE;
 }

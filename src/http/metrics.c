@@ -74,8 +74,9 @@ static void slot_labels(size_t r, char *lbl, size_t lbllen)
                        listener_names[routes[r].listener], routes[r].path,
                        routes[r].match == GH_HTTP_WITH_ID ? "/{id}" : "");
     } else {
+        size_t l = r - GH_HTTP_MAX_ROUTES;
         (void)snprintf(lbl, lbllen, "listener=\"%s\",route=\"unmatched\"",
-                       listener_names[r - GH_HTTP_MAX_ROUTES]);
+                       l < GH_HTTP_N_LISTENERS ? listener_names[l] : "unknown");
     }
 }
 
@@ -95,7 +96,7 @@ char *gh_http__metrics_render(gh_http_metrics *m, gh_arena *a, size_t *out_len)
     (void)gh_http__routes(&nroutes);
     /* Every line is under 200 bytes and there are at most (routes + 2) * (statuses + 2)
      * lines, so this bound is never reached; past it the exposition would just be cut. */
-    gh_buf_init(&b, 1024 * 1024);
+    gh_buf_init(&b, (size_t)1024 * 1024);
 
     err = gh_buf_adds(&b, "# HELP gatehouse_http_requests_total HTTP requests answered.\n"
                           "# TYPE gatehouse_http_requests_total counter\n");

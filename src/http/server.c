@@ -159,13 +159,13 @@ static req *req_new(listener *l, const char *uri, struct MHD_Connection *c)
     gh_arena *a = gh_arena_new(REQUEST_ARENA_BLOCK);
     req *r = GH_ARENA_NEW(a, req);
     const union MHD_ConnectionInfo *ci;
-    size_t n = uri != NULL ? strnlen(uri, TARGET_MAX + 1) : 0;
+    size_t n = uri != NULL ? strnlen(uri, (size_t)TARGET_MAX + 1) : 0;
 
     r->l = l;
     r->arena = a;
     r->start_us = gh_clock_mono_us();
     gh_engine_ctx_init(l->h->engine, &r->ctx, a);
-    r->raw_too_long = n > TARGET_MAX;
+    r->raw_too_long = n > (size_t)TARGET_MAX;
     r->raw = r->raw_too_long ? "" : gh_arena_strndup(a, uri != NULL ? uri : "", n);
     r->raw_len = r->raw_too_long ? 0 : n;
     gh_buf_init(&r->body, l->h->body_limit);
@@ -359,7 +359,7 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
 
     (void)kind;
     (void)key_size;
-    if (value_size > GH_LIMIT_HEADER_VALUE) {
+    if (value_size > (size_t)GH_LIMIT_HEADER_VALUE) {
         r->header_too_long = true;
         return MHD_NO;
     }
@@ -701,7 +701,7 @@ gh_err gh_http_start(const gh_config *cfg, gh_engine *engine, gh_http **out)
     h = gh_xcalloc(1, sizeof(*h));
     h->cfg = cfg;
     h->engine = engine;
-    h->body_limit = cfg->body_limit ? cfg->body_limit : GH_LIMIT_BODY_DEFAULT;
+    h->body_limit = cfg->body_limit ? cfg->body_limit : (size_t)GH_LIMIT_BODY_DEFAULT;
     h->admin_auth = cfg->admin_auth;
     gh_http__metrics_init(&h->metrics);
     err = gh_http__issuer_paths(cfg->issuer, &h->ip);

@@ -108,7 +108,7 @@ static const char *header(const resp *r, const char *name)
             const char *v = line + n + 1;
             while (*v == ' ')
                 v++;
-            snprintf(val, sizeof(val), "%.*s", (int)(end - v), v);
+            (void)snprintf(val, sizeof(val), "%.*s", (int)(end - v), v);
             return val;
         }
         p = end;
@@ -183,7 +183,7 @@ static void test_health_and_keepalive(void **state)
     assert_string_equal(r.body, "{\"status\":\"ok\"}");
     assert_string_equal(header(&r, "Content-Type"), "application/json; charset=utf-8");
     assert_common_headers(&r);
-    snprintf(id1, sizeof(id1), "%s", header(&r, "X-Request-Id"));
+    (void)snprintf(id1, sizeof(id1), "%s", header(&r, "X-Request-Id"));
     assert_null(header(&r, "Connection"));
 
     req = "GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n";
@@ -235,21 +235,21 @@ static void test_admin_auth(void **state)
               "GET /admin/clients HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\n\r\n", &r);
     assert_int_equal(r.status, 401);
 
-    snprintf(req, sizeof(req),
-             "GET /version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
-             f->env->admin_key);
+    (void)snprintf(req, sizeof(req),
+                   "GET /version HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
+                   f->env->admin_key);
     roundtrip(f->adm, req, &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.body, "{\"version\":\"" GH_VERSION "\"}");
 
     /* Basic is not the admin scheme. */
-    snprintf(req, sizeof(req),
-             "GET /version HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n\r\n",
-             f->env->admin_key);
+    (void)snprintf(req, sizeof(req),
+                   "GET /version HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n\r\n",
+                   f->env->admin_key);
     roundtrip(f->adm, req, &r);
     assert_int_equal(r.status, 401);
 
-    snprintf(
+    (void)snprintf(
         req, sizeof(req),
         "GET /admin/clients?page_size=5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
         f->env->admin_key);
@@ -317,11 +317,11 @@ static void test_token_headers(void **state)
 
     /* SPEC: RFC6749 5.1 a token response carries Cache-Control: no-store, Pragma: no-cache. */
     gh_test_cc_client(f->env, "cc-http", "dns:read", "jwt", NULL);
-    snprintf(req, sizeof(req),
-             "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: "
-             "application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: 44\r\n\r\n"
-             "grant_type=client_credentials&scope=dns:read",
-             gh_test_basic(f->env, "cc-http", GH_TEST_SECRET));
+    (void)snprintf(req, sizeof(req),
+                   "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: "
+                   "application/x-www-form-urlencoded; charset=UTF-8\r\nContent-Length: 44\r\n\r\n"
+                   "grant_type=client_credentials&scope=dns:read",
+                   gh_test_basic(f->env, "cc-http", GH_TEST_SECRET));
     roundtrip(f->pub, req, &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "\"access_token\":"));
@@ -372,7 +372,7 @@ static void test_metrics(void **state)
     char req[512];
 
     roundtrip(f->pub, "GET /health/ready HTTP/1.1\r\nHost: x\r\n\r\n", &r);
-    snprintf(
+    (void)snprintf(
         req, sizeof(req),
         "GET /admin/metrics/prometheus HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n",
         f->env->admin_key);
