@@ -182,9 +182,8 @@ static gh_err list_clients(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *re
         unsigned char *raw = NULL;
         size_t rawlen = 0;
         if (strlen(pt) > 2 * GH_LIMIT_CLIENT_STRING ||
-            gh_b64url_decode(ctx->arena, pt, strlen(pt), &raw, &rawlen) != GH_OK ||
-            rawlen == 0 || memchr(raw, '\0', rawlen) != NULL ||
-            !gh_str_utf8((const char *)raw, rawlen)) {
+            gh_b64url_decode(ctx->arena, pt, strlen(pt), &raw, &rawlen) != GH_OK || rawlen == 0 ||
+            memchr(raw, '\0', rawlen) != NULL || !gh_str_utf8((const char *)raw, rawlen)) {
             gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "page_token is not valid");
             return GH_OK;
         }
@@ -200,8 +199,7 @@ static gh_err list_clients(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *re
     for (size_t i = 0; i < n && i < (size_t)size; i++) {
         json_t *c = NULL;
         if (gh_oauth__client_row_json(&rows[i], &c) != GH_OK) {
-            gh_ctx_fail(ctx, "client %s: the stored document does not parse",
-                        rows[i].client_id);
+            gh_ctx_fail(ctx, "client %s: the stored document does not parse", rows[i].client_id);
             json_decref(arr);
             return GH_EINTERNAL;
         }
@@ -241,8 +239,8 @@ static gh_err create_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
         gh_oauth__meta_error(resp, &merr);
         goto done;
     }
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_INSERT, &w.row, w.scope, "admin",
-                                  "admin", resp, &ok);
+    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_INSERT, &w.row, w.scope, "admin", "admin",
+                                  resp, &ok);
     if (err != GH_OK || !ok)
         goto done;
     err = client_reply(ctx, &w.row, w.secret, 201, resp);
@@ -283,8 +281,8 @@ static gh_err update_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
         gh_oauth__meta_error(resp, &merr);
         goto done;
     }
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_UPDATE, &w.row, w.scope, "admin",
-                                  "admin", resp, &ok);
+    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_UPDATE, &w.row, w.scope, "admin", "admin",
+                                  resp, &ok);
     if (err != GH_OK || !ok)
         goto done;
     err = client_reply(ctx, &w.row, w.secret, 200, resp);

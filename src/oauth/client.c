@@ -116,9 +116,9 @@ static const char *uri_split(const char *uri, uri_parts *p)
     /* SPEC: RFC3986 3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) */
     if (!((uri[0] >= 'a' && uri[0] <= 'z') || (uri[0] >= 'A' && uri[0] <= 'Z')))
         return "must be an absolute URI";
-    while (uri[i] && ((uri[i] >= 'a' && uri[i] <= 'z') || (uri[i] >= 'A' && uri[i] <= 'Z') ||
-                      (uri[i] >= '0' && uri[i] <= '9') || uri[i] == '+' || uri[i] == '-' ||
-                      uri[i] == '.'))
+    while (uri[i] &&
+           ((uri[i] >= 'a' && uri[i] <= 'z') || (uri[i] >= 'A' && uri[i] <= 'Z') ||
+            (uri[i] >= '0' && uri[i] <= '9') || uri[i] == '+' || uri[i] == '-' || uri[i] == '.'))
         i++;
     if (uri[i] != ':')
         return "must be an absolute URI";
@@ -271,8 +271,8 @@ bool gh_oauth__redirect_uri_match(const gh_strv *registered, const char *present
         if (strcmp(r, presented) == 0)
             return true;
         /* SPEC: RFC8252 7.3 any port on the loopback interface */
-        if (p_loop && loopback_split(r, &rh, &rt) && rh == ph &&
-            memcmp(r, presented, rh) == 0 && strcmp(rt, pt) == 0)
+        if (p_loop && loopback_split(r, &rh, &rt) && rh == ph && memcmp(r, presented, rh) == 0 &&
+            strcmp(rt, pt) == 0)
             return true;
     }
     return false;
@@ -346,8 +346,7 @@ static bool opt_str(vstate *v, const char *key, size_t max, const char **out)
 }
 
 /* An optional array of strings: absent or null gives n = 0; duplicates are dropped. */
-static bool opt_strv(vstate *v, const char *key, size_t max_items, size_t max_len,
-                     gh_strv *out)
+static bool opt_strv(vstate *v, const char *key, size_t max_items, size_t max_len, gh_strv *out)
 {
     const json_t *j = json_object_get(v->in, key);
     size_t i;
@@ -374,13 +373,12 @@ static bool opt_strv(vstate *v, const char *key, size_t max_items, size_t max_le
         s = json_string_value(item);
         n = json_string_length(item);
         if (n > max_len)
-            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                             gh_arena_printf(v->a, "%s[%zu] is longer than %zu bytes", key, i,
-                                             max_len));
+            return meta_fail(
+                v->err, GH_E_INVALID_CLIENT_METADATA,
+                gh_arena_printf(v->a, "%s[%zu] is longer than %zu bytes", key, i, max_len));
         if (strlen(s) != n || has_control(s, n))
             return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                             gh_arena_printf(v->a, "%s[%zu] contains control characters", key,
-                                             i));
+                             gh_arena_printf(v->a, "%s[%zu] contains control characters", key, i));
         if (!gh_strv_has(out, s))
             out->v[out->n++] = s;
     }
@@ -393,8 +391,7 @@ static bool check_redirects(vstate *v, const char *key, const gh_strv *uris, boo
     for (size_t i = 0; i < uris->n; i++) {
         const char *why = NULL;
         if (!gh_oauth__redirect_uri_valid(uris->v[i], public_client, &why))
-            return meta_fail(v->err, code,
-                             gh_arena_printf(v->a, "%s[%zu] %s", key, i, why));
+            return meta_fail(v->err, code, gh_arena_printf(v->a, "%s[%zu] %s", key, i, why));
     }
     return true;
 }
@@ -418,8 +415,9 @@ static bool check_scope(vstate *v, const gh_config *cfg, const char **io)
     err = gh_strv_split_scope(v->a, *io, GH_LIMIT_SCOPES, &toks);
     if (err == GH_ETOOBIG)
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                         gh_arena_printf(v->a, "scope has more than %d tokens or a token "
-                                               "longer than %d bytes",
+                         gh_arena_printf(v->a,
+                                         "scope has more than %d tokens or a token "
+                                         "longer than %d bytes",
                                          GH_LIMIT_SCOPES, GH_LIMIT_SCOPE_TOKEN));
     if (err != GH_OK)
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
@@ -429,9 +427,9 @@ static bool check_scope(vstate *v, const gh_config *cfg, const char **io)
     for (size_t i = 0; i < toks.n; i++) {
         /* SPEC: DESIGN.md a scope is granted only if it is in the catalog */
         if (gh_config_scope_find(cfg, toks.v[i]) == NULL)
-            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                             gh_arena_printf(v->a, "scope \"%s\" is not in the scope catalog",
-                                             toks.v[i]));
+            return meta_fail(
+                v->err, GH_E_INVALID_CLIENT_METADATA,
+                gh_arena_printf(v->a, "scope \"%s\" is not in the scope catalog", toks.v[i]));
         if (!gh_strv_has(&uniq, toks.v[i]))
             uniq.v[uniq.n++] = toks.v[i];
     }
@@ -454,12 +452,10 @@ static bool check_jwks(vstate *v, json_t **out, gh_jwks *keys)
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA, "jwks must be a JWK Set object");
     arr = json_object_get(j, "keys");
     if (!json_is_array(arr))
-        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                         "jwks must have a \"keys\" array");
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA, "jwks must have a \"keys\" array");
     if (json_array_size(arr) > GH_LIMIT_JWKS_KEYS)
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                         gh_arena_printf(v->a, "jwks has more than %d keys",
-                                         GH_LIMIT_JWKS_KEYS));
+                         gh_arena_printf(v->a, "jwks has more than %d keys", GH_LIMIT_JWKS_KEYS));
     if (gh_jwks_parse(j, keys) != GH_OK)
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
                          "jwks must hold at least one valid public signature key (EC P-256, "
@@ -505,8 +501,7 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
     public_client = strcmp(method, GH_AUTH_NONE) == 0;
 
     if (!opt_strv(v, "redirect_uris", GH_LIMIT_REDIRECT_URIS, GH_LIMIT_URI, &redirects) ||
-        !check_redirects(v, "redirect_uris", &redirects, public_client,
-                         GH_E_INVALID_REDIRECT_URI))
+        !check_redirects(v, "redirect_uris", &redirects, public_client, GH_E_INVALID_REDIRECT_URI))
         goto done;
     if (!opt_strv(v, "post_logout_redirect_uris", GH_OAUTH_CLIENT_LIST_MAX, GH_LIMIT_URI,
                   &post_logout) ||
@@ -521,8 +516,9 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
     for (size_t i = 0; i < grants.n; i++) {
         if (strcmp(grants.v[i], "implicit") == 0 || strcmp(grants.v[i], "password") == 0) {
             meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                      gh_arena_printf(v->a, "grant type \"%s\" is not supported (OAuth 2.1 "
-                                            "removed it)",
+                      gh_arena_printf(v->a,
+                                      "grant type \"%s\" is not supported (OAuth 2.1 "
+                                      "removed it)",
                                       grants.v[i]));
             goto done;
         }
@@ -535,8 +531,9 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
     for (size_t i = 0; i < rtypes.n; i++) {
         if (strcmp(rtypes.v[i], "code") != 0) {
             meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                      gh_arena_printf(v->a, "response type \"%s\" is not supported (only "
-                                            "\"code\")",
+                      gh_arena_printf(v->a,
+                                      "response type \"%s\" is not supported (only "
+                                      "\"code\")",
                                       rtypes.v[i]));
             goto done;
         }
@@ -643,8 +640,8 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
     if (!opt_str(v, "access_token_strategy", 16, &strategy))
         goto done;
     if (strategy == NULL)
-        strategy = cfg->access_token_strategy != NULL ? cfg->access_token_strategy
-                                                      : GH_STRATEGY_JWT;
+        strategy =
+            cfg->access_token_strategy != NULL ? cfg->access_token_strategy : GH_STRATEGY_JWT;
     if (strcmp(strategy, GH_STRATEGY_JWT) != 0 && strcmp(strategy, GH_STRATEGY_OPAQUE) != 0) {
         meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
                   "access_token_strategy must be jwt or opaque");
@@ -717,8 +714,7 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
     json_object_set_new(doc, "owner", json_string(owner != NULL ? owner : ""));
     set_strv(doc, "post_logout_redirect_uris", &post_logout);
     j = json_object_get(v->in, "metadata");
-    json_object_set_new(doc, "metadata",
-                        json_is_object(j) ? json_deep_copy(j) : json_object());
+    json_object_set_new(doc, "metadata", json_is_object(j) ? json_deep_copy(j) : json_object());
     json_object_set_new(doc, "skip_consent", json_boolean(skip_consent));
     ok = true;
 done:
@@ -753,8 +749,7 @@ gh_err gh_oauth__client_validate(const gh_config *cfg, gh_arena *a, const json_t
 
 /* ---- secrets ---- */
 
-void gh_oauth__secret_hash(const gh_engine *e, const char *secret,
-                           unsigned char out[GH_SHA256_LEN])
+void gh_oauth__secret_hash(const gh_engine *e, const char *secret, unsigned char out[GH_SHA256_LEN])
 {
     gh_hmac_sha256(e->secret_hash_key, sizeof(e->secret_hash_key), secret, strlen(secret), out);
 }
@@ -890,8 +885,8 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
                     row->has_secret = true;
                     memcpy(row->secret_hash, existing->secret_hash, GH_SHA256_LEN);
                 } else {
-                    out->secret = gh_rand_token(ctx->arena, GH_PREFIX_SECRET,
-                                                GH_OAUTH_CLIENT_SECRET_BYTES);
+                    out->secret =
+                        gh_rand_token(ctx->arena, GH_PREFIX_SECRET, GH_OAUTH_CLIENT_SECRET_BYTES);
                 }
             }
         }
@@ -1042,8 +1037,7 @@ gh_err gh_oauth__client_row_json(const gh_client *row, json_t **out)
     gh_err err;
 
     *out = NULL;
-    err = gh_json_parse_object(row->doc, strlen(row->doc), GH_OAUTH_CLIENT_DOC_MAX, &doc, NULL,
-                               0);
+    err = gh_json_parse_object(row->doc, strlen(row->doc), GH_OAUTH_CLIENT_DOC_MAX, &doc, NULL, 0);
     if (err != GH_OK)
         return GH_EINVAL;
     o = json_object();
@@ -1070,7 +1064,7 @@ struct gh_oauth_client_cache {
     pthread_rwlock_t lock;
     size_t nsets;
     int64_t ttl_us;
-    uint64_t seed; /* keyed hashing: client ids cannot be chosen to collide on purpose */
+    uint64_t seed;           /* keyed hashing: client ids cannot be chosen to collide on purpose */
     gh_oauth_client **slots; /* nsets * CACHE_WAYS */
 };
 
@@ -1132,8 +1126,7 @@ gh_oauth_client *gh_oauth__client_cache_get(gh_oauth_client_cache *cache, const 
     return found;
 }
 
-void gh_oauth__client_cache_put(gh_oauth_client_cache *cache, gh_oauth_client *c,
-                                int64_t now_us)
+void gh_oauth__client_cache_put(gh_oauth_client_cache *cache, gh_oauth_client *c, int64_t now_us)
 {
     gh_oauth_client **set, *old;
     size_t victim = 0;
@@ -1201,16 +1194,14 @@ void gh_oauth__client_invalidate(gh_engine *e, const char *client_id)
     gh_oauth__client_release(old);
 }
 
-gh_err gh_oauth__client_get(gh_engine *e, gh_ctx *ctx, const char *client_id,
-                            gh_oauth_client **out)
+gh_err gh_oauth__client_get(gh_engine *e, gh_ctx *ctx, const char *client_id, gh_oauth_client **out)
 {
     gh_client *row = NULL;
     gh_oauth_client *c;
     gh_err err;
 
     *out = NULL;
-    if (client_id == NULL || client_id[0] == '\0' ||
-        strlen(client_id) > GH_LIMIT_CLIENT_STRING)
+    if (client_id == NULL || client_id[0] == '\0' || strlen(client_id) > GH_LIMIT_CLIENT_STRING)
         return GH_ENOTFOUND;
     c = gh_oauth__client_cache_get(e->clients, client_id, ctx->now_us);
     if (c != NULL) {

@@ -123,8 +123,8 @@ gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_authz *ou
         return GH_EINVAL;
     /* SPEC: RFC6749 2.3.1 client_id and client_secret are encoded with the
      * application/x-www-form-urlencoded algorithm before being used as user and password */
-    if (gh_url_decode(a, (const char *)raw, (size_t)(colon - (const char *)raw), 1, &user,
-                      &ulen) != GH_OK ||
+    if (gh_url_decode(a, (const char *)raw, (size_t)(colon - (const char *)raw), 1, &user, &ulen) !=
+            GH_OK ||
         gh_url_decode(a, colon + 1, rawlen - (size_t)(colon + 1 - (const char *)raw), 1, &pass,
                       &plen) != GH_OK)
         return GH_EINVAL;
@@ -249,8 +249,7 @@ static gh_err auth_jwt(gh_engine *e, gh_ctx *ctx, const char *form_id, const cha
     gh_store_op op;
     gh_err err = GH_OK;
 
-    if (strlen(assertion) > GH_LIMIT_JWS ||
-        gh_jws_parse(ctx->arena, assertion, &jws) != GH_OK) {
+    if (strlen(assertion) > GH_LIMIT_JWS || gh_jws_parse(ctx->arena, assertion, &jws) != GH_OK) {
         fail_client(resp, "client_assertion is not a compact JWS");
         goto done;
     }

@@ -22,18 +22,18 @@
 
 /* ---- bounds and defaults ---- */
 
-#define GH_OAUTH_CLIENT_ID_MAX 255         /* bytes in a client_id given to the admin API */
-#define GH_OAUTH_CLIENT_SECRET_MIN 32      /* characters in a client_secret given to admin */
-#define GH_OAUTH_CLIENT_SECRET_BYTES 32    /* random bytes in a generated secret (256 bits) */
-#define GH_OAUTH_REG_TOKEN_BYTES 32        /* random bytes in a registration access token */
-#define GH_OAUTH_CLIENT_METADATA_MAX 8192  /* bytes of the serialised "metadata" object */
-#define GH_OAUTH_CLIENT_LIST_MAX 32        /* items in contacts, audience, post-logout URIs */
+#define GH_OAUTH_CLIENT_ID_MAX 255           /* bytes in a client_id given to the admin API */
+#define GH_OAUTH_CLIENT_SECRET_MIN 32        /* characters in a client_secret given to admin */
+#define GH_OAUTH_CLIENT_SECRET_BYTES 32      /* random bytes in a generated secret (256 bits) */
+#define GH_OAUTH_REG_TOKEN_BYTES 32          /* random bytes in a registration access token */
+#define GH_OAUTH_CLIENT_METADATA_MAX 8192    /* bytes of the serialised "metadata" object */
+#define GH_OAUTH_CLIENT_LIST_MAX 32          /* items in contacts, audience, post-logout URIs */
 #define GH_OAUTH_CLIENT_DOC_MAX (256 * 1024) /* bytes of a stored client doc we parse */
 #define GH_OAUTH_CLIENT_CACHE_CAPACITY 10000
 #define GH_OAUTH_CLIENT_CACHE_TTL_US (5 * 1000000LL)
 #define GH_OAUTH_ASSERTION_MAX_LIFETIME 3600 /* seconds an assertion's exp may lie ahead */
-#define GH_OAUTH_ASSERTION_SKEW 60         /* seconds of clock skew allowed on iat and nbf */
-#define GH_OAUTH_JTI_MAX 256               /* bytes in an assertion's jti */
+#define GH_OAUTH_ASSERTION_SKEW 60           /* seconds of clock skew allowed on iat and nbf */
+#define GH_OAUTH_JTI_MAX 256                 /* bytes in an assertion's jti */
 #define GH_OAUTH_REALM "gatehouse"
 
 /* ---- the Authorization header (client_auth.c) ---- */
@@ -59,8 +59,7 @@ typedef struct gh_oauth_authz {
  * most GH_LIMIT_TOKEN bytes. On GH_EINVAL (malformed Basic or Bearer credentials) out->scheme
  * still names the scheme that was tried; GH_ETOOBIG past GH_LIMIT_HEADER_VALUE. Pure: no
  * engine, no I/O; everything goes to the arena. */
-GH_MUST_CHECK gh_err gh_oauth__authz_parse(gh_arena *a, const char *header,
-                                           gh_oauth_authz *out);
+GH_MUST_CHECK gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_authz *out);
 
 /* ---- client authentication flags (client_auth.c) ---- */
 
@@ -73,8 +72,8 @@ GH_MUST_CHECK gh_err gh_oauth__authz_parse(gh_arena *a, const char *header,
 /* gh_oauth__client_authenticate (oauth_int.h) with flags; that function is this one with
  * flags 0. Same contract otherwise. */
 GH_MUST_CHECK gh_err gh_oauth__client_authenticate_ex(gh_engine *e, gh_ctx *ctx,
-                                                      const gh_oauth_request *req,
-                                                      unsigned flags, gh_oauth_response *resp,
+                                                      const gh_oauth_request *req, unsigned flags,
+                                                      gh_oauth_response *resp,
                                                       gh_oauth_client **out);
 
 /* ---- redirect URIs (client.c) ---- */
@@ -116,9 +115,9 @@ typedef struct gh_oauth_meta_err {
  * given, keys in a fixed order, no client_id) and out_err->code is
  * NULL; on a metadata error *out_doc is NULL and out_err is set. Returns GH_OK in both cases.
  * Pure apart from the arena: used by the register fuzz target with a static config. */
-GH_MUST_CHECK gh_err gh_oauth__client_validate(const gh_config *cfg, gh_arena *a,
-                                               const json_t *in, gh_oauth_client_src src,
-                                               json_t **out_doc, gh_oauth_meta_err *out_err);
+GH_MUST_CHECK gh_err gh_oauth__client_validate(const gh_config *cfg, gh_arena *a, const json_t *in,
+                                               gh_oauth_client_src src, json_t **out_doc,
+                                               gh_oauth_meta_err *out_err);
 
 /* ---- the client model (client.c) ---- */
 
@@ -153,15 +152,13 @@ typedef struct gh_oauth_client_write {
  * confidential without one gets a generated secret. The registration token hash is kept.
  * Metadata problems fill out_err (code set) and return GH_OK. */
 GH_MUST_CHECK gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
-                                              gh_oauth_client_src src,
-                                              const gh_client *existing,
+                                              gh_oauth_client_src src, const gh_client *existing,
                                               gh_oauth_client_write *out,
                                               gh_oauth_meta_err *out_err);
 
 /* Inserts c in the cache (for tests and for gh_oauth__client_get); the cache takes a new
  * reference and keeps it until c's cached_until_us (set by this call to now_us + ttl). */
-void gh_oauth__client_cache_put(gh_oauth_client_cache *cache, gh_oauth_client *c,
-                                int64_t now_us);
+void gh_oauth__client_cache_put(gh_oauth_client_cache *cache, gh_oauth_client *c, int64_t now_us);
 /* Returns a new reference to the cached client, or NULL if absent or expired at now_us. */
 gh_oauth_client *gh_oauth__client_cache_get(gh_oauth_client_cache *cache, const char *id,
                                             int64_t now_us);
@@ -174,8 +171,7 @@ size_t gh_oauth__client_cache_count(gh_oauth_client_cache *cache);
  * application/json (RFC 7591 3.1); otherwise a missing Content-Type is accepted too (the CLI).
  * On a bad body fills resp (400) and sets *out NULL. Returns GH_OK unless the server failed. */
 GH_MUST_CHECK gh_err gh_oauth__json_body(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
-                                         bool require_json, gh_oauth_response *resp,
-                                         json_t **out);
+                                         bool require_json, gh_oauth_response *resp, json_t **out);
 
 /* Commits one client write with its audit event, in one transaction:
  * kind GH_OP_CLIENT_INSERT / UPDATE (row = &w->row) or DELETE (row: only client_id used).

@@ -87,8 +87,8 @@ static gh_err reg_reply(gh_engine *e, gh_ctx *ctx, const gh_client *row, const c
     json_object_set_new(body, "client_id_issued_at", json_integer(row->created_at));
     if (reg_token != NULL)
         json_object_set_new(body, "registration_access_token", json_string(reg_token));
-    json_object_set_new(body, "registration_client_uri", json_string(client_uri(e, ctx,
-                                                                                row->client_id)));
+    json_object_set_new(body, "registration_client_uri",
+                        json_string(client_uri(e, ctx, row->client_id)));
     gh_oauth_response_clear(resp);
     resp->status = status;
     resp->body = body;

@@ -24,8 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char *b64(gh_arena *a, const char *s, size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)s;
     char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
     size_t i, o = 0;
@@ -53,8 +52,7 @@ static char *b64(gh_arena *a, const char *s, size_t n)
 
 static void check_basic_roundtrip(gh_arena *a, const char *user, const char *pass)
 {
-    const char *pair = gh_arena_printf(a, "%s:%s", gh_url_encode(a, user),
-                                       gh_url_encode(a, pass));
+    const char *pair = gh_arena_printf(a, "%s:%s", gh_url_encode(a, user), gh_url_encode(a, pass));
     const char *hdr = gh_arena_printf(a, "Basic %s", b64(a, pair, strlen(pair)));
     gh_oauth_authz again;
     gh_err err = gh_oauth__authz_parse(a, hdr, &again);

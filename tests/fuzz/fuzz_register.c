@@ -33,8 +33,7 @@ static const gh_config_scope scopes[] = {
     {"settings:write", "Change zone settings", true},
 };
 
-static void check_doc(const gh_config *cfg, gh_arena *a, const json_t *doc,
-                      gh_oauth_client_src src)
+static void check_doc(const gh_config *cfg, gh_arena *a, const json_t *doc, gh_oauth_client_src src)
 {
     const char *method = json_string_value(json_object_get(doc, "token_endpoint_auth_method"));
     const char *scope = json_string_value(json_object_get(doc, "scope"));

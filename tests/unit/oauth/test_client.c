@@ -150,8 +150,7 @@ static json_t *validate(gh_test_env *env, const char *text, gh_oauth_client_src 
     json_t *in = json_loads(text, JSON_REJECT_DUPLICATES, NULL), *doc = NULL;
 
     assert_non_null(in);
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, src, &doc, err),
-                     GH_OK);
+    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, src, &doc, err), GH_OK);
     json_decref(in);
     if (doc == NULL)
         assert_non_null(err->code);
@@ -160,8 +159,7 @@ static json_t *validate(gh_test_env *env, const char *text, gh_oauth_client_src 
     return doc;
 }
 
-static void expect_meta(gh_test_env *env, const char *text, const char *code,
-                        const char *needle)
+static void expect_meta(gh_test_env *env, const char *text, const char *code, const char *needle)
 {
     gh_oauth_meta_err err;
     json_t *doc = validate(env, text, GH_OAUTH_SRC_ADMIN, &err);
@@ -187,8 +185,8 @@ static void test_defaults(void **state)
 {
     gh_test_env *env = *state;
     gh_oauth_meta_err err;
-    json_t *doc = validate(env, "{\"redirect_uris\":[\"https://a.example/cb\"]}",
-                           GH_OAUTH_SRC_DCR, &err);
+    json_t *doc =
+        validate(env, "{\"redirect_uris\":[\"https://a.example/cb\"]}", GH_OAUTH_SRC_DCR, &err);
 
     assert_non_null(doc);
     /* SPEC: RFC7591 2 defaults */
@@ -243,8 +241,7 @@ static void test_normalise(void **state)
     json_decref(doc);
 
     /* A self-registered client never skips consent. */
-    doc = validate(env,
-                   "{\"redirect_uris\":[\"https://a.example/cb\"],\"skip_consent\":true}",
+    doc = validate(env, "{\"redirect_uris\":[\"https://a.example/cb\"],\"skip_consent\":true}",
                    GH_OAUTH_SRC_DCR, &err);
     assert_non_null(doc);
     assert_true(json_is_false(json_object_get(doc, "skip_consent")));
@@ -284,24 +281,23 @@ static void test_rules(void **state)
 
     expect_meta(env, "[]", GH_E_INVALID_CLIENT_METADATA, "JSON object");
     /* Redirect URIs. */
-    expect_meta(env, "{\"redirect_uris\":[\"https://a.example/cb#x\"]}",
-                GH_E_INVALID_REDIRECT_URI, "redirect_uris[0] must not contain a fragment");
+    expect_meta(env, "{\"redirect_uris\":[\"https://a.example/cb#x\"]}", GH_E_INVALID_REDIRECT_URI,
+                "redirect_uris[0] must not contain a fragment");
     expect_meta(env, "{\"redirect_uris\":[\"https://a.example/cb\",\"http://a.example/cb\"]}",
                 GH_E_INVALID_REDIRECT_URI, "redirect_uris[1]");
     expect_meta(env, "{\"redirect_uris\":[\"com.example.app:/cb\"]}", GH_E_INVALID_REDIRECT_URI,
                 "public client");
-    expect_meta(env, "{\"redirect_uris\":\"https://a.example/cb\"}",
-                GH_E_INVALID_CLIENT_METADATA, "array of strings");
-    expect_meta(env, "{\"redirect_uris\":[1]}", GH_E_INVALID_CLIENT_METADATA,
+    expect_meta(env, "{\"redirect_uris\":\"https://a.example/cb\"}", GH_E_INVALID_CLIENT_METADATA,
                 "array of strings");
+    expect_meta(env, "{\"redirect_uris\":[1]}", GH_E_INVALID_CLIENT_METADATA, "array of strings");
     expect_meta(env, "{}", GH_E_INVALID_REDIRECT_URI, "at least one redirect_uris");
-    expect_meta(env, "{\"post_logout_redirect_uris\":[\"ftp://x/\"]," "\"grant_types\":[\"client_credentials\"]}",
+    expect_meta(env,
+                "{\"post_logout_redirect_uris\":[\"ftp://x/\"],"
+                "\"grant_types\":[\"client_credentials\"]}",
                 GH_E_INVALID_CLIENT_METADATA, "post_logout_redirect_uris[0]");
     /* Grant and response types. */
-    expect_meta(env, "{\"grant_types\":[\"implicit\"]}", GH_E_INVALID_CLIENT_METADATA,
-                "OAuth 2.1");
-    expect_meta(env, "{\"grant_types\":[\"password\"]}", GH_E_INVALID_CLIENT_METADATA,
-                "OAuth 2.1");
+    expect_meta(env, "{\"grant_types\":[\"implicit\"]}", GH_E_INVALID_CLIENT_METADATA, "OAuth 2.1");
+    expect_meta(env, "{\"grant_types\":[\"password\"]}", GH_E_INVALID_CLIENT_METADATA, "OAuth 2.1");
     expect_meta(env, "{\"grant_types\":[\"urn:x:custom\"]}", GH_E_INVALID_CLIENT_METADATA,
                 "not supported");
     expect_meta(env,
@@ -319,42 +315,38 @@ static void test_rules(void **state)
                 "{\"redirect_uris\":[\"https://a.example/cb\"],\"grant_types\":"
                 "[\"client_credentials\"],\"response_types\":[\"code\"]}",
                 GH_E_INVALID_CLIENT_METADATA, "needs grant type authorization_code");
-    expect_meta(env, "{\"token_endpoint_auth_method\":\"none\",\"grant_types\":"
-                     "[\"client_credentials\"]}",
+    expect_meta(env,
+                "{\"token_endpoint_auth_method\":\"none\",\"grant_types\":"
+                "[\"client_credentials\"]}",
                 GH_E_INVALID_CLIENT_METADATA, "confidential");
     /* Authentication methods and keys. */
     expect_meta(env, "{\"token_endpoint_auth_method\":\"client_secret_jwt\"}",
                 GH_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_method");
     expect_meta(env, "{\"token_endpoint_auth_method\":7}", GH_E_INVALID_CLIENT_METADATA,
                 "must be a string");
-    expect_meta(env,
-                gh_arena_printf(env->arena,
-                                "{%s,\"token_endpoint_auth_method\":\"private_key_jwt\"}", cc),
-                GH_E_INVALID_CLIENT_METADATA, "needs jwks");
+    expect_meta(
+        env,
+        gh_arena_printf(env->arena, "{%s,\"token_endpoint_auth_method\":\"private_key_jwt\"}", cc),
+        GH_E_INVALID_CLIENT_METADATA, "needs jwks");
     expect_meta(env, gh_arena_printf(env->arena, "{%s,\"jwks\":{\"keys\":[]}}", cc),
                 GH_E_INVALID_CLIENT_METADATA, "jwks must hold");
     expect_meta(env, gh_arena_printf(env->arena, "{%s,\"jwks\":[]}", cc),
                 GH_E_INVALID_CLIENT_METADATA, "JWK Set");
     expect_meta(env,
                 gh_arena_printf(env->arena,
-                                "{%s,\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}}",
-                                cc),
+                                "{%s,\"jwks\":{\"keys\":[{\"kty\":\"oct\",\"k\":\"AAAA\"}]}}", cc),
                 GH_E_INVALID_CLIENT_METADATA, "jwks must hold");
     expect_meta(env,
-                gh_arena_printf(env->arena, "{%s,\"jwks_uri\":\"http://keys.example/jwks\"}",
-                                cc),
+                gh_arena_printf(env->arena, "{%s,\"jwks_uri\":\"http://keys.example/jwks\"}", cc),
                 GH_E_INVALID_CLIENT_METADATA, "jwks_uri must be an https URI");
+    expect_meta(
+        env, gh_arena_printf(env->arena, "{%s,\"token_endpoint_auth_signing_alg\":\"HS256\"}", cc),
+        GH_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_signing_alg");
+    expect_meta(
+        env, gh_arena_printf(env->arena, "{%s,\"token_endpoint_auth_signing_alg\":\"none\"}", cc),
+        GH_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_signing_alg");
     expect_meta(env,
-                gh_arena_printf(env->arena,
-                                "{%s,\"token_endpoint_auth_signing_alg\":\"HS256\"}", cc),
-                GH_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_signing_alg");
-    expect_meta(env,
-                gh_arena_printf(env->arena,
-                                "{%s,\"token_endpoint_auth_signing_alg\":\"none\"}", cc),
-                GH_E_INVALID_CLIENT_METADATA, "token_endpoint_auth_signing_alg");
-    expect_meta(env,
-                gh_arena_printf(env->arena,
-                                "{%s,\"id_token_signed_response_alg\":\"none\"}", cc),
+                gh_arena_printf(env->arena, "{%s,\"id_token_signed_response_alg\":\"none\"}", cc),
                 GH_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg");
     /* Scope. */
     expect_meta(env, gh_arena_printf(env->arena, "{%s,\"scope\":\"dns:read admin\"}", cc),
@@ -392,28 +384,25 @@ static void test_bounds(void **state)
     char *big;
 
     for (int i = 0; i <= GH_LIMIT_REDIRECT_URIS; i++)
-        json_array_append_new(uris, json_string(gh_arena_printf(env->arena,
-                                                                "https://a.example/%d", i)));
+        json_array_append_new(uris,
+                              json_string(gh_arena_printf(env->arena, "https://a.example/%d", i)));
     json_object_set_new(in, "redirect_uris", uris);
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc,
-                                               &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc, &err), GH_OK);
     assert_null(doc);
     assert_string_equal(err.code, GH_E_INVALID_CLIENT_METADATA);
     assert_non_null(strstr(err.desc, "more than 32 items"));
     json_array_remove(uris, 0);
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc,
-                                               &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc, &err), GH_OK);
     assert_non_null(doc);
     json_decref(doc);
 
     big = gh_arena_alloc(env->arena, GH_LIMIT_CLIENT_STRING + 2);
     memset(big, 'n', GH_LIMIT_CLIENT_STRING + 1);
     json_object_set_new(in, "client_name", json_string(big));
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc,
-                                               &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc, &err), GH_OK);
     assert_null(doc);
     assert_non_null(strstr(err.desc, "client_name is longer"));
     json_object_del(in, "client_name");
@@ -421,9 +410,8 @@ static void test_bounds(void **state)
     big = gh_arena_alloc(env->arena, GH_OAUTH_CLIENT_METADATA_MAX + 2);
     memset(big, 'm', GH_OAUTH_CLIENT_METADATA_MAX);
     json_object_set_new(in, "metadata", json_pack("{ss}", "k", big));
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc,
-                                               &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_DCR, &doc, &err), GH_OK);
     assert_null(doc);
     assert_non_null(strstr(err.desc, "metadata is larger"));
     json_decref(in);
@@ -450,11 +438,10 @@ static void test_jwks(void **state)
     /* A private member pasted by mistake never reaches the document. */
     json_object_set_new(json_array_get(json_object_get(jwks, "keys"), 0), "d",
                         json_string("c2VjcmV0"));
-    in = json_pack("{s[s]ssso}", "grant_types", "client_credentials",
-                   "token_endpoint_auth_method", "private_key_jwt", "jwks", jwks);
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN,
-                                               &doc, &err),
-                     GH_OK);
+    in = json_pack("{s[s]ssso}", "grant_types", "client_credentials", "token_endpoint_auth_method",
+                   "private_key_jwt", "jwks", jwks);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN, &doc, &err), GH_OK);
     assert_non_null(doc);
     stored = json_array_get(json_object_get(json_object_get(doc, "jwks"), "keys"), 0);
     assert_non_null(stored);
@@ -464,32 +451,28 @@ static void test_jwks(void **state)
 
     /* The registered alg must match a key. */
     json_object_set_new(in, "token_endpoint_auth_signing_alg", json_string("RS256"));
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN,
-                                               &doc, &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN, &doc, &err), GH_OK);
     assert_null(doc);
     assert_non_null(strstr(err.desc, "matches no key"));
     json_object_set_new(in, "token_endpoint_auth_signing_alg", json_string("ES256"));
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN,
-                                               &doc, &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN, &doc, &err), GH_OK);
     assert_non_null(doc);
     assert_string_equal(sget(doc, "token_endpoint_auth_signing_alg"), "ES256");
     json_decref(doc);
 
     /* SPEC: RFC7591 2 jwks and jwks_uri MUST NOT both be present */
     json_object_set_new(in, "jwks_uri", json_string("https://keys.example/jwks.json"));
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN,
-                                               &doc, &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN, &doc, &err), GH_OK);
     assert_null(doc);
     assert_non_null(strstr(err.desc, "must not both"));
     /* jwks_uri alone is accepted (and never fetched). */
     json_object_del(in, "jwks");
     json_object_del(in, "token_endpoint_auth_signing_alg");
-    assert_int_equal(gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN,
-                                               &doc, &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_validate(env->cfg, env->arena, in, GH_OAUTH_SRC_ADMIN, &doc, &err), GH_OK);
     assert_non_null(doc);
     json_decref(doc);
     json_decref(in);
@@ -516,8 +499,7 @@ static void test_prepare_create(void **state)
                        "\"scope\":\"dns:read\"}");
 
     /* Admin: the client_id is kept and a 256-bit secret generated. */
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_null(err.code);
     assert_string_equal(w.row.client_id, "svc-1");
@@ -554,15 +536,13 @@ static void test_prepare_create(void **state)
     /* Admin: a supplied secret is kept if long enough, refused otherwise. */
     in = parse("{\"client_secret\":\"0123456789abcdef0123456789abcdef\",\"grant_types\":"
                "[\"client_credentials\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_null(err.code);
     assert_string_equal(w.secret, "0123456789abcdef0123456789abcdef");
     json_decref(in);
     in = parse("{\"client_secret\":\"short\",\"grant_types\":[\"client_credentials\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_string_equal(err.code, GH_E_INVALID_CLIENT_METADATA);
     assert_non_null(strstr(err.desc, "at least 32"));
@@ -571,8 +551,7 @@ static void test_prepare_create(void **state)
     /* Public clients get no secret, and may not be given one. */
     in = parse("{\"token_endpoint_auth_method\":\"none\",\"redirect_uris\":"
                "[\"http://127.0.0.1/cb\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_null(err.code);
     assert_null(w.secret);
@@ -580,22 +559,19 @@ static void test_prepare_create(void **state)
     json_decref(in);
     in = parse("{\"token_endpoint_auth_method\":\"none\",\"client_secret\":"
                "\"0123456789abcdef0123456789abcdef\",\"redirect_uris\":[\"http://127.0.0.1/cb\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "public client"));
     json_decref(in);
 
     /* Bad client_ids. */
     in = parse("{\"client_id\":\"a\\u00e9\",\"grant_types\":[\"client_credentials\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "client_id must have"));
     json_decref(in);
     in = parse("{\"client_id\":5,\"grant_types\":[\"client_credentials\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "client_id must be a string"));
     json_decref(in);
@@ -617,15 +593,13 @@ static void test_prepare_update(void **state)
 
     /* SPEC: RFC7592 2.2 client_id required; the secret stays */
     in = parse("{\"redirect_uris\":[\"https://b.example/cb\"]}");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "client_id is required"));
     json_decref(in);
     in = json_pack("{s[s]ss}", "redirect_uris", "https://b.example/cb", "client_id",
                    w.row.client_id);
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_null(err.code);
     assert_null(u.secret);
@@ -637,20 +611,17 @@ static void test_prepare_update(void **state)
     assert_non_null(strstr(u.row.doc, "b.example"));
     /* SPEC: RFC7592 2.2 a client_secret in the request must match */
     json_object_set_new(in, "client_secret", json_string("gh_cs_wrong"));
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "does not match"));
     json_object_set_new(in, "client_secret", json_string(w.secret));
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_null(err.code);
     assert_null(u.secret);
     /* A different client_id. */
     json_object_set_new(in, "client_id", json_string("other"));
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_non_null(strstr(err.desc, "does not match"));
     json_decref(in);
@@ -658,16 +629,14 @@ static void test_prepare_update(void **state)
     /* Becoming public drops the secret; becoming confidential again makes a new one. */
     in = json_pack("{s[s]ssss}", "redirect_uris", "http://127.0.0.1/cb", "client_id",
                    w.row.client_id, "token_endpoint_auth_method", "none");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &w.row, &u, &err),
                      GH_OK);
     assert_null(err.code);
     assert_false(u.row.has_secret);
     json_decref(in);
     in = json_pack("{s[s]ss}", "redirect_uris", "https://b.example/cb", "client_id",
                    w.row.client_id);
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &u.row, &w,
-                                              &err),
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, &u.row, &w, &err),
                      GH_OK);
     assert_null(err.code);
     assert_non_null(w.secret);
@@ -677,9 +646,8 @@ static void test_prepare_update(void **state)
     /* Admin PUT: a given client_secret replaces the secret. */
     in = json_pack("{s[s]ss}", "redirect_uris", "https://b.example/cb", "client_secret",
                    "abcdefghijklmnopqrstuvwxyz0123456789");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, &w.row, &u,
-                                              &err),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, &w.row, &u, &err), GH_OK);
     assert_null(err.code);
     assert_string_equal(u.secret, "abcdefghijklmnopqrstuvwxyz0123456789");
     assert_memory_not_equal(u.row.secret_hash, w.row.secret_hash, GH_SHA256_LEN);
@@ -699,12 +667,11 @@ static void test_from_row_and_json(void **state)
     json_t *in, *out = NULL;
 
     assert_int_equal(gh_jwk_generate(GH_ALG_ES256, "kk", &k), GH_OK);
-    in = json_pack("{sss[ss]sssssos[s]}", "client_name", "Bot", "grant_types",
-                   "client_credentials", "refresh_token", "scope", "dns:read dns:write",
-                   "token_endpoint_auth_method", "private_key_jwt", "jwks", jwks_of(k),
-                   "audience", "https://api.example.com/dns");
-    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w,
-                                              &err),
+    in =
+        json_pack("{sss[ss]sssssos[s]}", "client_name", "Bot", "grant_types", "client_credentials",
+                  "refresh_token", "scope", "dns:read dns:write", "token_endpoint_auth_method",
+                  "private_key_jwt", "jwks", jwks_of(k), "audience", "https://api.example.com/dns");
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
     assert_null(err.code);
     assert_int_equal(gh_oauth__client_from_row(&w.row, &c), GH_OK);

@@ -37,8 +37,7 @@ static int teardown(void **state)
 /* Standard base64 with padding (RFC 4648 4) of n bytes. */
 static char *b64(gh_arena *a, const char *s, size_t n)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)s;
     char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
     size_t i, o = 0;
@@ -96,9 +95,8 @@ static void test_authz_parse(void **state)
     assert_string_equal(az.user, "Aladdin");
 
     /* SPEC: RFC6749 2.3.1 the user and password are form-urlencoded */
-    assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "my+client%3A1:p%40ss%3Aw%25rd+%2B%26"),
-                                           &az),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__authz_parse(a, basic_raw(a, "my+client%3A1:p%40ss%3Aw%25rd+%2B%26"), &az), GH_OK);
     assert_string_equal(az.user, "my client:1");
     assert_string_equal(az.password, "p@ss:w%rd +&");
     /* The first colon splits; a later one belongs to the secret. */
@@ -125,9 +123,9 @@ static void test_authz_parse(void **state)
     assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "id:%zz"), &az), GH_EINVAL);
     assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "id:%00"), &az), GH_EINVAL);
     assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "id:\xff"), &az), GH_EINVAL);
-    assert_int_equal(gh_oauth__authz_parse(a, gh_arena_printf(a, "Basic %s", b64(a, "i\0d:x", 5)),
-                                           &az),
-                     GH_EINVAL);
+    assert_int_equal(
+        gh_oauth__authz_parse(a, gh_arena_printf(a, "Basic %s", b64(a, "i\0d:x", 5)), &az),
+        GH_EINVAL);
 
     /* Bearer (RFC 6750 2.1). */
     assert_int_equal(gh_oauth__authz_parse(a, "Bearer mF_9.B5f-4.1JqM", &az), GH_OK);
@@ -182,9 +180,8 @@ static const char *auth(gh_test_env *env, const char *form, const char *authz, u
     }
     req.authorization = authz;
     gh_oauth_response_init(resp);
-    assert_int_equal(gh_oauth__client_authenticate_ex(env->e, gh_test_ctx(env), &req, flags,
-                                                      resp, &c),
-                     GH_OK);
+    assert_int_equal(
+        gh_oauth__client_authenticate_ex(env->e, gh_test_ctx(env), &req, flags, resp, &c), GH_OK);
     if (c != NULL) {
         assert_int_equal(resp->status, 0);
         id = gh_arena_strdup(env->arena, c->client_id);
@@ -245,8 +242,8 @@ static void test_basic(void **state)
                 "client authentication failed");
     expect_fail(env, NULL, gh_test_basic(env, "nobody", GH_TEST_SECRET), 0, 401,
                 GH_E_INVALID_CLIENT, "client authentication failed");
-    expect_fail(env, NULL, gh_test_basic(env, id, GH_TEST_SECRET "x"), 0, 401,
-                GH_E_INVALID_CLIENT, NULL);
+    expect_fail(env, NULL, gh_test_basic(env, id, GH_TEST_SECRET "x"), 0, 401, GH_E_INVALID_CLIENT,
+                NULL);
     expect_fail(env, NULL, basic_raw(env->arena, "svc"), 0, 401, GH_E_INVALID_CLIENT,
                 "malformed Basic");
     expect_fail(env, NULL, "Basic ***", 0, 401, GH_E_INVALID_CLIENT, "malformed Basic");
@@ -273,8 +270,7 @@ static void test_basic_special_characters(void **state)
                         "\"0123456789abcdef0123456789abcdef\",\"grant_types\":"
                         "[\"client_credentials\"]}");
     expect_ok(env, NULL, basic_raw(env->arena, "a+b:0123456789abcdef0123456789abcdef"), 0, "a b");
-    expect_ok(env, NULL, basic_raw(env->arena, "a%20b:0123456789abcdef0123456789abcdef"), 0,
-              "a b");
+    expect_ok(env, NULL, basic_raw(env->arena, "a%20b:0123456789abcdef0123456789abcdef"), 0, "a b");
 }
 
 static void test_post_and_methods(void **state)
@@ -295,8 +291,8 @@ static void test_post_and_methods(void **state)
     /* A client that authenticates with another method than its registered one. */
     expect_fail(env, NULL, gh_test_basic(env, "poster", GH_TEST_SECRET), 0, 401,
                 GH_E_INVALID_CLIENT, "client_secret_post");
-    form_bad = gh_arena_printf(env->arena, "client_id=%s&client_secret=%s", basic_id,
-                               GH_TEST_SECRET);
+    form_bad =
+        gh_arena_printf(env->arena, "client_id=%s&client_secret=%s", basic_id, GH_TEST_SECRET);
     expect_fail(env, form_bad, NULL, 0, 401, GH_E_INVALID_CLIENT, "client_secret_basic");
     /* SPEC: RFC6749 2.3 MUST NOT use more than one authentication method */
     expect_fail(env, form_ok, gh_test_basic(env, "poster", GH_TEST_SECRET), 0, 400,
@@ -363,8 +359,7 @@ static json_t *jwks2(gh_jwk *a, gh_jwk *b)
 static void make_jwt_client(gh_test_env *env, const char *id, json_t *jwks, const char *alg)
 {
     json_t *in = json_pack("{sss[s]ssss}", "client_id", id, "grant_types", "client_credentials",
-                           "token_endpoint_auth_method", "private_key_jwt", "scope",
-                           "dns:read");
+                           "token_endpoint_auth_method", "private_key_jwt", "scope", "dns:read");
     char *text;
 
     if (jwks != NULL)
@@ -380,8 +375,8 @@ static void make_jwt_client(gh_test_env *env, const char *id, json_t *jwks, cons
 }
 
 /* A signed assertion: claims built from the arguments (NULL / 0 leaves a claim out). */
-static const char *assertion(gh_test_env *env, const gh_jwk *k, const char *iss,
-                             const char *sub, json_t *aud, int64_t exp, const char *jti)
+static const char *assertion(gh_test_env *env, const gh_jwk *k, const char *iss, const char *sub,
+                             json_t *aud, int64_t exp, const char *jti)
 {
     json_t *claims = json_object();
     char *out = NULL;
@@ -473,8 +468,8 @@ static void test_jwt_valid(void **state)
     /* SPEC: RFC7523 2.2 / 3 a valid assertion, aud = token endpoint */
     jwt_ok(env, assertion(env, fx->es, "agent", "agent", token_aud(), now + 60, "j1"), "agent");
     /* aud = the issuer; RS256 with the other key; aud as an array. */
-    jwt_ok(env, assertion(env, fx->es, "agent", "agent", json_string(GH_TEST_ISSUER), now + 60,
-                          "j2"),
+    jwt_ok(env,
+           assertion(env, fx->es, "agent", "agent", json_string(GH_TEST_ISSUER), now + 60, "j2"),
            "agent");
     jwt_ok(env, assertion(env, fx->rs, "agent", "agent", token_aud(), now + 60, "j3"), "agent");
     json_array_append_new(aud, json_string("https://elsewhere.example"));
@@ -490,23 +485,22 @@ static void test_jwt_valid(void **state)
         gh_oauth_response_clear(&resp);
     }
     /* The same jti from another client is its own namespace. */
-    jwt_ok(env, assertion(env, fx->es, "strict", "strict", token_aud(), now + 60, "j1"),
-           "strict");
+    jwt_ok(env, assertion(env, fx->es, "strict", "strict", token_aud(), now + 60, "j1"), "strict");
 }
 
 static void test_jwt_replay(void **state)
 {
     jwt_fixture *fx = *state;
     gh_test_env *env = fx->env;
-    const char *a = assertion(env, fx->es, "agent", "agent", token_aud(), GH_TEST_T0 + 120,
-                              "once");
+    const char *a = assertion(env, fx->es, "agent", "agent", token_aud(), GH_TEST_T0 + 120, "once");
 
     jwt_ok(env, a, "agent");
     /* SPEC: RFC7523 3 item 7 a replayed jti is refused */
     jwt_fail(env, jwt_form(env, a), 401, "already used");
     /* A fresh assertion with the same jti, too. */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->rs, "agent", "agent", token_aud(),
-                                          GH_TEST_T0 + 60, "once")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->rs, "agent", "agent", token_aud(), GH_TEST_T0 + 60,
+                                     "once")),
              401, "already used");
 }
 
@@ -519,27 +513,26 @@ static void test_jwt_rejections(void **state)
     char *a = NULL;
 
     /* SPEC: RFC7523 3 item 3 aud must identify the server */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent",
-                                          json_string("https://other.example/token"), now + 60,
-                                          "a1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "agent", "agent",
+                                     json_string("https://other.example/token"), now + 60, "a1")),
              401, "aud");
     jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", NULL, now + 60, "a2")),
              401, "aud");
     /* SPEC: RFC7523 3 item 4 exp required, in the future */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now - 1,
-                                          "e1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now - 1, "e1")),
              401, "expired");
     jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now, "e2")),
              401, "expired");
     jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), 0, "e3")),
              401, "exp");
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(),
-                                          now + 7200, "e4")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now + 7200, "e4")),
              401, "ahead");
     /* iat / nbf in the future. */
-    claims = json_pack("{sssss[s]sIsIss}", "iss", "agent", "sub", "agent", "aud",
-                       GH_TEST_ISSUER, "exp", (json_int_t)(now + 300), "nbf",
-                       (json_int_t)(now + 200), "jti", "n1");
+    claims = json_pack("{sssss[s]sIsIss}", "iss", "agent", "sub", "agent", "aud", GH_TEST_ISSUER,
+                       "exp", (json_int_t)(now + 300), "nbf", (json_int_t)(now + 200), "jti", "n1");
     assert_int_equal(gh_jws_sign(env->arena, fx->es, NULL, NULL, claims, &a), GH_OK);
     jwt_fail(env, jwt_form(env, a), 401, "nbf");
     json_object_del(claims, "nbf");
@@ -551,40 +544,39 @@ static void test_jwt_rejections(void **state)
     jwt_fail(env, jwt_form(env, a), 401, "iat");
     json_decref(claims);
     /* jti required. */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now + 60,
-                                          NULL)),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(), now + 60, NULL)),
              401, "jti");
     /* SPEC: RFC7523 3 items 1-2 iss and sub are the client_id */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", "someone", token_aud(), now + 60,
-                                          "s1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "agent", "someone", token_aud(), now + 60, "s1")),
              401, "iss and sub");
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", NULL, token_aud(), now + 60,
-                                          "s2")),
+    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "agent", NULL, token_aud(), now + 60, "s2")),
              401, "iss and sub");
-    jwt_fail(env, gh_arena_printf(env->arena, "client_id=svc&%s",
-                                  jwt_form(env, assertion(env, fx->es, "agent", "agent",
-                                                          token_aud(), now + 60, "s3"))),
+    jwt_fail(env,
+             gh_arena_printf(env->arena, "client_id=svc&%s",
+                             jwt_form(env, assertion(env, fx->es, "agent", "agent", token_aud(),
+                                                     now + 60, "s3"))),
              401, "does not match");
     /* Wrong key: same kid and alg, another key. */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->evil, "agent", "agent", token_aud(),
-                                          now + 60, "k1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->evil, "agent", "agent", token_aud(), now + 60, "k1")),
              401, "signature");
     /* Wrong alg: the client registered ES256; RS256 with its own key is refused. */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->rs, "strict", "strict", token_aud(),
-                                          now + 60, "w1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->rs, "strict", "strict", token_aud(), now + 60, "w1")),
              401, "alg");
     /* Not a JWS at all; unknown client; client not registered for private_key_jwt. */
     jwt_fail(env, jwt_form(env, "a.b.c"), 401, "not a compact JWS");
     jwt_fail(env, jwt_form(env, "garbage"), 401, "not a compact JWS");
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "ghost", "ghost", token_aud(), now + 60,
-                                          "g1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "ghost", "ghost", token_aud(), now + 60, "g1")),
              401, "client authentication failed");
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "svc", "svc", token_aud(), now + 60,
-                                          "g2")),
+    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "svc", "svc", token_aud(), now + 60, "g2")),
              401, "client_secret_basic");
     /* Keys only by jwks_uri: explained. */
-    jwt_fail(env, jwt_form(env, assertion(env, fx->es, "remote", "remote", token_aud(),
-                                          now + 60, "r1")),
+    jwt_fail(env,
+             jwt_form(env, assertion(env, fx->es, "remote", "remote", token_aud(), now + 60, "r1")),
              401, "jwks_uri is not fetched");
     /* SPEC: RFC7523 2.2 client_assertion_type must be jwt-bearer */
     jwt_fail(env, "client_assertion_type=urn%3Aother&client_assertion=a.b.c", 401,

@@ -158,8 +158,7 @@ static void test_register_confidential(void **state)
     assert_non_null(secret);
     assert_true(strncmp(secret, GH_PREFIX_SECRET, strlen(GH_PREFIX_SECRET)) == 0);
     /* SPEC: RFC7591 3.2.1 client_secret_expires_at REQUIRED with a secret; 0 = never */
-    assert_int_equal(json_integer_value(json_object_get(resp.body, "client_secret_expires_at")),
-                     0);
+    assert_int_equal(json_integer_value(json_object_get(resp.body, "client_secret_expires_at")), 0);
     assert_true(json_is_integer(json_object_get(resp.body, "client_secret_expires_at")));
     assert_int_equal(json_integer_value(json_object_get(resp.body, "client_id_issued_at")),
                      GH_TEST_T0);
@@ -239,8 +238,9 @@ static void test_register_errors(void **state)
                   &resp);
     expect_error(&resp, 400, GH_E_INVALID_CLIENT_METADATA, "scope catalog");
     gh_oauth_response_clear(&resp);
-    register_json(env, "{\"redirect_uris\":[\"https://a.example/cb\"],\"grant_types\":"
-                       "[\"implicit\"]}",
+    register_json(env,
+                  "{\"redirect_uris\":[\"https://a.example/cb\"],\"grant_types\":"
+                  "[\"implicit\"]}",
                   NULL, &resp);
     expect_error(&resp, 400, GH_E_INVALID_CLIENT_METADATA, "implicit");
     gh_oauth_response_clear(&resp);
@@ -317,8 +317,9 @@ static reg do_register(gh_test_env *env, const char *body)
 static void manage(gh_test_env *env, const char *method, const char *id, const char *token,
                    const char *body, gh_oauth_response *resp)
 {
-    call c = {method, id, NULL, body != NULL ? "application/json" : NULL, body,
-              token != NULL ? gh_arena_printf(env->arena, "Bearer %s", token) : NULL};
+    call c = {method, id,
+              NULL,   body != NULL ? "application/json" : NULL,
+              body,   token != NULL ? gh_arena_printf(env->arena, "Bearer %s", token) : NULL};
     run(env, gh_oauth_register_manage, &c, resp);
 }
 
@@ -532,8 +533,9 @@ static void test_admin_crud(void **state)
     gh_oauth_response_clear(&resp);
     assert_false(basic_ok(env, "svc", secret));
     assert_true(basic_ok(env, "svc", "a-new-secret-that-is-long-enough-123"));
-    admin(env, "PUT", "svc", NULL, "{\"client_id\":\"other\",\"grant_types\":"
-                                   "[\"client_credentials\"]}",
+    admin(env, "PUT", "svc", NULL,
+          "{\"client_id\":\"other\",\"grant_types\":"
+          "[\"client_credentials\"]}",
           &resp);
     expect_error(&resp, 400, GH_E_INVALID_CLIENT_METADATA, "does not match");
     gh_oauth_response_clear(&resp);
@@ -591,9 +593,8 @@ static void test_admin_paging(void **state)
     assert_int_equal(resp.status, 200);
     assert_true(json_is_array(resp.body));
     assert_int_equal(json_array_size(resp.body), 7);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(resp.body, 0),
-                                                          "client_id")),
-                        "c0");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(resp.body, 0), "client_id")), "c0");
     assert_null(json_object_get(json_array_get(resp.body, 0), "client_secret"));
     assert_null(resp.link);
     assert_no_hashes(&resp);
@@ -608,17 +609,15 @@ static void test_admin_paging(void **state)
     admin(env, "GET", NULL, gh_arena_printf(env->arena, "page_size=3&page_token=%s", tok), NULL,
           &resp);
     assert_int_equal(json_array_size(resp.body), 3);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(resp.body, 0),
-                                                          "client_id")),
-                        "c3");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(resp.body, 0), "client_id")), "c3");
     tok = next_token(env, &resp);
     gh_oauth_response_clear(&resp);
     admin(env, "GET", NULL, gh_arena_printf(env->arena, "page_size=3&page_token=%s", tok), NULL,
           &resp);
     assert_int_equal(json_array_size(resp.body), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(resp.body, 0),
-                                                          "client_id")),
-                        "c6");
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(resp.body, 0), "client_id")), "c6");
     assert_null(resp.link);
     gh_oauth_response_clear(&resp);
     /* Exactly one full page: no next link. */
@@ -628,8 +627,9 @@ static void test_admin_paging(void **state)
     gh_oauth_response_clear(&resp);
 
     /* Bad paging parameters. */
-    const char *bad[] = {"page_size=0", "page_size=501", "page_size=abc", "page_size=-1",
-                         "page_size=1&page_size=2", "page_token=!!", "page_token=AA%3D%3D"};
+    const char *bad[] = {"page_size=0",        "page_size=501",           "page_size=abc",
+                         "page_size=-1",       "page_size=1&page_size=2", "page_token=!!",
+                         "page_token=AA%3D%3D"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         admin(env, "GET", NULL, bad[i], NULL, &resp);
         expect_error(&resp, 400, GH_E_INVALID_REQUEST, NULL);
