@@ -3,6 +3,7 @@
  * validation and normalisation, secret and client_id policy, the stored document, the
  * client cache and lookups through the engine.
  */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -761,6 +762,76 @@ static void test_cache(void **state)
     gh_oauth__client_cache_free(NULL);
 }
 
+/* Readers, writers and invalidations at once (run under ASan/UBSan: a refcount or locking
+ * mistake shows as a use-after-free or a leak). */
+typedef struct stress {
+    gh_oauth_client_cache *cache;
+    gh_oauth_client *clients[8];
+    int seed;
+} stress;
+
+static void *stress_run(void *arg)
+{
+    stress *st = arg;
+    unsigned x = (unsigned)st->seed * 2654435761u + 1u;
+
+    for (int i = 0; i < 20000; i++) {
+        gh_oauth_client *c;
+        char id[8];
+        x = x * 1103515245u + 12345u;
+        snprintf(id, sizeof(id), "s%u", (x >> 8) % 8);
+        switch ((x >> 16) % 4) {
+        case 0:
+            gh_oauth__client_cache_put(st->cache, st->clients[(x >> 8) % 8], i);
+            break;
+        case 1: {
+            gh_engine fake;
+            memset(&fake, 0, sizeof(fake));
+            fake.clients = st->cache;
+            gh_oauth__client_invalidate(&fake, id);
+            break;
+        }
+        default:
+            c = gh_oauth__client_cache_get(st->cache, id, i);
+            if (c != NULL) {
+                gh_assert(strcmp(c->client_id, id) == 0); /* cmocka is not thread-safe */
+                gh_oauth__client_release(c);
+            }
+        }
+    }
+    return NULL;
+}
+
+static void test_cache_threads(void **state)
+{
+    stress st[4];
+    pthread_t th[4];
+    gh_oauth_client *clients[8];
+    gh_oauth_client_cache *cache = gh_oauth__client_cache_new(4, 1000000);
+    char id[8];
+
+    (void)state;
+    for (int i = 0; i < 8; i++) {
+        snprintf(id, sizeof(id), "s%d", i);
+        clients[i] = make_client(id);
+    }
+    for (int t = 0; t < 4; t++) {
+        st[t].cache = cache;
+        memcpy(st[t].clients, clients, sizeof(clients));
+        st[t].seed = t + 1;
+        assert_int_equal(pthread_create(&th[t], NULL, stress_run, &st[t]), 0);
+    }
+    for (int t = 0; t < 4; t++)
+        assert_int_equal(pthread_join(th[t], NULL), 0);
+    assert_true(gh_oauth__client_cache_count(cache) <= 4);
+    gh_oauth__client_cache_free(cache);
+    /* Only our references remain. */
+    for (int i = 0; i < 8; i++) {
+        assert_int_equal(atomic_load(&clients[i]->refs), 1);
+        gh_oauth__client_release(clients[i]);
+    }
+}
+
 static void test_client_get(void **state)
 {
     gh_test_env *env = *state;
@@ -827,6 +898,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_prepare_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_row_and_json, setup, teardown),
         cmocka_unit_test(test_cache),
+        cmocka_unit_test(test_cache_threads),
         cmocka_unit_test_setup_teardown(test_client_get, setup, teardown),
     };
 
