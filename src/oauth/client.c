@@ -23,7 +23,9 @@
  *     "openid offline_access" that the catalog has (Hydra's default less its "offline").
  *     The registered scope is the most the client may ever get.
  *   - Every string and list is bounded (base/limits.h and client_int.h).
- * Secrets: generated ones are GH_PREFIX_SECRET + 256 random bits, returned once and stored
+ * Secrets exist only for client_secret_basic and client_secret_post clients (public and
+ * private_key_jwt clients have none; switching to such a method drops the secret).
+ * Generated ones are GH_PREFIX_SECRET + 256 random bits, returned once and stored
  * only as HMAC-SHA256 under the engine's secret_hash_key. The admin API and CLI may supply
  * their own client_secret (Hydra does); it must then have at least 32 printable characters,
  * because a keyed fast hash is only safe for high-entropy secrets. Registration (DCR) always
@@ -788,7 +790,7 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
 {
     json_t *doc = NULL, *full = NULL;
     const char *in_id, *in_secret, *method;
-    bool bad_id, bad_secret, public_client;
+    bool bad_id, bad_secret, uses_secret;
     gh_client *row = &out->row;
     gh_err err;
 
@@ -804,10 +806,15 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
         goto done;
     }
     method = json_string_value(json_object_get(doc, "token_endpoint_auth_method"));
-    public_client = strcmp(method, GH_AUTH_NONE) == 0;
-    if (public_client && in_secret != NULL && src == GH_OAUTH_SRC_ADMIN) {
+    /* Only the client_secret_* methods have a secret: public clients have none, and a
+     * private_key_jwt client authenticates with its keys alone. */
+    uses_secret = strcmp(method, GH_AUTH_BASIC) == 0 || strcmp(method, GH_AUTH_POST) == 0;
+    if (!uses_secret && in_secret != NULL && src == GH_OAUTH_SRC_ADMIN) {
         meta_fail(out_err, GH_E_INVALID_CLIENT_METADATA,
-                  "a public client (token_endpoint_auth_method none) has no client_secret");
+                  gh_arena_printf(ctx->arena,
+                                  "a client with token_endpoint_auth_method %s has no "
+                                  "client_secret",
+                                  method));
         goto done;
     }
 
@@ -829,7 +836,7 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
         }
         row->created_at = ctx->now;
         row->updated_at = ctx->now;
-        if (!public_client) {
+        if (uses_secret) {
             if (src == GH_OAUTH_SRC_ADMIN && in_secret != NULL) {
                 if (!admin_secret_ok(in_secret, out_err))
                     goto done;
@@ -863,7 +870,7 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
         row->updated_at = ctx->now > existing->created_at ? ctx->now : existing->created_at;
         row->has_reg_token = existing->has_reg_token;
         memcpy(row->reg_token_hash, existing->reg_token_hash, GH_SHA256_LEN);
-        if (!public_client) {
+        if (uses_secret) {
             if (src == GH_OAUTH_SRC_ADMIN && in_secret != NULL) {
                 /* Hydra: a client_secret given to PUT replaces the secret. */
                 if (!admin_secret_ok(in_secret, out_err))

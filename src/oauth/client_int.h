@@ -141,16 +141,17 @@ typedef struct gh_oauth_client_write {
 /* Validates in and prepares the row to write.
  * existing NULL: a create. The client_id is a new UUID, or for GH_OAUTH_SRC_ADMIN the
  * client_id in the input if there is one (1..GH_OAUTH_CLIENT_ID_MAX characters of VSCHAR,
- * RFC 6749 A.1). Confidential clients get a generated secret (GH_PREFIX_SECRET + 256 bits)
+ * RFC 6749 A.1). client_secret_basic / client_secret_post clients get a generated secret
+ * (GH_PREFIX_SECRET + 256 bits; public and private_key_jwt clients get none)
  * unless, for ADMIN only, the input carries a client_secret of at least
  * GH_OAUTH_CLIENT_SECRET_MIN printable characters, which is kept. DCR creates also get a
  * registration access token (GH_PREFIX_REG_TOKEN + 256 bits).
  * existing set: an update (full replacement of the metadata). A client_id in the input must
  * equal existing's (RFC 7592 2.2; for DCR it must also be present). The secret is kept; for
  * ADMIN a client_secret in the input replaces it (Hydra); for DCR one in the input must
- * equal the current secret. A client that becomes public loses its secret; one that becomes
- * confidential without one gets a generated secret. The registration token hash is kept.
- * Metadata problems fill out_err (code set) and return GH_OK. */
+ * equal the current secret. A client whose new method needs no secret loses it; one that
+ * moves to client_secret_basic/post without one gets a generated secret. The registration token
+ * hash is kept. Metadata problems fill out_err (code set) and return GH_OK. */
 GH_MUST_CHECK gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
                                               gh_oauth_client_src src, const gh_client *existing,
                                               gh_oauth_client_write *out,

@@ -562,7 +562,16 @@ static void test_prepare_create(void **state)
                "\"0123456789abcdef0123456789abcdef\",\"redirect_uris\":[\"http://127.0.0.1/cb\"]}");
     assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
                      GH_OK);
-    assert_non_null(strstr(err.desc, "public client"));
+    assert_non_null(strstr(err.desc, "token_endpoint_auth_method none has no client_secret"));
+    json_decref(in);
+
+    /* Neither may a private_key_jwt client: it authenticates with its keys. */
+    in = parse("{\"token_endpoint_auth_method\":\"private_key_jwt\",\"jwks_uri\":"
+               "\"https://k.example/jwks\",\"client_secret\":\"0123456789abcdef0123456789abcdef\","
+               "\"grant_types\":[\"client_credentials\"]}");
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &err),
+                     GH_OK);
+    assert_non_null(strstr(err.desc, "private_key_jwt has no client_secret"));
     json_decref(in);
 
     /* Bad client_ids. */
@@ -689,7 +698,8 @@ static void test_from_row_and_json(void **state)
     assert_false(gh_oauth__client_has_grant(c, GH_GRANT_AUTHORIZATION_CODE));
     assert_false(gh_oauth__client_has_grant(c, NULL));
     assert_string_equal(c->access_token_strategy, GH_STRATEGY_JWT);
-    assert_true(c->has_secret); /* generated, though private_key_jwt does not use it */
+    assert_false(c->has_secret); /* private_key_jwt: keys only */
+    assert_null(w.secret);
     assert_int_equal(c->created_at, GH_TEST_T0);
     gh_oauth__client_release(c);
 
