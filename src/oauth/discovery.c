@@ -6,10 +6,10 @@
  * Advertised: the endpoints that exist, the catalog's scopes, exactly the grant types that
  * have a handler in token.c, the client authentication methods client_auth.c implements.
  * Never advertised: what OAuth 2.1 removed (implicit, the password grant, PKCE plain).
- * OIDC Discovery 3 requires authorization_endpoint, response_types_supported,
- * subject_types_supported and id_token_signing_alg_values_supported, so the OIDC document
- * names /oauth2/auth with the code flow; RFC 8414 requires none of them, so the RFC 8414
- * document leaves out the authorization endpoint until it is served.
+ * Until the authorization endpoint is served, neither document names one and
+ * response_types_supported is empty: a client must never be sent to an endpoint that does not
+ * exist. The OIDC document adds subject_types_supported and the ID token algorithms whose keys
+ * are published; the code flow's members arrive with the endpoint.
  *
  * Where an issuer has a path, http serves these documents at the RFC 8414 3.1 location; the
  * URLs here are built from cfg->issuer alone.
@@ -85,23 +85,18 @@ static json_t *common(const gh_config *cfg)
 
 gh_err gh_oauth__discovery_build(gh_engine *e)
 {
-    static const char *const code[] = {"code"};
     static const char *const pub[] = {"public"};
     static const char *const id_algs[] = {"RS256", "ES256"};
-    static const char *const s256[] = {"S256"};
     json_t *as = common(e->cfg), *oidc = common(e->cfg);
 
     /* SPEC: RFC8414 2 - response_types_supported is REQUIRED; no authorization endpoint is
      * served yet, so the list is empty. */
     json_object_set_new(as, "response_types_supported", json_array());
-    /* SPEC: OIDC Discovery 1.0 3 - authorization_endpoint, response_types_supported,
-     * subject_types_supported, id_token_signing_alg_values_supported are REQUIRED */
-    json_object_set_new(oidc, "authorization_endpoint", url(e->cfg, "/oauth2/auth"));
-    json_object_set_new(oidc, "response_types_supported", strings(code, 1));
+    json_object_set_new(oidc, "response_types_supported", json_array());
+    /* SPEC: OIDC Discovery 1.0 3 - subject_types_supported and
+     * id_token_signing_alg_values_supported (RS256 MUST be included) */
     json_object_set_new(oidc, "subject_types_supported", strings(pub, 1));
     json_object_set_new(oidc, "id_token_signing_alg_values_supported", strings(id_algs, 2));
-    /* SPEC: OAuth 2.1 7.5.2 - S256 only, never plain */
-    json_object_set_new(oidc, "code_challenge_methods_supported", strings(s256, 1));
     free(e->discovery_as);
     free(e->discovery_oidc);
     e->discovery_as = json_dumps(as, JSON_COMPACT);

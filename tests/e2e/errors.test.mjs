@@ -198,22 +198,24 @@ describe('hostile input', () => {
     assert.equal(r.status, 200, r.text);
   });
 
-  test('huge header -> 4xx JSON, and the server still answers', async () => {
+  test('huge header -> 431, and the server still answers', async () => {
     const req = `POST /oauth2/token HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: ${auth}\r\nX-Big: ${'b'.repeat(256 * 1024)}\r\n`
       + 'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\nConnection: close\r\n\r\ngrant_type=client_credentials';
     const r = await rawRequest(srv.publicPort, req);
-    assert.ok(r.status >= 400 && r.status < 500, `HTTP ${r.status}: ${r.raw.slice(0, 300)}`);
-    assert.ok(r.json && typeof r.json.error === 'string', `not a JSON error: ${r.raw.slice(0, 300)}`);
+    // A header block past the connection's memory limit is refused by the HTTP library itself,
+    // before any handler runs, with 431 (RFC 6585 5) and its own short body.
+    assert.equal(r.status, 431, `HTTP ${r.status}: ${r.raw.slice(0, 300)}`);
     await stillServing();
   });
 
-  test('many headers -> 4xx JSON', async () => {
+  test('many headers -> 431', async () => {
     let req = 'GET /.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1\r\n';
     for (let i = 0; i < 5000; i += 1) req += `X-H${i}: ${i}\r\n`;
     req += 'Connection: close\r\n\r\n';
     const r = await rawRequest(srv.publicPort, req);
-    assert.ok(r.status >= 400 && r.status < 500, `HTTP ${r.status}: ${r.raw.slice(0, 300)}`);
-    assert.ok(r.json && typeof r.json.error === 'string', `not a JSON error: ${r.raw.slice(0, 300)}`);
+    // A header block past the connection's memory limit is refused by the HTTP library itself,
+    // before any handler runs, with 431 (RFC 6585 5) and its own short body.
+    assert.equal(r.status, 431, `HTTP ${r.status}: ${r.raw.slice(0, 300)}`);
     await stillServing();
   });
 
