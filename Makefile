@@ -5,6 +5,7 @@
 BUILD      ?= build
 TEST_BUILD ?= build-test
 JOBS       ?= $(shell nproc)
+MAKEFLAGS  += --no-print-directory
 
 .PHONY: all build deps deps-test run test unit check clean fuzz
 
