@@ -1,20 +1,30 @@
 /*
- * store_commit.c - throughput of the group-commit writer on a SQLite file: THREADS threads
- * (default 32) each commit transactions of one token row and one audit event, as a token
- * endpoint does, for SECONDS seconds (default 5). Prints commits/s, the mean batch size and
- * the WAL size at the end. A measurement, not a test: build it by hand, e.g.
+ * store_commit.c - throughput and CPU cost of the SQLite store: the group-commit writer and
+ * point reads of tokens. A measurement, not a test: build it by hand, e.g.
  *
  *   cmake --build build --target gh_store
- *   cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Isrc bench/store_commit.c \
+ *   cc -O2 -std=c11 -D_GNU_SOURCE -Isrc bench/store_commit.c \
  *      build/libgh_store.a build/libgh_audit.a build/libgh_json.a build/libgh_base.a \
  *      -lsqlite3 -ljansson -lcrypto -lpthread -o build/store_commit
- *   build/store_commit [path] [threads] [seconds]
+ *   build/store_commit [mode] [path] [threads] [seconds]
+ *
+ * Modes:
+ *   commit  THREADS threads (default 32) each commit transactions of one token row and one
+ *           audit event, as a token endpoint does (gh_store_commit, blocking).
+ *   read    fills the database with 20,000 tokens, then THREADS threads (default 8) read
+ *           random ones by id (gh_store_token_get), as introspection does.
+ *   mixed   both at once: THREADS readers and THREADS committers, so the readers see a
+ *           database that changes under them (WAL page-cache invalidation).
+ * For each it prints operations/s and the process's CPU time (user + system, getrusage) per
+ * operation: on a shared machine the CPU per operation is the steadier figure.
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,69 +34,167 @@
 #include "base/str.h"
 #include "store/sqlite/sqlite.h"
 
+#define PREFILL 20000
+
 typedef struct worker {
     gh_store *s;
     int id;
     atomic_bool *stop;
-    long commits;
+    long ops;
     long failures;
 } worker;
 
-static void *run(void *p)
+/* Token i of thread: 64 hex digits that look random, as the stored ids (the SHA-256 of an
+ * opaque token) do, so that inserts land all over the primary-key index. */
+static void token_id(char *buf, size_t n, int thread, long i)
+{
+    uint64_t x = ((uint64_t)(unsigned)thread << 40) ^ (uint64_t)i;
+    size_t o = 0;
+    for (int k = 0; k < 4 && o + 16 < n; k++) {
+        x += 0x9e3779b97f4a7c15ull; /* splitmix64 */
+        uint64_t z = x;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        for (int d = 0; d < 16; d++)
+            buf[o++] = "0123456789abcdef"[(z >> (4 * d)) & 15];
+    }
+    buf[o] = 0;
+}
+
+static gh_err commit_one(gh_store *s, gh_arena *a, const char *id)
+{
+    gh_token tok = {.id = id,
+                    .kind = GH_TOKEN_ACCESS,
+                    .format = "opaque",
+                    .grant_id = NULL,
+                    .client_id = "bench-client",
+                    .subject = "bench-client",
+                    .scope = "dns:read dns:write logs:read",
+                    .audience = "",
+                    .catalog_version = 1,
+                    .issued_at = 1700000000,
+                    .expires_at = 1700000300,
+                    .request_id = "0f6c1d6e-7a52-4d7e-9a0c-3b1f2b7c9d10"};
+    gh_audit_event ev = {.time_us = gh_clock_mono_us(),
+                         .type = GH_AUDIT_TOKEN_ISSUED,
+                         .actor = "client:bench-client",
+                         .client_id = "bench-client",
+                         .subject = "bench-client",
+                         .token_id = id,
+                         .scope = tok.scope,
+                         .request_id = tok.request_id,
+                         .data = "{\"grant_type\":\"client_credentials\"}"};
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+    op.u.token = &tok;
+    gh_store_txn_add(t, &op);
+    gh_store_txn_audit(t, &ev);
+    return gh_store_commit(s, t);
+}
+
+static void *run_commit(void *p)
 {
     worker *w = p;
-    gh_arena *a = gh_arena_new(4096);
     for (long i = 0; !atomic_load(w->stop); i++) {
-        char id[64];
-        snprintf(id, sizeof(id), "bench-%d-%ld-%lld", w->id, i, (long long)gh_clock_mono_us());
-        gh_token tok = {.id = id,
-                        .kind = GH_TOKEN_ACCESS,
-                        .format = "jwt",
-                        .grant_id = NULL,
-                        .client_id = "bench-client",
-                        .subject = "bench-client",
-                        .scope = "dns:read logs:read",
-                        .audience = "https://api.example",
-                        .catalog_version = 1,
-                        .issued_at = 1700000000,
-                        .expires_at = 1700000300,
-                        .request_id = "0f6c1d6e-7a52-4d7e-9a0c-3b1f2b7c9d10"};
-        gh_audit_event ev = {.time_us = gh_clock_mono_us(),
-                             .type = GH_AUDIT_TOKEN_ISSUED,
-                             .actor = "client:bench-client",
-                             .client_id = "bench-client",
-                             .subject = "bench-client",
-                             .token_id = id,
-                             .scope = tok.scope,
-                             .request_id = tok.request_id,
-                             .data = "{\"grant_type\":\"client_credentials\"}"};
-        gh_store_txn *t = gh_store_txn_new(a);
-        gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
-        op.u.token = &tok;
-        gh_store_txn_add(t, &op);
-        gh_store_txn_audit(t, &ev);
-        if (gh_store_commit(w->s, t) == GH_OK)
-            w->commits++;
+        char id[96];
+        gh_arena *a = gh_arena_new(4096);
+        token_id(id, sizeof(id), 1000 + w->id, i);
+        if (commit_one(w->s, a, id) == GH_OK)
+            w->ops++;
         else
             w->failures++;
         gh_arena_free(a);
-        a = gh_arena_new(4096);
+    }
+    return NULL;
+}
+
+static void *run_read(void *p)
+{
+    worker *w = p;
+    gh_arena *a = gh_arena_new(4096);
+    unsigned x = 2463534242u + (unsigned)w->id * 7919u;
+    while (!atomic_load(w->stop)) {
+        char id[96];
+        gh_token *t = NULL;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        token_id(id, sizeof(id), 0, (long)(x % PREFILL));
+        if (gh_store_token_get(w->s, id, a, &t) == GH_OK && t->expires_at == 1700000300)
+            w->ops++;
+        else
+            w->failures++;
+        if ((w->ops & 255) == 0) { /* bounded memory without timing malloc per read */
+            gh_arena_free(a);
+            a = gh_arena_new(4096);
+        }
     }
     gh_arena_free(a);
     return NULL;
 }
 
+typedef struct worker_pool {
+    worker *ws;
+    pthread_t *th;
+    int n;
+} worker_pool;
+
+static void pool_start(worker_pool *p, gh_store *s, int n, int id0, atomic_bool *stop,
+                       void *(*fn)(void *))
+{
+    p->n = n;
+    p->ws = calloc((size_t)n, sizeof(*p->ws));
+    p->th = calloc((size_t)n, sizeof(*p->th));
+    for (int i = 0; i < n; i++) {
+        p->ws[i] = (worker){.s = s, .id = id0 + i, .stop = stop};
+        pthread_create(&p->th[i], NULL, fn, &p->ws[i]);
+    }
+}
+
+static void pool_join(worker_pool *p, long *ops, long *failures)
+{
+    *ops = *failures = 0;
+    for (int i = 0; i < p->n; i++) {
+        pthread_join(p->th[i], NULL);
+        *ops += p->ws[i].ops;
+        *failures += p->ws[i].failures;
+    }
+    free(p->ws);
+    free(p->th);
+}
+
+static double cpu_us(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec * 1e6 + (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
+}
+
+static long ctx_switches(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_nvcsw + ru.ru_nivcsw;
+}
+
 int main(int argc, char **argv)
 {
-    const char *path = argc > 1 ? argv[1] : "/tmp/gh-bench-store.db";
-    int nthreads = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 32;
-    int seconds = argc > 3 ? (int)strtol(argv[3], NULL, 10) : 5;
+    const char *mode = argc > 1 ? argv[1] : "commit";
+    const char *path = argc > 2 ? argv[2] : "/tmp/gh-bench-store.db";
+    bool commit = strcmp(mode, "commit") == 0 || strcmp(mode, "mixed") == 0;
+    bool read = strcmp(mode, "read") == 0 || strcmp(mode, "mixed") == 0;
+    int nthreads = argc > 3 ? (int)strtol(argv[3], NULL, 10) : (commit && !read ? 32 : 8);
+    int seconds = argc > 4 ? (int)strtol(argv[4], NULL, 10) : 5;
     gh_store *s = NULL;
     char wal[512];
     struct stat st;
 
-    if (nthreads < 1 || nthreads > 1024 || seconds < 1)
+    if ((!commit && !read) || nthreads < 1 || nthreads > 1024 || seconds < 1) {
+        fprintf(stderr, "usage: store_commit commit|read|mixed [path] [threads] [seconds]\n");
         return 2;
+    }
     unlink(path);
     snprintf(wal, sizeof(wal), "%s-wal", path);
     unlink(wal);
@@ -94,29 +202,78 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot open %s\n", path);
         return 1;
     }
-    worker *ws = calloc((size_t)nthreads, sizeof(*ws));
-    pthread_t *th = calloc((size_t)nthreads, sizeof(*th));
-    atomic_bool stop = false;
-    int64_t t0 = gh_clock_mono_us();
-    for (int i = 0; i < nthreads; i++) {
-        ws[i] = (worker){.s = s, .id = i, .stop = &stop};
-        pthread_create(&th[i], NULL, run, &ws[i]);
+    if (read) {
+        /* Fill in transactions of 1,000 tokens. */
+        gh_arena *a = gh_arena_new(4096);
+        for (long i = 0; i < PREFILL; i += 1000) {
+            gh_store_txn *t = gh_store_txn_new(a);
+            gh_token *toks = GH_ARENA_NEWN(a, gh_token, 1000);
+            for (long j = 0; j < 1000; j++) {
+                char *id = gh_arena_alloc(a, 96);
+                token_id(id, 96, 0, i + j);
+                toks[j] = (gh_token){.id = id,
+                                     .kind = GH_TOKEN_ACCESS,
+                                     .format = "opaque",
+                                     .client_id = "bench-client",
+                                     .subject = "bench-client",
+                                     .scope = "dns:read dns:write logs:read",
+                                     .audience = "",
+                                     .catalog_version = 1,
+                                     .issued_at = 1700000000,
+                                     .expires_at = 1700000300,
+                                     .request_id = "0f6c1d6e-7a52-4d7e-9a0c-3b1f2b7c9d10"};
+                gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+                op.u.token = &toks[j];
+                gh_store_txn_add(t, &op);
+            }
+            if (gh_store_commit(s, t) != GH_OK) {
+                fprintf(stderr, "prefill failed\n");
+                return 1;
+            }
+            gh_arena_free(a);
+            a = gh_arena_new(4096);
+        }
+        gh_arena_free(a);
     }
+    atomic_bool stop = false;
+    worker_pool wp = {0}, rp = {0};
+    double c0 = cpu_us();
+    long x0 = ctx_switches();
+    int64_t t0 = gh_clock_mono_us();
+    if (commit)
+        pool_start(&wp, s, nthreads, 0, &stop, run_commit);
+    if (read)
+        pool_start(&rp, s, nthreads, 0, &stop, run_read);
     sleep((unsigned)seconds);
     atomic_store(&stop, true);
-    long commits = 0, failures = 0;
-    for (int i = 0; i < nthreads; i++) {
-        pthread_join(th[i], NULL);
-        commits += ws[i].commits;
-        failures += ws[i].failures;
-    }
+    long wops = 0, wfail = 0, rops = 0, rfail = 0;
+    if (commit)
+        pool_join(&wp, &wops, &wfail);
+    if (read)
+        pool_join(&rp, &rops, &rfail);
     double secs = (double)(gh_clock_mono_us() - t0) / 1e6;
+    double cpu = cpu_us() - c0;
+    long ctx = ctx_switches() - x0;
     long wal_bytes = stat(wal, &st) == 0 ? (long)st.st_size : -1;
-    printf("store_commit: %d threads, %.1f s: %ld commits (%.0f commits/s, each 1 token + 1 "
-           "audit event), %ld failures, WAL %ld bytes\n",
-           nthreads, secs, commits, (double)commits / secs, failures, wal_bytes);
+    long ops = wops + rops;
+    printf("store_commit %s: %d threads, %.1f s, CPU %.2f s (%.0f%% of a core), %ld context "
+           "switches, WAL %ld bytes\n",
+           mode, nthreads, secs, cpu / 1e6, 100.0 * cpu / 1e6 / secs, ctx, wal_bytes);
+    if (commit)
+        printf("  commits (1 token + 1 audit event): %ld (%.0f/s), %ld failures\n", wops,
+               (double)wops / secs, wfail);
+    if (read)
+        printf("  token reads by id: %ld (%.0f/s), %ld failures\n", rops, (double)rops / secs,
+               rfail);
+    gh_store_stats ss;
+    gh_store_stats_get(s, &ss);
+    if (ss.batches > 0)
+        printf("  writer: %llu batches, %.1f transactions per batch, slept %llu times\n",
+               (unsigned long long)ss.batches, (double)ss.txns / (double)ss.batches,
+               (unsigned long long)ss.writer_sleeps);
+    if (ops > 0)
+        printf("  CPU per operation: %.2f us; context switches per operation: %.2f\n",
+               cpu / (double)ops, (double)ctx / (double)ops);
     gh_store_free(s);
-    free(ws);
-    free(th);
-    return failures ? 1 : 0;
+    return wfail || rfail ? 1 : 0;
 }

@@ -2,13 +2,21 @@
  * store.c - the generic group-commit writer shared by every store backend.
  *
  * One writer thread per store owns the backend's writer connection. Callers hand it
- * transactions (gh_store_commit, gh_store_commit_async) through a mutex-protected queue; the
- * writer takes everything queued (at most GH_STORE_BATCH_MAX), opens one database transaction,
+ * transactions (gh_store_commit, gh_store_commit_async) by pushing them on a lock-free stack
+ * (one compare-and-swap; the writer takes the whole stack with one exchange and restores the
+ * arrival order); the writer is signalled only when it sleeps. It takes everything queued (at
+ * most GH_STORE_BATCH_MAX per batch), opens one database transaction,
  * applies each queued transaction inside its own savepoint, commits once and then reports every
  * outcome. A transaction whose operation fails is rolled back to its savepoint alone, so the
  * others in the batch still commit; if the commit itself fails, every transaction of the batch
  * fails with GH_ESTORE. This amortises the cost of a durable commit (an fsync) over every
  * request that arrived while the previous one was running.
+ *
+ * Wake-ups are the cost to keep down (each is a futex call and a context switch, per
+ * transaction): a blocking caller sleeps on a semaphore of its own that the writer posts once
+ * (no mutex for it to contend for on waking), and the writer, before sleeping, yields the CPU
+ * a few times (GH_STORE_LINGER_US at most) so that callers it has just woken can queue their
+ * next transaction without having to wake it.
  *
  * It does not know SQL or any data structure: the backend supplies gh_store_writer_ops.
  *
@@ -25,6 +33,9 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -32,10 +43,16 @@
 #include "base/log.h"
 #include "base/mem.h"
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 #define GH_STORE_BATCH_MAX 512
 #define GH_STORE_IDLE_US 1000000
 #define GH_STORE_IDLE_EVERY 64
 #define GH_STORE_TXN_OPS0 8
+/* How long the writer keeps looking for work (yielding the CPU) before it sleeps. */
+#define GH_STORE_LINGER_US 50
 
 struct gh_store_txn {
     gh_arena *arena;
@@ -52,25 +69,29 @@ struct gh_store_txn {
 };
 
 typedef struct gh_store_writer {
-    pthread_mutex_t mu;
-    pthread_cond_t cv; /* work queued or stop requested */
-    gh_store_txn *head;
-    gh_store_txn *tail;
-    bool stop;
+    _Atomic(gh_store_txn *) pushed; /* the stack callers push on, newest first */
+    atomic_bool sleeping;           /* the writer waits (or is about to) on cv */
+    atomic_bool stop;
+    pthread_mutex_t mu; /* only for sleeping on cv and waking the writer */
+    pthread_cond_t cv;
     bool started;
-    bool waiting; /* the writer is blocked on cv: an enqueue must signal it */
     pthread_t thread;
     gh_store *s;
     /* Writer thread only. */
+    gh_store_txn *head; /* taken from pushed, oldest first */
+    gh_store_txn *tail;
     unsigned batches_since_idle;
     bool dirty; /* work done since the backend's idle op last ran */
+    /* Written by the writer thread, read by gh_store_stats_get. */
+    atomic_uint_fast64_t n_batches;
+    atomic_uint_fast64_t n_txns;
+    atomic_uint_fast64_t n_sleeps;
 } gh_store_writer;
 
-/* A synchronous caller waits on this, on its own stack. */
+/* A synchronous caller waits on this, on its own stack. sem_post is the writer's last access
+ * to it: glibc's semaphores allow destroying one as soon as sem_wait returns. */
 typedef struct sync_wait {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
+    sem_t sem;
     gh_err err;
 } sync_wait;
 
@@ -194,33 +215,84 @@ static void deadline_after(struct timespec *ts, int64_t us)
     }
 }
 
+/* Moves everything pushed so far to the writer's own FIFO list. */
+static bool take_pushed(gh_store_writer *wr)
+{
+    gh_store_txn *t = atomic_exchange(&wr->pushed, NULL);
+    gh_store_txn *rev = NULL;
+    if (!t)
+        return false;
+    while (t) { /* newest first: reverse it */
+        gh_store_txn *next = t->next;
+        t->next = rev;
+        rev = t;
+        t = next;
+    }
+    gh_store_txn *last = rev;
+    while (last->next)
+        last = last->next;
+    if (wr->tail)
+        wr->tail->next = rev;
+    else
+        wr->head = rev;
+    wr->tail = last;
+    return true;
+}
+
+/* Waits until something is pushed or stop is set; returns false on a timeout. With dirty,
+ * waits at most GH_STORE_IDLE_US. */
+static bool wait_for_work(gh_store_writer *wr)
+{
+    bool timed_out = false;
+    int64_t until = gh_clock_mono_us() + GH_STORE_LINGER_US;
+
+    /* Linger: callers just woken by the last batch are about to push again. */
+    do {
+        if (atomic_load(&wr->pushed) || atomic_load(&wr->stop))
+            return true;
+        sched_yield();
+    } while (gh_clock_mono_us() < until);
+
+    pthread_mutex_lock(&wr->mu);
+    atomic_store(&wr->sleeping, true);
+    /* seq_cst: a push after this load sees sleeping and signals under mu. */
+    while (!atomic_load(&wr->pushed) && !atomic_load(&wr->stop) && !timed_out) {
+        atomic_fetch_add_explicit(&wr->n_sleeps, 1, memory_order_relaxed);
+        if (wr->dirty) {
+            struct timespec ts;
+            deadline_after(&ts, GH_STORE_IDLE_US);
+            timed_out = pthread_cond_timedwait(&wr->cv, &wr->mu, &ts) == ETIMEDOUT;
+        } else {
+            pthread_cond_wait(&wr->cv, &wr->mu);
+        }
+    }
+    atomic_store(&wr->sleeping, false);
+    pthread_mutex_unlock(&wr->mu);
+    return !timed_out;
+}
+
 static void *writer_main(void *arg)
 {
     gh_store_writer *wr = arg;
     gh_store_txn **batch = gh_xcalloc(GH_STORE_BATCH_MAX, sizeof(*batch));
 
+#ifdef __linux__
+    (void)prctl(PR_SET_NAME, "gh-store-writer", 0, 0, 0);
+#endif
     for (;;) {
         size_t n = 0;
-        bool timed_out = false;
         gh_store_txn *mig = NULL;
 
-        pthread_mutex_lock(&wr->mu);
-        while (!wr->head && !wr->stop && !timed_out) {
-            wr->waiting = true;
-            if (wr->dirty) {
-                struct timespec ts;
-                deadline_after(&ts, GH_STORE_IDLE_US);
-                timed_out = pthread_cond_timedwait(&wr->cv, &wr->mu, &ts) == ETIMEDOUT;
-            } else {
-                pthread_cond_wait(&wr->cv, &wr->mu);
-            }
-            wr->waiting = false;
+        take_pushed(wr);
+        if (!wr->head) {
+            if (atomic_load(&wr->stop))
+                break;
+            bool work = wait_for_work(wr);
+            if (!work && wr->dirty && !atomic_load(&wr->pushed))
+                run_idle(wr);
+            continue;
         }
-        if (!wr->head && wr->stop) {
-            pthread_mutex_unlock(&wr->mu);
-            break;
-        }
-        if (wr->head && wr->head->migrate) {
+        if (wr->head->migrate) {
             /* A migration runs alone, outside any batch. */
             mig = wr->head;
             wr->head = mig->next;
@@ -232,7 +304,6 @@ static void *writer_main(void *arg)
         }
         if (!wr->head)
             wr->tail = NULL;
-        pthread_mutex_unlock(&wr->mu);
 
         if (mig) {
             mig->applied = 0;
@@ -240,12 +311,9 @@ static void *writer_main(void *arg)
             finish(mig);
             continue;
         }
-        if (n == 0) {
-            if (timed_out && wr->dirty)
-                run_idle(wr);
-            continue;
-        }
         run_batch(wr, batch, n);
+        atomic_fetch_add_explicit(&wr->n_batches, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&wr->n_txns, n, memory_order_relaxed);
         for (size_t i = 0; i < n; i++)
             finish(batch[i]);
         wr->dirty = true;
@@ -260,17 +328,18 @@ static void *writer_main(void *arg)
 
 static void enqueue(gh_store_writer *wr, gh_store_txn *t)
 {
-    t->next = NULL;
-    pthread_mutex_lock(&wr->mu);
-    gh_assert(!wr->stop);
-    if (wr->tail)
-        wr->tail->next = t;
-    else
-        wr->head = t;
-    wr->tail = t;
-    if (wr->waiting)
+    gh_assert(!atomic_load_explicit(&wr->stop, memory_order_relaxed));
+    gh_store_txn *top = atomic_load_explicit(&wr->pushed, memory_order_relaxed);
+    do {
+        t->next = top;
+    } while (!atomic_compare_exchange_weak(&wr->pushed, &top, t));
+    /* seq_cst with the writer's store of sleeping and its load of pushed: either it sees
+     * this push before it sleeps, or this sees it sleeping. */
+    if (atomic_load(&wr->sleeping)) {
+        pthread_mutex_lock(&wr->mu);
         pthread_cond_signal(&wr->cv);
-    pthread_mutex_unlock(&wr->mu);
+        pthread_mutex_unlock(&wr->mu);
+    }
 }
 
 gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
@@ -293,6 +362,9 @@ gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
     s->writer = w;
     s->w = wr;
     wr->s = s;
+    atomic_init(&wr->pushed, NULL);
+    atomic_init(&wr->sleeping, false);
+    atomic_init(&wr->stop, false);
     pthread_mutex_init(&wr->mu, NULL);
     pthread_cond_init(&wr->cv, NULL);
     if (pthread_create(&wr->thread, NULL, writer_main, wr) != 0) {
@@ -315,7 +387,7 @@ void gh_store_free(gh_store *s)
     if (wr) {
         if (wr->started) {
             pthread_mutex_lock(&wr->mu);
-            wr->stop = true;
+            atomic_store(&wr->stop, true);
             pthread_cond_signal(&wr->cv);
             pthread_mutex_unlock(&wr->mu);
             pthread_join(wr->thread, NULL);
@@ -340,27 +412,21 @@ void gh_store_commit_async(gh_store *s, gh_store_txn *t, gh_store_done_fn done, 
 static void sync_done(void *ud, gh_err err)
 {
     sync_wait *sw = ud;
-    pthread_mutex_lock(&sw->mu);
     sw->err = err;
-    sw->done = true;
-    pthread_cond_signal(&sw->cv);
-    pthread_mutex_unlock(&sw->mu);
+    sem_post(&sw->sem); /* the last access: the waiter may return at once */
 }
 
 static gh_err run_sync(gh_store *s, gh_store_txn *t)
 {
-    sync_wait sw = {.done = false, .err = GH_OK};
-    pthread_mutex_init(&sw.mu, NULL);
-    pthread_cond_init(&sw.cv, NULL);
+    sync_wait sw = {.err = GH_OK};
+    int rc = sem_init(&sw.sem, 0, 0);
+    gh_assert(rc == 0);
     t->done = sync_done;
     t->ud = &sw;
     enqueue(s->w, t);
-    pthread_mutex_lock(&sw.mu);
-    while (!sw.done)
-        pthread_cond_wait(&sw.cv, &sw.mu);
-    pthread_mutex_unlock(&sw.mu);
-    pthread_cond_destroy(&sw.cv);
-    pthread_mutex_destroy(&sw.mu);
+    while (sem_wait(&sw.sem) != 0)
+        gh_assert(errno == EINTR);
+    sem_destroy(&sw.sem);
     return sw.err;
 }
 
@@ -380,4 +446,11 @@ gh_err gh_store_migrate(gh_store *s, int *out_applied)
     if (out_applied)
         *out_applied = t.applied;
     return e;
+}
+
+void gh_store_stats_get(gh_store *s, gh_store_stats *out)
+{
+    out->batches = atomic_load_explicit(&s->w->n_batches, memory_order_relaxed);
+    out->txns = atomic_load_explicit(&s->w->n_txns, memory_order_relaxed);
+    out->writer_sleeps = atomic_load_explicit(&s->w->n_sleeps, memory_order_relaxed);
 }

@@ -254,6 +254,16 @@ GH_MUST_CHECK gh_err gh_store_commit(gh_store *s, gh_store_txn *t);
 typedef void (*gh_store_done_fn)(void *ud, gh_err err);
 void gh_store_commit_async(gh_store *s, gh_store_txn *t, gh_store_done_fn done, void *ud);
 
+/* Counters of the group-commit writer since the store was opened (for benchmarks and
+ * metrics): batches committed (or failed), transactions in them, times the writer slept
+ * waiting for work. */
+typedef struct gh_store_stats {
+    uint64_t batches;
+    uint64_t txns;
+    uint64_t writer_sleeps;
+} gh_store_stats;
+void gh_store_stats_get(gh_store *s, gh_store_stats *out);
+
 /* Wrappers. */
 GH_MUST_CHECK static inline gh_err gh_store_client_get(gh_store *s, const char *id, gh_arena *a,
                                                        gh_client **out)
