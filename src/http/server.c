@@ -19,15 +19,23 @@
  *      limit) is decided in the first call and answered in the last; the body is discarded
  *      meanwhile, up to DISCARD_FACTOR body limits, past which the connection is closed.
  *   4. Every response carries X-Request-Id and X-Content-Type-Options: nosniff.
+ *   5. An endpoint that hands back a pending commit (gh_oauth_response.commit) gets its
+ *      connection suspended, not a blocked thread: the transaction goes to the store's
+ *      group-commit writer (gh_store_commit_async), whose callback records the outcome and
+ *      resumes the connection; the next access-handler call lets the endpoint finish the
+ *      response (on_commit) and queues it. The request (arena, ctx, the pending response)
+ *      lives until on_completed, which libmicrohttpd never calls for a suspended connection;
+ *      the callback touches nothing of the request after resuming it. gh_http_stop stops
+ *      deferring, waits for every pending commit to resume its connection, then stops.
  *
  * Response bodies: JSON is serialised by jansson and handed over (MHD_RESPMEM_MUST_FREE);
  * text bodies live in the request arena and are sent in place (MHD_RESPMEM_PERSISTENT: the
  * arena outlives the response, since it is freed in the completion callback).
- * Not here: TLS (terminate it in front), HTTP/2, suspending connections while the store
- * commits (the thread pool is sized so that waiting threads do not idle the cores).
+ * Not here: TLS (terminate it in front), HTTP/2.
  */
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <time.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -46,10 +54,12 @@
 #include "base/mem.h"
 #include "http/http_int.h"
 
-/* Worker threads when serve.threads is 0: handlers block while the store commits
- * (0.1-2 ms), so there must be enough threads that the blocked ones do not idle a core. */
-#define PUBLIC_THREADS_MIN 16
-#define PUBLIC_THREADS_PER_CPU 8
+/* Worker threads when serve.threads is 0. Token and revocation requests do not hold a
+ * thread while the store commits (invariant 5), so a few threads per core keep the cores
+ * busy; more only add context switches. The minimum covers the endpoints that still commit
+ * synchronously (registration, admin, client assertion replay checks). */
+#define PUBLIC_THREADS_MIN 4
+#define PUBLIC_THREADS_PER_CPU 2
 #define PUBLIC_THREADS_MAX 256
 #define ADMIN_THREADS 4
 /* Per-connection memory: request line, headers and the read buffer. libmicrohttpd zeroes
@@ -83,6 +93,10 @@ struct gh_http {
     gh_engine *engine;
     size_t body_limit;
     bool admin_auth;
+    /* Invariant 5: dispatches in flight that may defer (counted before stopping is read),
+     * and whether gh_http_stop has begun (no more deferring). */
+    atomic_uint deferrable;
+    atomic_bool stopping;
     gh_http_issuer_paths ip;
     listener lst[GH_HTTP_N_LISTENERS];
     gh_http_metrics metrics;
@@ -124,6 +138,13 @@ typedef struct req {
     early early;
     size_t discarded;
     gh_buf body;
+
+    /* A pending commit (invariant 5). */
+    struct MHD_Connection *conn;
+    gh_oauth_response deferred; /* valid while deferring */
+    bool deferring;
+    atomic_bool commit_done;
+    gh_err commit_err;
 
     /* What was answered, for the access log and metrics. */
     bool answered;
@@ -213,6 +234,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         n = gh_http__access_line(&acc, gh_clock_now_us(&gh_clock_system), line, sizeof(line));
         gh_log_json_line(line, n);
     }
+    if (r->deferring)
+        gh_oauth_response_clear(&r->deferred);
     gh_buf_clear(&r->body);
     gh_arena_free(r->arena);
     *req_cls = NULL;
@@ -472,6 +495,48 @@ static bool prepare(req *r, struct MHD_Connection *c, const char *method)
 
 /* ---- the last call: dispatch ---- */
 
+/* Sends an endpoint's response, or a generic server_error when it failed (err). */
+static enum MHD_Result answer(req *r, struct MHD_Connection *c, gh_oauth_response *o, gh_err err)
+{
+    if (err != GH_OK) {
+        /* Our failure: the detail goes to the log, the client gets a generic answer. */
+        gh_log(GH_LOG_ERROR, "request %s %s failed: %s: %s", r->ctx.request_id,
+               r->match.route->name, gh_err_str(err), r->ctx.fail);
+        gh_oauth_error(o, 500, "server_error", NULL);
+        o->location = o->www_authenticate = o->link = o->total_count = NULL;
+        o->no_store = false;
+    }
+    return send_oauth(r, c, o, NULL);
+}
+
+/* The store's callback for a deferred commit, on the writer thread (invariant 5): records the
+ * outcome and resumes the connection. r may be freed as soon as it is resumed. */
+static void on_commit_done(void *ud, gh_err outcome)
+{
+    req *r = ud;
+    gh_http *h = r->l->h;
+    struct MHD_Connection *c = r->conn;
+
+    r->commit_err = outcome;
+    atomic_store(&r->commit_done, true);
+    MHD_resume_connection(c);
+    atomic_fetch_sub(&h->deferrable, 1);
+}
+
+/* The call after the resume: the endpoint finishes its response with the commit's outcome. */
+static enum MHD_Result finish_deferred(req *r, struct MHD_Connection *c)
+{
+    gh_oauth_response *o = &r->deferred;
+    enum MHD_Result ret;
+    gh_err err;
+
+    err = o->on_commit(r->l->h->engine, &r->ctx, o, o->commit_arg, r->commit_err);
+    ret = answer(r, c, o, err);
+    gh_oauth_response_clear(o);
+    r->deferring = false;
+    return ret;
+}
+
 static enum MHD_Result dispatch(req *r, struct MHD_Connection *c)
 {
     gh_http *h = r->l->h;
@@ -516,16 +581,21 @@ static enum MHD_Result dispatch(req *r, struct MHD_Connection *c)
     }
 
     gh_oauth_response_init(&o);
+    /* Invariant 5: counted first, then stopping read, so gh_http_stop either sees this
+     * dispatch or this dispatch sees it stopping. */
+    atomic_fetch_add(&h->deferrable, 1);
+    o.can_defer = !atomic_load(&h->stopping);
     err = route->fn(h->engine, &r->ctx, &q, &o);
-    if (err != GH_OK) {
-        /* Our failure: the detail goes to the log, the client gets a generic answer. */
-        gh_log(GH_LOG_ERROR, "request %s %s failed: %s: %s", r->ctx.request_id, route->name,
-               gh_err_str(err), r->ctx.fail);
-        gh_oauth_error(&o, 500, "server_error", NULL);
-        o.location = o.www_authenticate = o.link = o.total_count = NULL;
-        o.no_store = false;
+    if (err == GH_OK && o.commit != NULL && o.on_commit != NULL && o.store != NULL) {
+        r->deferred = o;
+        r->deferring = true;
+        r->conn = c;
+        MHD_suspend_connection(c);
+        gh_store_commit_async(o.store, o.commit, on_commit_done, r);
+        return MHD_YES;
     }
-    ret = send_oauth(r, c, &o, NULL);
+    atomic_fetch_sub(&h->deferrable, 1);
+    ret = answer(r, c, &o, err);
     gh_oauth_response_clear(&o);
     return ret;
 }
@@ -569,6 +639,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     }
     if (r->answered)
         return MHD_YES;
+    if (r->deferring)
+        return atomic_load(&r->commit_done) ? finish_deferred(r, c) : MHD_YES;
     if (r->early.status != 0)
         return send_early(r, c);
     return dispatch(r, c);
@@ -652,7 +724,7 @@ static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     unsigned limit =
         h->cfg->max_connections ? h->cfg->max_connections : GH_LIMIT_CONNECTIONS_DEFAULT;
     unsigned timeout = h->cfg->idle_timeout ? h->cfg->idle_timeout : GH_LIMIT_IDLE_SECONDS_DEFAULT;
@@ -703,6 +775,8 @@ gh_err gh_http_start(const gh_config *cfg, gh_engine *engine, gh_http **out)
     h->engine = engine;
     h->body_limit = cfg->body_limit ? cfg->body_limit : (size_t)GH_LIMIT_BODY_DEFAULT;
     h->admin_auth = cfg->admin_auth;
+    atomic_init(&h->deferrable, 0);
+    atomic_init(&h->stopping, false);
     gh_http__metrics_init(&h->metrics);
     err = gh_http__issuer_paths(cfg->issuer, &h->ip);
     if (err != GH_OK) {
@@ -735,6 +809,14 @@ void gh_http_stop(gh_http *h)
 
     if (h == NULL)
         return;
+    /* Invariant 5: no new deferrals, then every pending commit resumes its connection
+     * (libmicrohttpd refuses to stop with a connection suspended). Commits always finish:
+     * the store's writer outlives the listeners. */
+    atomic_store(&h->stopping, true);
+    while (atomic_load(&h->deferrable) != 0) {
+        struct timespec ts = {0, 1000000};
+        (void)nanosleep(&ts, NULL);
+    }
     for (i = 0; i < GH_HTTP_N_LISTENERS; i++) {
         if (h->lst[i].d != NULL)
             MHD_stop_daemon(h->lst[i].d);

@@ -12,7 +12,9 @@
  * the caller commits both before it answers.
  *
  * Hot path (DESIGN.md performance budget): everything comes from the request arena, the
- * claims are built once and signed once; there is no JSON round trip.
+ * claims are built once and signed once; there is no JSON round trip. gh_oauth__commit lets
+ * an endpoint hand its transaction back to http (which suspends the connection until the
+ * group commit lands) instead of blocking a thread in gh_store_commit.
  */
 #include <string.h>
 
@@ -110,8 +112,10 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
         gh_rand_uuid(g);
         row->grant_id = g;
     }
-    row->client_id = in->c->client_id;
-    row->subject = in->subject;
+    /* Copies: the commit may land after the caller has released the client. */
+    row->client_id = gh_arena_strdup(ctx->arena, in->c->client_id);
+    row->subject = in->subject == in->c->client_id ? row->client_id
+                                                    : gh_arena_strdup(ctx->arena, in->subject);
     row->scope = scope;
     row->audience = aud;
     row->catalog_version = e->catalog_version;
@@ -128,8 +132,8 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     json_object_set_new(data, "format", json_string(row->format));
     json_object_set_new(data, "grant_id", json_string(row->grant_id));
     gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_ISSUED,
-                    gh_arena_printf(ctx->arena, "client:%s", in->c->client_id), in->c->client_id,
-                    in->subject, id, scope, data);
+                    gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
+                    row->subject, id, scope, data);
     json_decref(data);
     out->value = value;
     out->id = id;
@@ -151,4 +155,17 @@ void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at
     resp->status = 200;
     resp->body = b;
     resp->no_store = true;
+}
+
+gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, gh_store_txn *t,
+                        gh_oauth_commit_fn fn, void *arg)
+{
+    if (resp->can_defer) {
+        resp->store = e->store;
+        resp->commit = t;
+        resp->on_commit = fn;
+        resp->commit_arg = arg;
+        return GH_OK;
+    }
+    return fn(e, ctx, resp, arg, gh_store_commit(e->store, t));
 }

@@ -66,6 +66,21 @@ typedef struct gh_oauth_response {
     bool no_store;             /* Cache-Control: no-store and Pragma: no-cache */
     const char *error;         /* the OAuth error code when status >= 400 (for the access
                                   log); never a secret */
+    /* A deferred write (DESIGN.md performance budget: a request waiting for its commit must
+     * not hold a thread). The caller sets can_defer when it can commit without blocking; an
+     * endpoint that then has a transaction to commit before it answers leaves it in commit
+     * (with store, on_commit and commit_arg) and returns GH_OK with the response unfinished.
+     * The caller commits it (gh_store_commit_async), keeps ctx, its arena and resp alive
+     * meanwhile, and once the outcome is known calls on_commit(e, ctx, resp, commit_arg,
+     * outcome), which finishes resp; an error from on_commit is a server failure like an
+     * endpoint's. With can_defer false (the default) endpoints commit synchronously and
+     * never set commit. */
+    bool can_defer;
+    gh_store *store;           /* where commit goes */
+    gh_store_txn *commit;      /* the pending transaction (ctx->arena), or NULL */
+    gh_err (*on_commit)(gh_engine *e, gh_ctx *ctx, struct gh_oauth_response *resp, void *arg,
+                        gh_err outcome);
+    void *commit_arg;
 } gh_oauth_response;
 
 void gh_oauth_response_init(gh_oauth_response *r);

@@ -7,7 +7,8 @@
  * a value is a token. token_type_hint is accepted and only a hint: the value's shape decides
  * (unknown hints are ignored, RFC 7009 2.1). Revoking a refresh token also revokes its grant,
  * and with it the access tokens issued from the grant (DESIGN.md "Protocol details").
- * The revocation and its token.revoked audit event are committed before the 200.
+ * The revocation and its token.revoked audit event are committed before the 200 (the commit
+ * is deferred to the caller when it can, gh_oauth__commit).
  */
 #include <string.h>
 
@@ -22,6 +23,21 @@ static void revoked_ok(gh_oauth_response *resp)
     resp->status = 200;
     resp->body = json_object();
     resp->no_store = true;
+}
+
+/* Answers once the revocation's commit is known. */
+static gh_err committed(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void *arg,
+                        gh_err outcome)
+{
+    (void)e;
+    (void)arg;
+    /* GH_ENOTFOUND: purged between the read and the write, nothing left to revoke. */
+    if (outcome != GH_OK && outcome != GH_ENOTFOUND) {
+        gh_ctx_fail(ctx, "revoke: storing the revocation: %s", gh_err_str(outcome));
+        return outcome;
+    }
+    revoked_ok(resp);
+    return GH_OK;
 }
 
 gh_err gh_oauth_revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
@@ -80,18 +96,10 @@ gh_err gh_oauth_revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
     if (row->grant_id != NULL)
         json_object_set_new(data, "grant_id", json_string(row->grant_id));
     gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_REVOKED,
-                    gh_arena_printf(ctx->arena, "client:%s", c->client_id), c->client_id,
+                    gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
                     row->subject, row->id, row->scope, data);
     json_decref(data);
-    err = gh_store_commit(e->store, t);
-    if (err == GH_ENOTFOUND) {
-        /* Purged between the read and the write: nothing left to revoke. */
-        err = GH_OK;
-    } else if (err != GH_OK) {
-        gh_ctx_fail(ctx, "revoke: storing the revocation: %s", gh_err_str(err));
-        goto done;
-    }
-    revoked_ok(resp);
+    err = gh_oauth__commit(e, ctx, resp, t, committed, NULL);
 done:
     if (c != NULL)
         gh_oauth__client_release(c);

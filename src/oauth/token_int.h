@@ -118,6 +118,18 @@ GH_MUST_CHECK gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_
 /* Fills resp with the RFC 6749 5.1 token response (no-store). */
 void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at);
 
+/* How an endpoint finishes once the commit of its transaction is known (see
+ * gh_oauth_response.on_commit): fills resp, or returns an error (the server failed). */
+typedef gh_err (*gh_oauth_commit_fn)(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp,
+                                     void *arg, gh_err outcome);
+
+/* Commits t before resp is answered: when resp->can_defer, leaves t pending in resp (commit,
+ * store, on_commit = fn, commit_arg = arg) and returns GH_OK at once; otherwise commits t
+ * now (gh_store_commit, blocking) and returns fn(e, ctx, resp, arg, outcome). arg must live
+ * in ctx->arena (or longer). */
+GH_MUST_CHECK gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp,
+                                      gh_store_txn *t, gh_oauth_commit_fn fn, void *arg);
+
 /* ---- presented tokens (introspect.c) ---- */
 
 /* Finds the row of a presented access or refresh token: a JWT (three parts) must verify

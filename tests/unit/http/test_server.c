@@ -3,7 +3,9 @@
  * (store/mem), driven by a minimal HTTP/1.1 client on raw sockets, so that what the wire
  * carries is checked byte for byte: status lines, the headers every response carries,
  * keep-alive, 404/405/401/413, admin auth, HEAD, the issuer-path metadata (RFC 8414 3.1),
- * token responses' cache headers and the metrics.
+ * token responses' cache headers, the metrics, and deferred commits (the connection is
+ * suspended while the store commits the token row): concurrent keep-alive connections, a
+ * client that leaves while its commit is pending, and a stop with commits in flight.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,13 +23,17 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "base/digest.h"
 #include "http/http.h"
 #include "support/gh_test.h"
+
+#define N_LEFT_OPEN 8
 
 typedef struct fixture {
     gh_test_env *env;
     gh_http *http;
     unsigned pub, adm;
+    int left_open[N_LEFT_OPEN]; /* connections closed only after gh_http_stop (or -1) */
 } fixture;
 
 typedef struct resp {
@@ -47,6 +53,8 @@ static int setup(void **state)
     cfg->issuer = "http://127.0.0.1:4444/tenant";
     cfg->body_limit = 1024;
     cfg->threads = 2;
+    for (size_t i = 0; i < N_LEFT_OPEN; i++)
+        f->left_open[i] = -1;
     f->env = gh_test_env_new_with(cfg, NULL);
     assert_non_null(f->env->admin_key);
     assert_int_equal(gh_http_start(f->env->cfg, f->env->e, &f->http), GH_OK);
@@ -61,6 +69,9 @@ static int teardown(void **state)
 {
     fixture *f = *state;
     gh_http_stop(f->http);
+    for (size_t i = 0; i < N_LEFT_OPEN; i++)
+        if (f->left_open[i] >= 0)
+            close(f->left_open[i]);
     gh_test_env_free(f->env);
     free(f);
     return 0;
@@ -339,6 +350,120 @@ static void test_token_headers(void **state)
     assert_non_null(strstr(r.body, "repeated header"));
 }
 
+
+/* A client_credentials request of client id (secret GH_TEST_SECRET) on a kept-alive
+ * connection. */
+static void token_request(fixture *f, const char *id, char *out, size_t outlen)
+{
+    (void)snprintf(out, outlen,
+                   "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Type: "
+                   "application/x-www-form-urlencoded\r\nContent-Length: 44\r\n\r\n"
+                   "grant_type=client_credentials&scope=dns:read",
+                   gh_test_basic(f->env, id, GH_TEST_SECRET));
+}
+
+/* Returns the access_token member of a token response body (static copy), or NULL. */
+static const char *access_token(const resp *r)
+{
+    static char tok[512];
+    const char *p = strstr(r->body, "\"access_token\":\"");
+    const char *end;
+
+    if (p == NULL)
+        return NULL;
+    p += strlen("\"access_token\":\"");
+    end = strchr(p, '"');
+    if (end == NULL || (size_t)(end - p) >= sizeof(tok))
+        return NULL;
+    memcpy(tok, p, (size_t)(end - p));
+    tok[end - p] = '\0';
+    return tok;
+}
+
+/* Token requests interleaved on several keep-alive connections: each is answered after its
+ * row is committed (the row is in the store when the response arrives), on the same
+ * connection, in order, with the headers of a synchronous answer. */
+static void test_deferred_commits(void **state)
+{
+    enum { CONNS = 6, ROUNDS = 4 };
+    fixture *f = *state;
+    int fds[CONNS];
+    char req[1024];
+    resp r;
+    size_t i, k;
+
+    gh_test_cc_client(f->env, "cc-defer", "dns:read", "opaque", NULL);
+    token_request(f, "cc-defer", req, sizeof(req));
+    for (i = 0; i < CONNS; i++)
+        fds[i] = dial(f->pub);
+    for (k = 0; k < ROUNDS; k++) {
+        for (i = 0; i < CONNS; i++)
+            send_all(fds[i], req, strlen(req));
+        for (i = 0; i < CONNS; i++) {
+            const char *tok;
+            gh_token *row = NULL;
+            char *id;
+
+            assert_int_equal(read_resp(fds[i], &r, false), 0);
+            assert_int_equal(r.status, 200);
+            assert_common_headers(&r);
+            assert_string_equal(header(&r, "Cache-Control"), "no-store");
+            assert_string_equal(header(&r, "Pragma"), "no-cache");
+            assert_null(header(&r, "Connection")); /* kept alive */
+            tok = access_token(&r);
+            assert_non_null(tok);
+            assert_int_equal(strncmp(tok, "gh_at_", 6), 0);
+            /* SPEC: DESIGN.md Tokens - acknowledged only once durable */
+            id = gh_sha256_hex(f->env->arena, tok, strlen(tok));
+            assert_int_equal(gh_store_token_get(f->env->store, id, f->env->arena, &row), GH_OK);
+            assert_string_equal(row->client_id, "cc-defer");
+        }
+    }
+    for (i = 0; i < CONNS; i++)
+        close(fds[i]);
+}
+
+/* A client that closes its connection while the commit is pending: the server finishes the
+ * request quietly (no use after free; ASan watches) and goes on serving. */
+static void test_deferred_client_gone(void **state)
+{
+    fixture *f = *state;
+    char req[1024];
+    resp r;
+    size_t i;
+
+    gh_test_cc_client(f->env, "cc-gone", "dns:read", "jwt", NULL);
+    token_request(f, "cc-gone", req, sizeof(req));
+    for (i = 0; i < 20; i++) {
+        int fd = dial(f->pub);
+        send_all(fd, req, strlen(req));
+        if (i % 2 == 0)
+            (void)shutdown(fd, SHUT_RDWR);
+        close(fd);
+    }
+    roundtrip(f->pub, req, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(access_token(&r));
+    roundtrip(f->pub, "GET /health/alive HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+}
+
+/* gh_http_stop with token requests in flight (the teardown stops the server before these
+ * connections are read or closed): it waits for their commits and stops cleanly. */
+static void test_stop_with_commits_pending(void **state)
+{
+    fixture *f = *state;
+    char req[1024];
+    size_t i;
+
+    gh_test_cc_client(f->env, "cc-stop", "dns:read", "opaque", NULL);
+    token_request(f, "cc-stop", req, sizeof(req));
+    for (i = 0; i < N_LEFT_OPEN; i++) {
+        f->left_open[i] = dial(f->pub);
+        send_all(f->left_open[i], req, strlen(req));
+    }
+}
+
 static void test_discovery_paths(void **state)
 {
     fixture *f = *state;
@@ -397,6 +522,9 @@ int main(void)
         cmocka_unit_test(test_admin_auth),
         cmocka_unit_test(test_body_limit),
         cmocka_unit_test(test_token_headers),
+        cmocka_unit_test_setup_teardown(test_deferred_commits, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_client_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_with_commits_pending, setup, teardown),
         cmocka_unit_test(test_discovery_paths),
         cmocka_unit_test(test_metrics),
     };
