@@ -5,6 +5,11 @@
  * records and error responses can be correlated. gh_ctx_fail keeps the last failure detail
  * for the audit record and logs it at warn level with the request id; the detail never
  * reaches an HTTP response. The context does not own its arena.
+ *
+ * Randomness: the request id and a small pool for the request's other random values (a jti,
+ * a grant id, an opaque token) come from one RAND_bytes call, because in OpenSSL 3 the
+ * per-call cost of RAND_bytes dwarfs the per-byte cost. Pool bytes are wiped as they are
+ * handed out, so a context never holds a value it already gave away.
  */
 #include "base/ctx.h"
 
@@ -12,14 +17,24 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/b64url.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "base/rand.h"
+
+#define GH_CTX_UUID_BYTES 16
 
 void gh_ctx_init(gh_ctx *ctx, gh_arena *arena, int64_t now_us)
 {
+    unsigned char r[GH_CTX_UUID_BYTES + GH_CTX_RAND_POOL];
+
     memset(ctx, 0, sizeof(*ctx));
     ctx->arena = arena;
-    gh_rand_uuid(ctx->request_id);
+    gh_rand_bytes(r, sizeof(r));
+    gh_uuid_format(r, ctx->request_id);
+    memcpy(ctx->rand_pool, r + GH_CTX_UUID_BYTES, GH_CTX_RAND_POOL);
+    ctx->rand_used = 0;
+    gh_wipe(r, sizeof(r));
     ctx->now_us = now_us;
     ctx->now = now_us / 1000000;
     ctx->remote_addr = NULL;
@@ -37,4 +52,35 @@ void gh_ctx_fail(gh_ctx *ctx, const char *fmt, ...)
     if (n < 0)
         ctx->fail[0] = '\0';
     gh_log(GH_LOG_WARN, "request %s: %s", ctx->request_id, ctx->fail);
+}
+
+void gh_ctx_rand_bytes(gh_ctx *ctx, void *p, size_t n)
+{
+    size_t left = GH_CTX_RAND_POOL - ctx->rand_used;
+
+    if (n > left) {
+        gh_rand_bytes(p, n);
+        return;
+    }
+    memcpy(p, ctx->rand_pool + ctx->rand_used, n);
+    gh_wipe(ctx->rand_pool + ctx->rand_used, n);
+    ctx->rand_used += n;
+}
+
+char *gh_ctx_rand_token(gh_ctx *ctx, const char *prefix, size_t nbytes)
+{
+    unsigned char raw[GH_CTX_RAND_POOL];
+
+    if (nbytes > sizeof(raw))
+        return gh_rand_token(ctx->arena, prefix, nbytes);
+    gh_ctx_rand_bytes(ctx, raw, nbytes);
+    return gh_rand_token_from(ctx->arena, prefix, raw, nbytes);
+}
+
+void gh_ctx_rand_uuid(gh_ctx *ctx, char out[37])
+{
+    unsigned char b[GH_CTX_UUID_BYTES];
+
+    gh_ctx_rand_bytes(ctx, b, sizeof(b));
+    gh_uuid_format(b, out);
 }

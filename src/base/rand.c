@@ -29,29 +29,37 @@ void gh_rand_bytes(void *p, size_t n)
     }
 }
 
-char *gh_rand_token(gh_arena *a, const char *prefix, size_t nbytes)
+char *gh_rand_token_from(gh_arena *a, const char *prefix, unsigned char *raw, size_t nbytes)
 {
     size_t plen = prefix ? strlen(prefix) : 0;
     size_t elen = gh_b64url_enclen(nbytes);
-    unsigned char *raw = gh_xmalloc(nbytes ? nbytes : 1);
     char *out = gh_arena_alloc(a, plen + elen + 1);
 
-    gh_rand_bytes(raw, nbytes);
     if (plen)
         memcpy(out, prefix, plen);
     gh_b64url_encode(raw, nbytes, out + plen);
     gh_wipe(raw, nbytes);
-    free(raw);
     return out;
 }
 
-void gh_rand_uuid(char out[37])
+char *gh_rand_token(gh_arena *a, const char *prefix, size_t nbytes)
+{
+    unsigned char stack[64];
+    unsigned char *raw = nbytes <= sizeof(stack) ? stack : gh_xmalloc(nbytes);
+    char *out;
+
+    gh_rand_bytes(raw, nbytes);
+    out = gh_rand_token_from(a, prefix, raw, nbytes);
+    if (raw != stack)
+        free(raw);
+    return out;
+}
+
+void gh_uuid_format(unsigned char b[16], char out[37])
 {
     static const char hex[] = "0123456789abcdef";
-    unsigned char b[16];
     size_t i, o = 0;
 
-    gh_rand_bytes(b, sizeof(b));
     /* SPEC: RFC9562 5.4 - version 4 in the high nibble of octet 6, variant 10 in octet 8. */
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
@@ -62,4 +70,13 @@ void gh_rand_uuid(char out[37])
         out[o++] = hex[b[i] & 15];
     }
     out[o] = '\0';
+    gh_wipe(b, 16);
+}
+
+void gh_rand_uuid(char out[37])
+{
+    unsigned char b[16];
+
+    gh_rand_bytes(b, sizeof(b));
+    gh_uuid_format(b, out);
 }

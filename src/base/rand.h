@@ -15,5 +15,10 @@ void gh_rand_bytes(void *p, size_t n);
 char *gh_rand_token(gh_arena *a, const char *prefix, size_t nbytes);
 /* Writes a random UUID v4 string (36 chars + NUL) to out. */
 void gh_rand_uuid(char out[37]);
+/* Formats 16 random bytes as a UUID v4 string (the version and variant bits are set here)
+ * and wipes b. For callers that drew the bytes themselves (gh_ctx). */
+void gh_uuid_format(unsigned char b[16], char out[37]);
+/* gh_rand_token over nbytes random bytes the caller drew (raw is wiped). */
+char *gh_rand_token_from(gh_arena *a, const char *prefix, unsigned char *raw, size_t nbytes);
 
 #endif
