@@ -106,8 +106,12 @@ gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
     }
     /* synchronous=FULL: a commit that returned survives power loss (DESIGN.md: nothing
      * acknowledged is ever lost); group commit amortises the fsync. */
+    /* mmap_size: pages of the database file (not of the WAL) are read straight from the
+     * kernel's page cache, without a pread and a copy into this connection's cache, which a
+     * reader's cache loses after every commit anyway (WAL: a changed database discards it). */
     int n = snprintf(pragmas, sizeof(pragmas),
-                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; %s",
+                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; %s %s",
+                     s->memory ? "" : "PRAGMA mmap_size=" GH_XSTR(GH_SQLITE_MMAP_SIZE) ";",
                      writer ? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"
                             : "PRAGMA query_only=ON;");
     gh_assert(n > 0 && (size_t)n < sizeof(pragmas));
@@ -122,56 +126,84 @@ done:
     return err;
 }
 
-/* Takes a reader connection from the pool, opening one if fewer than the maximum are open,
- * else waiting for one to come back. */
+/* Where a thread starts looking for a free connection: derived from its stack address, so
+ * that a thread tends to take the same connection (its page cache and statements warm) and
+ * threads tend to take different ones. Only a hint. */
+static unsigned thread_hint(void)
+{
+    int local = 0;
+    uintptr_t p = (uintptr_t)&local;
+    return (unsigned)(((p >> 16) * 2654435761u) >> 8) % GH_SQLITE_READERS_MAX;
+}
+
+static gh_sqlite_conn *try_take(gh_sqlite *s, unsigned start)
+{
+    for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
+        gh_sqlite_conn *c =
+            atomic_load_explicit(&s->slot[(start + i) % GH_SQLITE_READERS_MAX],
+                                 memory_order_acquire);
+        if (c && !atomic_load_explicit(&c->busy, memory_order_relaxed) &&
+            !atomic_exchange_explicit(&c->busy, true, memory_order_acquire))
+            return c;
+    }
+    return NULL;
+}
+
+/* Takes a reader connection from the pool: a free one if any (lock-free), else opens one if
+ * fewer than the maximum are open, else waits for one to come back. */
 static gh_err conn_take(gh_sqlite *s, gh_sqlite_conn **out)
 {
-    gh_sqlite_conn *c = NULL;
-    bool open_new = false;
+    unsigned start = thread_hint();
+    gh_sqlite_conn *c = try_take(s, start);
+    gh_err err = GH_OK;
 
-    pthread_mutex_lock(&s->mu);
-    while (!s->free_list && s->n_open >= GH_SQLITE_READERS_MAX)
-        pthread_cond_wait(&s->cv, &s->mu);
-    if (s->free_list) {
-        c = s->free_list;
-        s->free_list = c->next;
-    } else {
-        open_new = true;
-        s->n_open++;
+    if (c) {
+        *out = c;
+        return GH_OK;
     }
-    pthread_mutex_unlock(&s->mu);
-
-    if (open_new) {
-        sqlite3 *db = NULL;
-        gh_err e = gh_sqlite__connect(s, false, &db);
-        pthread_mutex_lock(&s->mu);
-        if (e != GH_OK) {
-            s->n_open--;
-            pthread_cond_signal(&s->cv);
+    pthread_mutex_lock(&s->mu);
+    /* seq_cst with conn_return's store of busy and load of waiters: either the scan below
+     * sees the returned connection, or the returner sees a waiter and signals under mu. */
+    atomic_fetch_add(&s->waiters, 1);
+    for (;;) {
+        if ((c = try_take(s, start)) != NULL)
+            break;
+        if (s->n_open < GH_SQLITE_READERS_MAX) {
+            unsigned idx = s->n_open++;
+            sqlite3 *db = NULL;
             pthread_mutex_unlock(&s->mu);
-            return e;
-        }
-        c = gh_xcalloc(1, sizeof(*c));
-        c->db = db;
-        for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
-            if (!s->all[i]) {
-                s->all[i] = c;
+            err = gh_sqlite__connect(s, false, &db);
+            pthread_mutex_lock(&s->mu);
+            if (err != GH_OK) {
+                /* Give the slot back only if no later one was opened meanwhile; else it
+                 * stays unused (slots are a hint's search space, not a count). */
+                if (s->n_open == idx + 1)
+                    s->n_open--;
+                pthread_cond_signal(&s->cv);
                 break;
             }
+            c = gh_xcalloc(1, sizeof(*c));
+            c->db = db;
+            atomic_init(&c->busy, true);
+            atomic_store_explicit(&s->slot[idx], c, memory_order_release);
+            break;
         }
-        pthread_mutex_unlock(&s->mu);
+        pthread_cond_wait(&s->cv, &s->mu);
     }
+    atomic_fetch_sub(&s->waiters, 1);
+    pthread_mutex_unlock(&s->mu);
     *out = c;
-    return GH_OK;
+    return err;
 }
 
 static void conn_return(gh_sqlite *s, gh_sqlite_conn *c)
 {
-    pthread_mutex_lock(&s->mu);
-    c->next = s->free_list;
-    s->free_list = c;
-    pthread_cond_signal(&s->cv);
-    pthread_mutex_unlock(&s->mu);
+    atomic_store(&c->busy, false);
+    if (atomic_load(&s->waiters) > 0) {
+        pthread_mutex_lock(&s->mu);
+        pthread_cond_signal(&s->cv);
+        pthread_mutex_unlock(&s->mu);
+    }
 }
 
 /* Returns the connection's prepared statement q (prepared on first use), or NULL. */
@@ -515,7 +547,7 @@ void gh_sqlite__free(gh_sqlite *s)
     if (!s)
         return;
     for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
-        gh_sqlite_conn *c = s->all[i];
+        gh_sqlite_conn *c = atomic_load(&s->slot[i]);
         if (!c)
             continue;
         for (int q = 0; q < GH_RQ__COUNT; q++)
@@ -533,14 +565,24 @@ void gh_sqlite__free(gh_sqlite *s)
     free(s);
 }
 
+/* Process-wide SQLite settings, before the library initialises: no memory statistics, which
+ * otherwise take a global mutex around every allocation of every connection. If SQLite was
+ * already initialised (by another user in this process), the call fails harmlessly. */
+static void configure_sqlite(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 gh_err gh_store_sqlite_open(const char *path, gh_store **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     gh_sqlite *s = NULL;
     gh_err err;
 
     *out = NULL;
     if (!path || !*path)
         return GH_EINVAL;
+    pthread_once(&once, configure_sqlite);
     s = gh_xcalloc(1, sizeof(*s));
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);

@@ -7,7 +7,9 @@
 
 #include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -17,6 +19,10 @@
  * sqlite_write.c). */
 #define GH_SQLITE_WAL_TRUNCATE_PAGES 4096
 #define GH_SQLITE_JOURNAL_LIMIT (64 * 1024 * 1024)
+/* Bytes of the database file each connection maps (PRAGMA mmap_size; a plain number). */
+#define GH_SQLITE_MMAP_SIZE 268435456
+#define GH_XSTR_(x) #x
+#define GH_XSTR(x) GH_XSTR_(x)
 
 /* Reader statements, prepared once per reader connection. */
 typedef enum gh_sqlite_rq {
@@ -64,7 +70,7 @@ typedef enum gh_sqlite_wq {
 typedef struct gh_sqlite_conn {
     sqlite3 *db;
     sqlite3_stmt *st[GH_RQ__COUNT];
-    struct gh_sqlite_conn *next; /* free list */
+    atomic_bool busy; /* taken by a reader (sqlite.c, conn_take) */
 } gh_sqlite_conn;
 
 /* The chain head: the last committed (or, inside a transaction, applied) audit event. */
@@ -82,12 +88,14 @@ typedef struct gh_sqlite {
     sqlite3_stmt *wst[GH_WQ__COUNT];
     gh_sqlite_head head;    /* re-read in every transaction, then kept current */
     gh_sqlite_head sp_head; /* the head when the current savepoint was taken */
-    /* The reader pool. */
+    /* The reader pool: slots fill from 0 and are never emptied before close. A reader takes
+     * a connection with one atomic exchange on its busy flag; mu and cv serve only to open
+     * a connection and to wait when every one is busy. */
+    _Atomic(gh_sqlite_conn *) slot[GH_SQLITE_READERS_MAX];
+    atomic_uint waiters; /* readers waiting on cv */
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    gh_sqlite_conn *free_list;
-    gh_sqlite_conn *all[GH_SQLITE_READERS_MAX];
-    unsigned n_open;
+    unsigned n_open; /* under mu */
 } gh_sqlite;
 
 /* Opens a connection to s->uri with the pragmas every connection needs. */

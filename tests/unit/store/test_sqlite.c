@@ -1,8 +1,9 @@
 /*
  * test_sqlite.c - what only the SQLite backend can show, checked on the database file with
  * sqlite3 directly: the audit table refuses UPDATE and DELETE, a database migrated by a newer
- * gatehouse is refused, and the store's writes are in WAL mode. The behaviour every backend
- * shares is in tests/store/test_store_contract.c.
+ * gatehouse is refused, and the store's writes are in WAL mode; the reader pool serves more
+ * threads than it has connections while commits land. The behaviour every backend shares is
+ * in tests/store/test_store_contract.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,12 +158,118 @@ static void test_chain_head_reread(void **state)
     gh_arena_free(a);
 }
 
+/* ---- the reader pool under more threads than connections ---- */
+
+#define RP_THREADS 24 /* more than GH_SQLITE_READERS_MAX (16): some must wait for a connection */
+#define RP_TOKENS 50
+#define RP_READS 400
+
+typedef struct rp_arg {
+    gh_store *s;
+    int thread;
+    atomic_int *bad;
+} rp_arg;
+
+static void rp_token(gh_token *t, char *id, size_t n, int i)
+{
+    snprintf(id, n, "rp-%d", i);
+    *t = (gh_token){.id = id,
+                    .kind = GH_TOKEN_ACCESS,
+                    .format = "opaque",
+                    .client_id = "c",
+                    .subject = "c",
+                    .scope = "a b",
+                    .audience = "",
+                    .catalog_version = 1,
+                    .issued_at = 100 + i,
+                    .expires_at = 1000 + i};
+}
+
+static void *rp_reader(void *p)
+{
+    rp_arg *arg = p;
+    for (int k = 0; k < RP_READS; k++) {
+        gh_arena *a = gh_arena_new(0);
+        char id[32];
+        int i = (arg->thread * 7 + k) % RP_TOKENS;
+        gh_token *t = NULL;
+        snprintf(id, sizeof(id), "rp-%d", i);
+        /* Every token read must come back whole: right id, right times. */
+        if (gh_store_token_get(arg->s, id, a, &t) != GH_OK || strcmp(t->id, id) != 0 ||
+            t->issued_at != 100 + i || t->expires_at != 1000 + i || strcmp(t->scope, "a b") != 0)
+            atomic_fetch_add(arg->bad, 1);
+        gh_arena_free(a);
+    }
+    return NULL;
+}
+
+static void *rp_writer(void *p)
+{
+    rp_arg *arg = p;
+    for (int k = 0; k < 100; k++) {
+        gh_arena *a = gh_arena_new(0);
+        char id[32];
+        gh_token t;
+        rp_token(&t, id, sizeof(id), RP_TOKENS + k);
+        gh_store_txn *txn = gh_store_txn_new(a);
+        gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+        op.u.token = &t;
+        gh_store_txn_add(txn, &op);
+        if (gh_store_commit(arg->s, txn) != GH_OK)
+            atomic_fetch_add(arg->bad, 1);
+        gh_arena_free(a);
+    }
+    return NULL;
+}
+
+static void test_reader_pool_concurrent(void **state)
+{
+    fx *f = *state;
+    gh_store *s = NULL;
+    gh_arena *a = gh_arena_new(0);
+    atomic_int bad = 0;
+    pthread_t th[RP_THREADS + 1];
+    rp_arg args[RP_THREADS + 1];
+
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, NULL), GH_OK);
+    gh_store_txn *txn = gh_store_txn_new(a);
+    gh_token toks[RP_TOKENS];
+    char ids[RP_TOKENS][32];
+    for (int i = 0; i < RP_TOKENS; i++) {
+        rp_token(&toks[i], ids[i], sizeof(ids[i]), i);
+        gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+        op.u.token = &toks[i];
+        gh_store_txn_add(txn, &op);
+    }
+    assert_int_equal(gh_store_commit(s, txn), GH_OK);
+
+    for (int i = 0; i <= RP_THREADS; i++) {
+        args[i] = (rp_arg){.s = s, .thread = i, .bad = &bad};
+        assert_int_equal(pthread_create(&th[i], NULL, i == RP_THREADS ? rp_writer : rp_reader,
+                                        &args[i]),
+                         0);
+    }
+    for (int i = 0; i <= RP_THREADS; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&bad), 0);
+
+    /* What the writer committed meanwhile is visible to every reader afterwards. */
+    gh_token *t = NULL;
+    assert_int_equal(gh_store_token_get(s, "rp-149", a, &t), GH_OK);
+    assert_int_equal(t->expires_at, 1149);
+    assert_int_equal(gh_store_token_get(s, "rp-150", a, &t), GH_ENOTFOUND);
+    gh_store_free(s);
+    gh_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
