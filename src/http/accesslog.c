@@ -1,12 +1,13 @@
 /*
- * accesslog.c - the access log: one JSON object per answered request, written by the server
- * with gh_log_json_line (one write(2) per line).
+ * accesslog.c - the access log: one JSON object per answered request. The server formats
+ * each line into its thread's buffer and writes buffers with gh_log_json_line (server.c).
  *
  * Fields: time, type "access", request_id, listener, method, path, status, bytes,
  * duration_us, remote, error. The path is the raw path without its query string, because a
  * query may carry tokens or codes; no header value (Authorization, DPoP, cookies) is ever
  * logged. Strings are escaped byte by byte (anything outside printable ASCII becomes \u00XX),
- * so a hostile path cannot break the line or the JSON.
+ * so a hostile path cannot break the line or the JSON. Hot path: the timestamp's seconds part
+ * is formatted once per second per caller cache, numbers without printf.
  */
 #include <stdio.h>
 #include <string.h>
@@ -71,20 +72,39 @@ static void put_field_str(line *l, const char *name, const char *s, size_t n, si
         put_str(l, s, n, max);
 }
 
-static void put_field_u64(line *l, const char *name, uint64_t v)
+static void put_u64(line *l, uint64_t v)
 {
     char num[24];
-    int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+    size_t i = sizeof(num);
+
+    do {
+        num[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    put(l, num + i, sizeof(num) - i);
+}
+
+static void put_field_u64(line *l, const char *name, uint64_t v)
+{
     put(l, ",\"", 2);
     puts_(l, name);
     put(l, "\":", 2);
-    if (n > 0)
-        put(l, num, (size_t)n);
+    put_u64(l, v);
 }
 
 size_t gh_http__access_line(const gh_http_access *a, int64_t now_us, char *out, size_t outlen)
 {
-    char ts[32], tsms[40];
+    gh_http_tscache tc = {.sec = -1};
+
+    return gh_http__access_line_c(a, now_us, &tc, out, outlen);
+}
+
+size_t gh_http__access_line_c(const gh_http_access *a, int64_t now_us, gh_http_tscache *tc,
+                              char *out, size_t outlen)
+{
+    int64_t sec = now_us / 1000000;
+    int ms = (int)((now_us / 1000) % 1000);
+    char msz[5];
     line l;
 
     if (outlen == 0)
@@ -92,15 +112,26 @@ size_t gh_http__access_line(const gh_http_access *a, int64_t now_us, char *out, 
     l.p = out;
     l.len = 0;
     l.cap = outlen - 1;
-    gh_clock_rfc3339(now_us / 1000000, ts);
-    {
-        size_t tl = strlen(ts);
-        if (tl > 0 && ts[tl - 1] == 'Z')
-            ts[tl - 1] = '\0';
-        (void)snprintf(tsms, sizeof(tsms), "%s.%03dZ", ts, (int)((now_us / 1000) % 1000));
+    if (tc->sec != sec) {
+        size_t tl;
+
+        gh_clock_rfc3339(sec, tc->ts);
+        tl = strlen(tc->ts);
+        if (tl > 0 && tc->ts[tl - 1] == 'Z')
+            tc->ts[--tl] = '\0';
+        tc->ts_len = tl;
+        tc->sec = sec;
     }
+    if (ms < 0)
+        ms = 0;
+    msz[0] = '.';
+    msz[1] = (char)('0' + ms / 100);
+    msz[2] = (char)('0' + ms / 10 % 10);
+    msz[3] = (char)('0' + ms % 10);
+    msz[4] = 'Z';
     puts_(&l, "{\"time\":\"");
-    puts_(&l, tsms);
+    put(&l, tc->ts, tc->ts_len);
+    put(&l, msz, sizeof(msz));
     puts_(&l, "\",\"level\":\"info\",\"type\":\"access\"");
     put_field_str(&l, "request_id", a->request_id, a->request_id ? strlen(a->request_id) : 0,
                   SHORT_LOG_MAX);

@@ -209,4 +209,16 @@ typedef struct gh_http_access {
  * are escaped. A smaller buffer gets a cut (invalid) line, never an overflow. */
 size_t gh_http__access_line(const gh_http_access *a, int64_t now_us, char *out, size_t outlen);
 
+/* The seconds part of the last timestamp formatted ("2026-01-02T03:04:05", no zone), so a
+ * caller that logs many lines formats it once per second. sec -1: empty. */
+typedef struct gh_http_tscache {
+    int64_t sec;
+    char ts[32];
+    size_t ts_len;
+} gh_http_tscache;
+
+/* gh_http__access_line with a caller's timestamp cache (same output). */
+size_t gh_http__access_line_c(const gh_http_access *a, int64_t now_us, gh_http_tscache *tc,
+                              char *out, size_t outlen);
+
 #endif

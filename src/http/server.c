@@ -27,6 +27,13 @@
  *      lives until on_completed, which libmicrohttpd never calls for a suspended connection;
  *      the callback touches nothing of the request after resuming it. gh_http_stop stops
  *      deferring, waits for every pending commit to resume its connection, then stops.
+ *   6. Access-log lines go to a buffer of the worker thread that completed the request (one
+ *      per thread, found through a pthread key of this gh_http) and reach the log in writes
+ *      of whole lines, at most PIPE_BUF bytes each (so they never interleave with other log
+ *      output on a pipe). A buffer is written when it could not hold another line, when its
+ *      oldest line is LOG_FLUSH_US old at the next request, by the flusher thread when it
+ *      holds a line older than LOG_FLUSH_US (it looks every LOG_FLUSH_US), and at stop:
+ *      every line gets out, within about 2 * LOG_FLUSH_US.
  *
  * Response bodies: JSON is serialised by jansson and handed over (MHD_RESPMEM_MUST_FREE);
  * text bodies live in the request arena and are sent in place (MHD_RESPMEM_PERSISTENT: the
@@ -34,7 +41,9 @@
  * Not here: TLS (terminate it in front), HTTP/2.
  */
 #include <arpa/inet.h>
+#include <limits.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <time.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -73,6 +82,12 @@
 /* First block of a request arena: holds the request, its parse and most responses. */
 #define REQUEST_ARENA_BLOCK 4096
 
+/* Access-log buffering (invariant 6): per-thread buffer size, the age after which buffered
+ * lines are written, and the largest single write (PIPE_BUF: atomic on a pipe). */
+#define LOG_BUF_SIZE (32 * 1024)
+#define LOG_FLUSH_US 50000
+#define LOG_WRITE_MAX PIPE_BUF
+
 #define CT_JSON "application/json; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
@@ -80,6 +95,16 @@
 
 static const char body_health[] = "{\"status\":\"ok\"}";
 static const char body_version[] = "{\"version\":\"" GH_VERSION "\"}";
+
+/* One worker thread's access-log lines (invariant 6). */
+typedef struct logbuf {
+    struct logbuf *next;
+    pthread_mutex_t mu; /* the owner thread, the flusher and gh_http_stop */
+    int64_t first_us;   /* monotonic time of the oldest buffered line */
+    size_t len;         /* bytes in p: whole lines, each ending in '\n' */
+    gh_http_tscache tc;
+    char p[LOG_BUF_SIZE];
+} logbuf;
 
 typedef struct listener {
     gh_http *h;
@@ -100,6 +125,15 @@ struct gh_http {
     gh_http_issuer_paths ip;
     listener lst[GH_HTTP_N_LISTENERS];
     gh_http_metrics metrics;
+    /* Invariant 6. log_mu guards logbufs (the list) and log_stop. */
+    pthread_key_t logkey;
+    bool logkey_ok;
+    pthread_mutex_t log_mu;
+    pthread_cond_t log_cv;
+    bool log_stop;
+    bool flusher_ok;
+    pthread_t flusher;
+    logbuf *logbufs;
 };
 
 /* An answer decided before the body is read (invariant 3). */
@@ -203,6 +237,143 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
     return req_new(cls, uri, c);
 }
 
+/* ---- the access log (invariant 6) ---- */
+
+/* Writes b's lines (b->mu held): as many whole lines per write as fit in LOG_WRITE_MAX; a
+ * longer line goes alone. */
+static void logbuf_flush(logbuf *b)
+{
+    size_t off = 0;
+
+    while (off < b->len) {
+        size_t end = off;
+        while (end < b->len) {
+            const char *nl = memchr(b->p + end, '\n', b->len - end);
+            size_t next = nl != NULL ? (size_t)(nl - b->p) + 1 : b->len;
+            if (next - off > LOG_WRITE_MAX && end > off)
+                break;
+            end = next;
+        }
+        /* gh_log_json_line adds the final newline back. */
+        gh_log_json_line(b->p + off, end - off - 1);
+        off = end;
+    }
+    b->len = 0;
+}
+
+static logbuf *logbuf_of_thread(gh_http *h)
+{
+    logbuf *b = pthread_getspecific(h->logkey);
+
+    if (b != NULL)
+        return b;
+    b = gh_xcalloc(1, sizeof(*b));
+    gh_assert(pthread_mutex_init(&b->mu, NULL) == 0);
+    b->tc.sec = -1;
+    pthread_mutex_lock(&h->log_mu);
+    b->next = h->logbufs;
+    h->logbufs = b;
+    pthread_mutex_unlock(&h->log_mu);
+    gh_assert(pthread_setspecific(h->logkey, b) == 0);
+    return b;
+}
+
+static void log_access(gh_http *h, const gh_http_access *acc)
+{
+    logbuf *b = logbuf_of_thread(h);
+    int64_t now = gh_clock_mono_us();
+    size_t n;
+
+    pthread_mutex_lock(&b->mu);
+    if (LOG_BUF_SIZE - b->len < (size_t)GH_HTTP_ACCESS_LINE_MAX + 1)
+        logbuf_flush(b);
+    if (b->len == 0)
+        b->first_us = now;
+    n = gh_http__access_line_c(acc, gh_clock_now_us(&gh_clock_system), &b->tc, b->p + b->len,
+                               GH_HTTP_ACCESS_LINE_MAX);
+    b->len += n;
+    b->p[b->len++] = '\n'; /* over the NUL */
+    if (now - b->first_us >= LOG_FLUSH_US)
+        logbuf_flush(b);
+    pthread_mutex_unlock(&b->mu);
+}
+
+/* The flusher thread: writes buffers whose oldest line is LOG_FLUSH_US old. */
+static void *log_flusher(void *arg)
+{
+    gh_http *h = arg;
+
+    pthread_mutex_lock(&h->log_mu);
+    while (!h->log_stop) {
+        struct timespec ts;
+        logbuf *b;
+        int64_t now;
+
+        gh_assert(clock_gettime(CLOCK_MONOTONIC, &ts) == 0);
+        ts.tv_nsec += LOG_FLUSH_US * 1000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        (void)pthread_cond_timedwait(&h->log_cv, &h->log_mu, &ts);
+        now = gh_clock_mono_us();
+        for (b = h->logbufs; b != NULL; b = b->next) {
+            pthread_mutex_lock(&b->mu);
+            if (b->len > 0 && now - b->first_us >= LOG_FLUSH_US)
+                logbuf_flush(b);
+            pthread_mutex_unlock(&b->mu);
+        }
+    }
+    pthread_mutex_unlock(&h->log_mu);
+    return NULL;
+}
+
+static gh_err log_start(gh_http *h)
+{
+    pthread_condattr_t ca;
+
+    gh_assert(pthread_mutex_init(&h->log_mu, NULL) == 0);
+    gh_assert(pthread_condattr_init(&ca) == 0);
+    gh_assert(pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) == 0);
+    gh_assert(pthread_cond_init(&h->log_cv, &ca) == 0);
+    (void)pthread_condattr_destroy(&ca);
+    if (pthread_key_create(&h->logkey, NULL) != 0)
+        return GH_EINTERNAL;
+    h->logkey_ok = true;
+    if (pthread_create(&h->flusher, NULL, log_flusher, h) != 0)
+        return GH_EINTERNAL;
+    h->flusher_ok = true;
+    return GH_OK;
+}
+
+/* After the daemons stopped (no worker thread left): stops the flusher, writes and frees
+ * every buffer. */
+static void log_stop(gh_http *h)
+{
+    logbuf *b, *next;
+
+    if (h->flusher_ok) {
+        pthread_mutex_lock(&h->log_mu);
+        h->log_stop = true;
+        pthread_cond_signal(&h->log_cv);
+        pthread_mutex_unlock(&h->log_mu);
+        (void)pthread_join(h->flusher, NULL);
+    }
+    for (b = h->logbufs; b != NULL; b = next) {
+        next = b->next;
+        pthread_mutex_lock(&b->mu);
+        logbuf_flush(b);
+        pthread_mutex_unlock(&b->mu);
+        pthread_mutex_destroy(&b->mu);
+        free(b);
+    }
+    h->logbufs = NULL;
+    if (h->logkey_ok)
+        (void)pthread_key_delete(h->logkey);
+    pthread_cond_destroy(&h->log_cv);
+    pthread_mutex_destroy(&h->log_mu);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
@@ -214,10 +385,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
     if (r == NULL)
         return;
     if (r->answered) {
-        char line[GH_HTTP_ACCESS_LINE_MAX];
         gh_http_access acc;
         uint64_t dur = (uint64_t)(gh_clock_mono_us() - r->start_us);
-        size_t n;
 
         gh_http__metrics_count(&l->h->metrics, l->id, &r->match, r->status, r->bytes, dur);
         memset(&acc, 0, sizeof(acc));
@@ -231,8 +400,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
         acc.duration_us = dur;
         acc.remote = r->ctx.remote_addr;
         acc.error = r->error;
-        n = gh_http__access_line(&acc, gh_clock_now_us(&gh_clock_system), line, sizeof(line));
-        gh_log_json_line(line, n);
+        log_access(l->h, &acc);
     }
     if (r->deferring)
         gh_oauth_response_clear(&r->deferred);
@@ -778,6 +946,11 @@ gh_err gh_http_start(const gh_config *cfg, gh_engine *engine, gh_http **out)
     atomic_init(&h->deferrable, 0);
     atomic_init(&h->stopping, false);
     gh_http__metrics_init(&h->metrics);
+    err = log_start(h);
+    if (err != GH_OK) {
+        gh_log(GH_LOG_ERROR, "http: cannot start the access log");
+        goto done;
+    }
     err = gh_http__issuer_paths(cfg->issuer, &h->ip);
     if (err != GH_OK) {
         gh_log(GH_LOG_ERROR, "http: the issuer is not an absolute http(s) URI");
@@ -821,6 +994,7 @@ void gh_http_stop(gh_http *h)
         if (h->lst[i].d != NULL)
             MHD_stop_daemon(h->lst[i].d);
     }
+    log_stop(h);
     gh_http__issuer_paths_clear(&h->ip);
     free(h);
 }

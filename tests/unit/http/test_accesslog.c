@@ -101,6 +101,50 @@ static void test_hostile_path(void **state)
     json_decref(j);
 }
 
+
+/* The timestamp cache: the same line as without it, the seconds part reformatted only when
+ * the second changes, milliseconds always fresh; numbers at their limits. */
+static void test_timestamp_cache(void **state)
+{
+    char a_line[GH_HTTP_ACCESS_LINE_MAX], b_line[GH_HTTP_ACCESS_LINE_MAX];
+    gh_http_tscache tc = {.sec = -1};
+    gh_http_access a;
+    json_t *j;
+    size_t n;
+    (void)state;
+
+    memset(&a, 0, sizeof(a));
+    a.request_id = "r";
+    a.method = "GET";
+    a.path = "/";
+    a.path_len = 1;
+    a.status = 200;
+    a.bytes = UINT64_MAX;
+    a.duration_us = 0;
+    (void)gh_http__access_line_c(&a, INT64_C(1767323045000000), &tc, a_line, sizeof(a_line));
+    assert_non_null(strstr(a_line, "\"bytes\":18446744073709551615,"));
+    a.bytes = 71;
+    n = gh_http__access_line_c(&a, INT64_C(1767323045000000), &tc, a_line, sizeof(a_line));
+    assert_int_equal(n, gh_http__access_line(&a, INT64_C(1767323045000000), b_line,
+                                             sizeof(b_line)));
+    assert_string_equal(a_line, b_line);
+    j = parse_line(a_line, n);
+    assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-01-02T03:04:05.000Z");
+    assert_true(json_integer_value(json_object_get(j, "duration_us")) == 0);
+    assert_true(json_integer_value(json_object_get(j, "bytes")) == 71);
+    json_decref(j);
+    /* Same second, later millisecond: the cached part is reused. */
+    n = gh_http__access_line_c(&a, INT64_C(1767323045999999), &tc, a_line, sizeof(a_line));
+    j = parse_line(a_line, n);
+    assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-01-02T03:04:05.999Z");
+    json_decref(j);
+    /* The next second (and a new minute): reformatted. */
+    n = gh_http__access_line_c(&a, INT64_C(1767323100042000), &tc, a_line, sizeof(a_line));
+    j = parse_line(a_line, n);
+    assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-01-02T03:05:00.042Z");
+    json_decref(j);
+}
+
 static void test_small_buffer(void **state)
 {
     char line[16];
@@ -121,6 +165,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_hostile_path),
+        cmocka_unit_test(test_timestamp_cache),
         cmocka_unit_test(test_small_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

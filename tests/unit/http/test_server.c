@@ -464,6 +464,58 @@ static void test_stop_with_commits_pending(void **state)
     }
 }
 
+
+/* Whether the file at fd holds s (read from the start). */
+static bool file_has(int fd, const char *s)
+{
+    static char buf[1 << 16];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+    if (n <= 0)
+        return false;
+    buf[n] = '\0';
+    return strstr(buf, s) != NULL;
+}
+
+/* The access log is buffered per worker thread, yet every line gets out: within the flush
+ * bound while the server idles, and at stop at once. */
+static void test_access_log_flushed(void **state)
+{
+    fixture *f = *state;
+    char path[] = "/tmp/gh_test_server_log.XXXXXX";
+    char id1[64], id2[64];
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    gh_http *h2 = NULL;
+    bool seen = false;
+    resp r;
+
+    assert_true(fd >= 0 && saved >= 0);
+    (void)unlink(path);
+    assert_true(dup2(fd, STDERR_FILENO) >= 0);
+
+    roundtrip(f->pub, "GET /health/alive HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    (void)snprintf(id1, sizeof(id1), "\"request_id\":\"%s\"", header(&r, "X-Request-Id"));
+    for (int i = 0; i < 50 && !seen; i++) { /* the bound is ~100 ms; allow 500 */
+        usleep(10000);
+        seen = file_has(fd, id1);
+    }
+
+    /* A server stopped right after answering writes its lines at stop. */
+    assert_int_equal(gh_http_start(f->env->cfg, f->env->e, &h2), GH_OK);
+    roundtrip(gh_http_port(h2, false), "GET /health/alive HTTP/1.1\r\nHost: x\r\n\r\n", &r);
+    assert_int_equal(r.status, 200);
+    (void)snprintf(id2, sizeof(id2), "\"request_id\":\"%s\"", header(&r, "X-Request-Id"));
+    gh_http_stop(h2);
+    bool at_stop = file_has(fd, id2);
+
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    close(fd);
+    assert_true(seen);
+    assert_true(at_stop);
+}
+
 static void test_discovery_paths(void **state)
 {
     fixture *f = *state;
@@ -525,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_commits, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred_client_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_commits_pending, setup, teardown),
+        cmocka_unit_test(test_access_log_flushed),
         cmocka_unit_test(test_discovery_paths),
         cmocka_unit_test(test_metrics),
     };
