@@ -102,6 +102,13 @@ void gh_jwks_clear(gh_jwks *s);
 GH_MUST_CHECK gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ,
                                  const json_t *extra_header, const json_t *claims,
                                  char **out);
+/* gh_jws_sign with the payload already serialised: payload[0..payload_len) is the exact
+ * JSON text of the claims object (the caller's responsibility; only a leading '{' and
+ * trailing '}' are checked). For hot paths that write fixed-shape claims directly instead
+ * of building and dumping a json_t. */
+GH_MUST_CHECK gh_err gh_jws_sign_payload(gh_arena *a, const gh_jwk *k, const char *typ,
+                                         const json_t *extra_header, const char *payload,
+                                         size_t payload_len, char **out);
 
 typedef struct gh_jws {
     json_t *header;  /* new reference */

@@ -9,12 +9,15 @@
  * the JSON serializations, unencoded payloads (RFC 7797), JWE, and JWT claim checks.
  *
  * gh_jws_sign is on the token endpoint's hot path: the header prefix comes ready-made from
- * the key, the output is sized once in the arena, and the signing input is signed in place.
+ * the key, the claims are written by json/'s direct writer (not json_dumps), the output is
+ * sized once in the arena, and the signing input is signed in place. gh_jws_sign_payload
+ * skips the claims object altogether for callers that write the payload text themselves.
  */
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "base/b64url.h"
@@ -179,16 +182,15 @@ static bool reserved_header_member(const char *key)
            strcmp(key, "crit") == 0;
 }
 
-gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ, const json_t *extra_header,
-                   const json_t *claims, char **out)
+gh_err gh_jws_sign_payload(gh_arena *a, const gh_jwk *k, const char *typ,
+                          const json_t *extra_header, const char *payload, size_t plen,
+                          char **out)
 {
-    char stack[2048];
-    char *payload = stack;
-    size_t plen = 0, hlen = 0, extra_len = 0;
+    size_t hlen = 0, extra_len = 0;
     char *hdr = NULL;
     *out = NULL;
 
-    if (!k->priv || !json_is_object(claims))
+    if (!k->priv || payload == NULL || plen < 2 || payload[0] != '{' || payload[plen - 1] != '}')
         return GH_EINVAL;
     if (extra_header != NULL) {
         const char *key;
@@ -226,16 +228,6 @@ gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ, const json_t *
         hdr[hlen++] = '}';
     }
 
-    /* The payload, serialised on the stack when it fits (it nearly always does). */
-    plen = json_dumpb(claims, stack, sizeof stack, JSON_COMPACT);
-    if (plen == 0)
-        return GH_EINTERNAL;
-    if (plen > sizeof stack) {
-        payload = gh_arena_alloc(a, plen);
-        if (json_dumpb(claims, payload, plen, JSON_COMPACT) != plen)
-            return GH_EINTERNAL;
-    }
-
     size_t h64 = gh_b64url_enclen(hlen), p64 = gh_b64url_enclen(plen);
     size_t s64 = gh_b64url_enclen(k->sig_max);
     char *tok = gh_arena_alloc(a, h64 + 1 + p64 + 1 + s64 + 1);
@@ -253,6 +245,25 @@ gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ, const json_t *
     gh_b64url_encode(sig, slen, tok + h64 + 1 + p64 + 1);
     *out = tok;
     return GH_OK;
+}
+
+gh_err gh_jws_sign(gh_arena *a, const gh_jwk *k, const char *typ, const json_t *extra_header,
+                   const json_t *claims, char **out)
+{
+    gh_buf b;
+    gh_err err;
+    *out = NULL;
+
+    if (!k->priv || !json_is_object(claims))
+        return GH_EINVAL;
+    gh_buf_init(&b, SIZE_MAX - 1);
+    err = gh_json_write(&b, claims, false);
+    if (err == GH_OK)
+        err = gh_jws_sign_payload(a, k, typ, extra_header, gh_buf_str(&b), b.len, out);
+    else
+        err = GH_EINTERNAL;
+    gh_buf_clear(&b);
+    return err;
 }
 
 /* ---- parsing and verifying ---- */

@@ -500,6 +500,36 @@ static void test_sign_rules(void **state)
     gh_arena_free(a);
 }
 
+/* A payload serialised by the caller signs to the same header and payload parts as the
+ * json_t it was written from, and verifies; text that is not an object is refused. */
+static void test_sign_payload(void **state)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_jwk *k = NULL;
+    char *t1 = NULL, *t2 = NULL;
+    const char *text = "{\"iss\":\"https://as.example\",\"exp\":1767225600,\"scope\":\"a b\"}";
+    json_t *claims = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+    gh_jws j;
+    (void)state;
+    assert_int_equal(gh_jwk_generate(GH_ALG_ES256, "kp", &k), GH_OK);
+    assert_int_equal(gh_jws_sign(a, k, "at+jwt", NULL, claims, &t1), GH_OK);
+    assert_int_equal(gh_jws_sign_payload(a, k, "at+jwt", NULL, text, strlen(text), &t2), GH_OK);
+    /* Same header.payload; the ECDSA signatures differ (random nonces). */
+    assert_int_equal(strrchr(t1, '.') - t1, strrchr(t2, '.') - t2);
+    assert_memory_equal(t1, t2, (size_t)(strrchr(t1, '.') - t1));
+    assert_int_equal(gh_jws_verify(a, t2, k, NULL), GH_OK);
+    assert_int_equal(gh_jws_parse(a, t2, &j), GH_OK);
+    assert_true(json_equal(j.payload, claims));
+    gh_jws_clear(&j);
+    assert_int_equal(gh_jws_sign_payload(a, k, NULL, NULL, "[1]", 3, &t2), GH_EINVAL);
+    assert_null(t2);
+    assert_int_equal(gh_jws_sign_payload(a, k, NULL, NULL, "{", 1, &t2), GH_EINVAL);
+    assert_int_equal(gh_jws_sign_payload(a, k, NULL, NULL, NULL, 0, &t2), GH_EINVAL);
+    json_decref(claims);
+    gh_jwk_free(k);
+    gh_arena_free(a);
+}
+
 /* One key shared by several threads that sign and verify at once (the token endpoint's
  * pattern); under ASan any unsynchronised reuse of OpenSSL state tends to show. */
 struct thread_arg {
@@ -562,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_header_rules),
         cmocka_unit_test(test_compact_shape),
         cmocka_unit_test(test_sign_rules),
+        cmocka_unit_test(test_sign_payload),
         cmocka_unit_test(test_concurrent_signing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,8 @@
  * Parsing: one object only (RFC 8259 2 allows any value at the top; we do not), duplicate
  * keys at any depth, invalid UTF-8 (RFC 8259 8.1), \u0000 in keys and values, lone
  * surrogates, the depth bound GH_LIMIT_JSON_DEPTH and the size bound. Getters: absent vs
- * null vs wrong type. Output: insertion order vs sorted canonical form.
+ * null vs wrong type. Output: insertion order vs sorted canonical form, and gh_json_write
+ * byte for byte against jansson's own json_dumps on fixed and pseudo-random documents.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -367,6 +368,111 @@ static void test_set_str(void **state)
     json_decref(o);
 }
 
+/* gh_json_write must write exactly what json_dumps writes, sorted or not. */
+static void same_as_jansson(const json_t *v)
+{
+    gh_buf b;
+    int sort;
+
+    for (sort = 0; sort < 2; sort++) {
+        char *want = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | (sort ? JSON_SORT_KEYS : 0));
+        gh_buf_init(&b, 1 << 20);
+        assert_non_null(want);
+        assert_int_equal(gh_json_write(&b, v, sort != 0), GH_OK);
+        assert_string_equal(gh_buf_str(&b), want);
+        assert_int_equal(b.len, strlen(want));
+        gh_buf_clear(&b);
+        free(want);
+    }
+}
+
+static void test_write_fixed(void **state)
+{
+    json_t *v;
+    (void)state;
+    v = json_pack("{s:s, s:i, s:I, s:I, s:b, s:b, s:n, s:[], s:{}, s:[s,i,{s:s}], s:f, s:f}",
+                  "iss", "https://as.example/path?q=1&x=\"y\"", "neg", -42, "max",
+                  (json_int_t)INT64_MAX, "min", (json_int_t)INT64_MIN, "t", 1, "f", 0, "n",
+                  "ea", "eo", "arr", "a/b", 0, "k", "\u00e9t\u00e9 \u2028 \U0001F600", "r",
+                  0.1, "big", 1e300);
+    assert_non_null(v);
+    same_as_jansson(v);
+    json_decref(v);
+    /* Control characters, quotes, backslashes, DEL, and a NUL inside a string. */
+    v = json_object();
+    json_object_set_new(v, "ctl\x01\x1f\b\f\n\r\t\"\\\x7f", json_stringn("a\0b\x1b", 4));
+    json_object_set_new(v, "zz", json_string(""));
+    json_object_set_new(v, "a", json_integer(0));
+    json_object_set_new(v, "aa", json_integer(7));
+    same_as_jansson(v);
+    json_decref(v);
+    /* Top-level scalars (JSON_ENCODE_ANY). */
+    v = json_string("x");
+    same_as_jansson(v);
+    json_decref(v);
+    v = json_integer(-1);
+    same_as_jansson(v);
+    json_decref(v);
+}
+
+static void test_write_random(void **state)
+{
+    uint32_t seed = 12345;
+    (void)state;
+    for (int doc = 0; doc < 300; doc++) {
+        json_t *o = json_object();
+        for (int m = 0; m < 12; m++) {
+            char key[16], val[40];
+            size_t klen = 0, vlen = 0;
+            for (int i = 0; i < 6; i++) {
+                seed = seed * 1103515245u + 12345u;
+                key[klen++] = (char)(1 + (seed >> 16) % 127);
+            }
+            key[klen] = '\0';
+            for (int i = 0; i < 30; i++) {
+                seed = seed * 1103515245u + 12345u;
+                val[vlen++] = (char)(1 + (seed >> 16) % 127);
+            }
+            val[vlen] = '\0';
+            seed = seed * 1103515245u + 12345u;
+            if ((seed >> 16) % 3 == 0)
+                json_object_set_new(o, key, json_integer((json_int_t)seed - 0x7fffffff));
+            else if ((seed >> 16) % 3 == 1)
+                json_object_set_new(o, key, json_string(val));
+            else
+                json_object_set_new(o, key, json_pack("[s,{s:b}]", val, key, 1));
+        }
+        same_as_jansson(o);
+        json_decref(o);
+    }
+}
+
+static void test_write_refuses(void **state)
+{
+    gh_buf b;
+    json_t *v = json_object();
+    char *a;
+    (void)state;
+    gh_buf_init(&b, 8);
+    assert_int_equal(gh_buf_add(&b, "ab", 2), GH_OK);
+    json_object_set_new(v, "key", json_string("a long enough value"));
+    assert_int_equal(gh_json_write(&b, v, false), GH_ETOOBIG);
+    assert_string_equal(gh_buf_str(&b), "ab"); /* as it was */
+    json_object_set_new(v, "key", json_string_nocheck("\xff"));
+    gh_buf_clear(&b);
+    gh_buf_init(&b, 1024);
+    assert_int_equal(gh_json_write(&b, v, false), GH_EINVAL);
+    assert_int_equal(b.len, 0);
+    gh_buf_clear(&b);
+    {
+        gh_arena *ar = gh_arena_new(0);
+        a = gh_json_dump_a(ar, v);
+        assert_null(a);
+        gh_arena_free(ar);
+    }
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +492,9 @@ int main(void)
         cmocka_unit_test(test_strv_to_json),
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_set_str),
+        cmocka_unit_test(test_write_fixed),
+        cmocka_unit_test(test_write_random),
+        cmocka_unit_test(test_write_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
