@@ -36,12 +36,17 @@
 
 #define PREFILL 20000
 
+#define LAT_BUCKET_US 50
+#define LAT_BUCKETS 2000 /* up to 100 ms; the last bucket takes everything above */
+
 typedef struct worker {
     gh_store *s;
     int id;
     atomic_bool *stop;
     long ops;
     long failures;
+    long lat[LAT_BUCKETS]; /* commit latencies, LAT_BUCKET_US wide */
+    int64_t lat_max;
 } worker;
 
 /* Token i of thread: 64 hex digits that look random, as the stored ids (the SHA-256 of an
@@ -100,10 +105,15 @@ static void *run_commit(void *p)
         char id[96];
         gh_arena *a = gh_arena_new(4096);
         token_id(id, sizeof(id), 1000 + w->id, i);
+        int64_t t0 = gh_clock_mono_us();
         if (commit_one(w->s, a, id) == GH_OK)
             w->ops++;
         else
             w->failures++;
+        int64_t us = gh_clock_mono_us() - t0;
+        w->lat[us / LAT_BUCKET_US < LAT_BUCKETS ? us / LAT_BUCKET_US : LAT_BUCKETS - 1]++;
+        if (us > w->lat_max)
+            w->lat_max = us;
         gh_arena_free(a);
     }
     return NULL;
@@ -152,14 +162,37 @@ static void pool_start(worker_pool *p, gh_store *s, int n, int id0, atomic_bool 
     }
 }
 
-static void pool_join(worker_pool *p, long *ops, long *failures)
+/* Commit latency at fraction q of all commits (upper edge of its bucket). */
+static long lat_at(const long *lat, long total, double q)
 {
+    long want = (long)((double)total * q), seen = 0;
+    for (int b = 0; b < LAT_BUCKETS; b++) {
+        seen += lat[b];
+        if (seen > want)
+            return (long)(b + 1) * LAT_BUCKET_US;
+    }
+    return (long)LAT_BUCKETS * LAT_BUCKET_US;
+}
+
+static void pool_join(worker_pool *p, long *ops, long *failures, bool latency)
+{
+    long *lat = calloc(LAT_BUCKETS, sizeof(*lat));
+    int64_t max = 0;
     *ops = *failures = 0;
     for (int i = 0; i < p->n; i++) {
         pthread_join(p->th[i], NULL);
         *ops += p->ws[i].ops;
         *failures += p->ws[i].failures;
+        for (int b = 0; b < LAT_BUCKETS; b++)
+            lat[b] += p->ws[i].lat[b];
+        if (p->ws[i].lat_max > max)
+            max = p->ws[i].lat_max;
     }
+    if (latency && *ops + *failures > 0)
+        printf("  commit latency: p50 <= %ld us, p99 <= %ld us, p99.9 <= %ld us, max %lld us\n",
+               lat_at(lat, *ops + *failures, 0.5), lat_at(lat, *ops + *failures, 0.99),
+               lat_at(lat, *ops + *failures, 0.999), (long long)max);
+    free(lat);
     free(p->ws);
     free(p->th);
 }
@@ -248,9 +281,9 @@ int main(int argc, char **argv)
     atomic_store(&stop, true);
     long wops = 0, wfail = 0, rops = 0, rfail = 0;
     if (commit)
-        pool_join(&wp, &wops, &wfail);
+        pool_join(&wp, &wops, &wfail, true);
     if (read)
-        pool_join(&rp, &rops, &rfail);
+        pool_join(&rp, &rops, &rfail, false);
     double secs = (double)(gh_clock_mono_us() - t0) / 1e6;
     double cpu = cpu_us() - c0;
     long ctx = ctx_switches() - x0;

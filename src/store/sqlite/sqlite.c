@@ -546,6 +546,7 @@ void gh_sqlite__free(gh_sqlite *s)
 {
     if (!s)
         return;
+    gh_sqlite__checkpointer_stop(s);
     for (unsigned i = 0; i < GH_SQLITE_READERS_MAX; i++) {
         gh_sqlite_conn *c = atomic_load(&s->slot[i]);
         if (!c)
@@ -561,6 +562,8 @@ void gh_sqlite__free(gh_sqlite *s)
         sqlite3_close_v2(s->wdb);
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->ckpt_cv);
+    pthread_mutex_destroy(&s->ckpt_mu);
     free(s->uri);
     free(s);
 }
@@ -586,6 +589,11 @@ gh_err gh_store_sqlite_open(const char *path, gh_store **out)
     s = gh_xcalloc(1, sizeof(*s));
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
+    pthread_mutex_init(&s->ckpt_mu, NULL);
+    pthread_cond_init(&s->ckpt_cv, NULL);
+    atomic_init(&s->ckpt_pending, false);
+    atomic_init(&s->ckpt_done, false);
+    atomic_init(&s->waiters, 0);
     if (strcmp(path, ":memory:") == 0) {
         unsigned char id[16];
         char hex[2 * sizeof(id) + 1];
@@ -602,6 +610,8 @@ gh_err gh_store_sqlite_open(const char *path, gh_store **out)
     }
     err = gh_sqlite__connect(s, true, &s->wdb);
     if (err != GH_OK)
+        goto done;
+    if (!s->memory && (err = gh_sqlite__checkpointer_start(s)) != GH_OK)
         goto done;
     err = gh_store__new("sqlite", s, &sq_clients, &sq_tokens, &sq_keys, &sq_audit, &sq_catalog,
                         &sq_kv, &gh_sqlite__writer_ops, out);

@@ -17,7 +17,9 @@
 #define GH_SQLITE_BUSY_MS 5000
 /* A WAL larger than this (in pages) after a passive checkpoint is truncated (section 5 of
  * sqlite_write.c). */
-#define GH_SQLITE_WAL_TRUNCATE_PAGES 4096
+#define GH_SQLITE_WAL_TRUNCATE_PAGES 16384
+/* A commit that leaves at least this many pages in the WAL asks for a checkpoint. */
+#define GH_SQLITE_CKPT_PAGES 4000
 #define GH_SQLITE_JOURNAL_LIMIT (64 * 1024 * 1024)
 /* Bytes of the database file each connection maps (PRAGMA mmap_size; a plain number). */
 #define GH_SQLITE_MMAP_SIZE 268435456
@@ -96,6 +98,17 @@ typedef struct gh_sqlite {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned n_open; /* under mu */
+    /* The checkpointer (sqlite_write.c, section 5): a thread with a connection of its own,
+     * so that copying the WAL into the database never holds up a batch. */
+    sqlite3 *cdb;
+    pthread_t ckpt_thread;
+    bool ckpt_started;
+    pthread_mutex_t ckpt_mu;
+    pthread_cond_t ckpt_cv;
+    bool ckpt_requested; /* under ckpt_mu */
+    bool ckpt_stop;      /* under ckpt_mu */
+    atomic_bool ckpt_pending; /* requested and not yet started: no need to signal again */
+    atomic_bool ckpt_done;    /* a background checkpoint finished: the writer completes it */
 } gh_sqlite;
 
 /* Opens a connection to s->uri with the pragmas every connection needs. */
@@ -103,6 +116,11 @@ GH_MUST_CHECK gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out
 /* Maps a failed step to gh_err: ECONFLICT for a uniqueness violation, EINVAL for another
  * constraint, ESTORE (logged) otherwise. */
 gh_err gh_sqlite__err(sqlite3 *db, int rc, const char *what);
+
+/* Starts the checkpointer thread and its connection (a file database only). */
+GH_MUST_CHECK gh_err gh_sqlite__checkpointer_start(gh_sqlite *s);
+/* Stops it (after a checkpoint in progress) and closes its connection. */
+void gh_sqlite__checkpointer_stop(gh_sqlite *s);
 
 /* Closes every connection and frees s. NULL is OK. */
 void gh_sqlite__free(gh_sqlite *s);

@@ -14,18 +14,31 @@
  *  4. Each migration runs in its own transaction together with its schema_migrations row, so
  *     a migration is applied entirely or not at all, and never twice.
  *
- * Checkpoints (5): automatic checkpoints are off; the writer's idle op, which store.c runs
- * when the writer has been idle and every 64 batches under load, runs a PASSIVE
- * checkpoint, and when the WAL still holds more than GH_SQLITE_WAL_TRUNCATE_PAGES it runs a
- * TRUNCATE checkpoint (briefly waiting for readers), so the WAL cannot grow without bound
- * under constant writes.
+ * Checkpoints (5): automatic checkpoints are off. A checkpointer thread with its own
+ * connection copies the WAL into the database (a PASSIVE checkpoint, which does not take the
+ * write lock), so the bulk of a checkpoint (many ms: it copies pages and syncs the database)
+ * never holds up a batch. It runs when asked: by a commit that leaves GH_SQLITE_CKPT_PAGES
+ * or more in the WAL (the WAL hook) and by the writer's idle op, which store.c runs when the
+ * writer has been idle and every 64 batches under load. Under constant writes the WAL has
+ * grown meanwhile, so that checkpoint cannot finish it and the WAL would never start over:
+ * the writer's next transaction first runs a PASSIVE checkpoint itself, which copies only
+ * what was committed during the background one and so completes; the transaction after it
+ * starts the WAL from its beginning. When the WAL still holds more than
+ * GH_SQLITE_WAL_TRUNCATE_PAGES after a background checkpoint (readers kept it from
+ * finishing), the checkpointer runs a TRUNCATE checkpoint, which waits briefly for readers
+ * and the writer, so the WAL cannot grow without bound.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_int.h"
+
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 static const char *const writer_sql[GH_WQ__COUNT] = {
     [GH_WQ_BEGIN] = "BEGIN IMMEDIATE",
@@ -130,6 +143,10 @@ static gh_err sw_begin(void *h)
 {
     gh_sqlite *s = h;
     s->head.loaded = false;
+    if (atomic_load_explicit(&s->ckpt_done, memory_order_relaxed) &&
+        atomic_exchange(&s->ckpt_done, false))
+        /* Section 5: finish the background checkpoint (a few batches' pages). */
+        (void)sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
     return run(s, GH_WQ_BEGIN);
 }
 
@@ -582,26 +599,107 @@ static gh_err sw_migrate(void *h, int *out_applied)
 
 /* ---- housekeeping ---- */
 
-static void sw_idle(void *h)
+/* Asks the checkpointer for a checkpoint; cheap when one is already asked for. */
+static void ckpt_request(gh_sqlite *s)
 {
-    gh_sqlite *s = h;
-    int nlog = 0, nckpt = 0;
-    if (s->memory)
+    if (!s->ckpt_started || atomic_exchange(&s->ckpt_pending, true))
         return;
-    int rc = sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+    pthread_mutex_lock(&s->ckpt_mu);
+    s->ckpt_requested = true;
+    pthread_cond_signal(&s->ckpt_cv);
+    pthread_mutex_unlock(&s->ckpt_mu);
+}
+
+/* The WAL hook on the writer connection: runs after each commit with the WAL's size. */
+static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    if (pages >= GH_SQLITE_CKPT_PAGES)
+        ckpt_request(ud);
+    return SQLITE_OK;
+}
+
+static void checkpoint(gh_sqlite *s)
+{
+    int nlog = 0, nckpt = 0;
+    int rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
     if (rc != SQLITE_OK) {
-        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->wdb));
+        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->cdb));
         return;
     }
     if (nlog <= GH_SQLITE_WAL_TRUNCATE_PAGES)
         return;
-    /* A long WAL: wait briefly for readers to leave it, then truncate it. A failure leaves
-     * it for the next time. */
-    sqlite3_busy_timeout(s->wdb, 200);
-    rc = sqlite3_wal_checkpoint_v2(s->wdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
+    /* A long WAL: wait briefly for readers to leave it (and for the writer's batch), then
+     * truncate it. A failure leaves it for the next time. */
+    sqlite3_busy_timeout(s->cdb, 200);
+    rc = sqlite3_wal_checkpoint_v2(s->cdb, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
     if (rc != SQLITE_OK && rc != SQLITE_BUSY)
-        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->wdb));
-    sqlite3_busy_timeout(s->wdb, GH_SQLITE_BUSY_MS);
+        gh_log(GH_LOG_WARN, "sqlite: checkpoint: %s", sqlite3_errmsg(s->cdb));
+    sqlite3_busy_timeout(s->cdb, GH_SQLITE_BUSY_MS);
+}
+
+static void *checkpointer_main(void *arg)
+{
+    gh_sqlite *s = arg;
+#ifdef __linux__
+    (void)prctl(PR_SET_NAME, "gh-store-ckpt", 0, 0, 0);
+#endif
+    pthread_mutex_lock(&s->ckpt_mu);
+    for (;;) {
+        while (!s->ckpt_requested && !s->ckpt_stop)
+            pthread_cond_wait(&s->ckpt_cv, &s->ckpt_mu);
+        if (s->ckpt_stop)
+            break;
+        s->ckpt_requested = false;
+        pthread_mutex_unlock(&s->ckpt_mu);
+        atomic_store(&s->ckpt_pending, false);
+        checkpoint(s);
+        atomic_store(&s->ckpt_done, true);
+        pthread_mutex_lock(&s->ckpt_mu);
+    }
+    pthread_mutex_unlock(&s->ckpt_mu);
+    return NULL;
+}
+
+gh_err gh_sqlite__checkpointer_start(gh_sqlite *s)
+{
+    gh_err e = gh_sqlite__connect(s, true, &s->cdb);
+    if (e != GH_OK)
+        return e;
+    if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) != 0) {
+        gh_log(GH_LOG_ERROR, "sqlite: cannot start the checkpointer thread");
+        sqlite3_close_v2(s->cdb);
+        s->cdb = NULL;
+        return GH_EINTERNAL;
+    }
+    s->ckpt_started = true;
+    sqlite3_wal_hook(s->wdb, wal_hook, s);
+    return GH_OK;
+}
+
+void gh_sqlite__checkpointer_stop(gh_sqlite *s)
+{
+    if (s->ckpt_started) {
+        if (s->wdb)
+            sqlite3_wal_hook(s->wdb, NULL, NULL);
+        pthread_mutex_lock(&s->ckpt_mu);
+        s->ckpt_stop = true;
+        pthread_cond_signal(&s->ckpt_cv);
+        pthread_mutex_unlock(&s->ckpt_mu);
+        pthread_join(s->ckpt_thread, NULL);
+        s->ckpt_started = false;
+    }
+    if (s->cdb)
+        sqlite3_close_v2(s->cdb);
+    s->cdb = NULL;
+}
+
+static void sw_idle(void *h)
+{
+    gh_sqlite *s = h;
+    if (!s->memory)
+        ckpt_request(s);
 }
 
 static void sw_close(void *h)

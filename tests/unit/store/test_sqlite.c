@@ -2,7 +2,8 @@
  * test_sqlite.c - what only the SQLite backend can show, checked on the database file with
  * sqlite3 directly: the audit table refuses UPDATE and DELETE, a database migrated by a newer
  * gatehouse is refused, and the store's writes are in WAL mode; the reader pool serves more
- * threads than it has connections while commits land. The behaviour every backend shares is
+ * threads than it has connections while commits land; checkpoints copy the WAL into the
+ * database and keep it bounded under constant writes. The behaviour every backend shares is
  * in tests/store/test_store_contract.c.
  */
 #include <setjmp.h>
@@ -17,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/sqlite/sqlite.h"
@@ -263,6 +266,77 @@ static void test_reader_pool_concurrent(void **state)
     gh_arena_free(a);
 }
 
+/* ---- checkpoints under constant writes ---- */
+
+static long file_size(const char *path, const char *suffix)
+{
+    char p[96];
+    struct stat st;
+    snprintf(p, sizeof(p), "%s%s", path, suffix);
+    return stat(p, &st) == 0 ? (long)st.st_size : 0;
+}
+
+/* 64 MiB of token rows in 160 commits: four times what makes a commit ask for a checkpoint
+ * (GH_SQLITE_CKPT_PAGES pages of 4 KiB). The background checkpoints must copy them into the
+ * database file and the WAL must start over instead of holding all of it. */
+static void test_checkpoint_bounds_wal(void **state)
+{
+    fx *f = *state;
+    gh_store *s = NULL;
+    enum { TXNS = 160, PER = 100, EXTRA = 4096 };
+    char *extra = malloc(EXTRA + 3);
+    long wal_max = 0;
+
+    extra[0] = '"';
+    memset(extra + 1, 'x', EXTRA);
+    extra[EXTRA + 1] = '"';
+    extra[EXTRA + 2] = 0;
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, NULL), GH_OK);
+    for (int k = 0; k < TXNS; k++) {
+        gh_arena *a = gh_arena_new(0);
+        gh_store_txn *t = gh_store_txn_new(a);
+        for (int i = 0; i < PER; i++) {
+            gh_token *tok = GH_ARENA_NEW(a, gh_token);
+            *tok = (gh_token){.id = gh_arena_printf(a, "ck-%d-%d", k, i),
+                              .kind = GH_TOKEN_ACCESS,
+                              .format = "opaque",
+                              .client_id = "c",
+                              .catalog_version = 1,
+                              .issued_at = 1,
+                              .expires_at = 2,
+                              .extra = extra};
+            gh_store_op op = {.kind = GH_OP_TOKEN_INSERT};
+            op.u.token = tok;
+            gh_store_txn_add(t, &op);
+        }
+        assert_int_equal(gh_store_commit(s, t), GH_OK);
+        gh_arena_free(a);
+        long w = file_size(f->path, "-wal");
+        if (w > wal_max)
+            wal_max = w;
+    }
+    /* The checkpointer runs in the background: give it a moment for the last request. */
+    for (int i = 0; i < 200 && file_size(f->path, "") < 32L * 1024 * 1024; i++)
+        nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+    assert_in_range(file_size(f->path, ""), 32L * 1024 * 1024, 1L << 40);
+    assert_in_range(wal_max, 1, 48L * 1024 * 1024);
+
+    gh_arena *a = gh_arena_new(0);
+    gh_token *got = NULL;
+    assert_int_equal(gh_store_token_get(s, "ck-0-0", a, &got), GH_OK);
+    assert_int_equal(strlen(got->extra), EXTRA + 2);
+    assert_int_equal(gh_store_token_get(s, "ck-159-99", a, &got), GH_OK);
+    gh_store_free(s);
+    /* Reopened, everything is there. */
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "ck-50-50", a, &got), GH_OK);
+    assert_int_equal(got->expires_at, 2);
+    gh_store_free(s);
+    gh_arena_free(a);
+    free(extra);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +344,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checkpoint_bounds_wal, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
