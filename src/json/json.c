@@ -254,6 +254,136 @@ json_t *gh_json_strv(const gh_strv *list)
     return arr;
 }
 
+/* ---- the member scanner ---- */
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+        i++;
+    return i;
+}
+
+/* Skips a string starting at s[i] == '"'; returns the index after its closing quote, or n + 1
+ * if it does not close. *plain is set when it holds no backslash. */
+static size_t skip_string(const char *s, size_t n, size_t i, bool *plain)
+{
+    *plain = true;
+    for (i++; i < n; i++) {
+        if (s[i] == '\\') {
+            *plain = false;
+            i++;
+        } else if (s[i] == '"') {
+            return i + 1;
+        } else if ((unsigned char)s[i] < 0x20) {
+            return n + 1;
+        }
+    }
+    return n + 1;
+}
+
+/* Skips one value starting at s[i]; returns the index after it, or n + 1 if malformed. */
+static size_t skip_value(const char *s, size_t n, size_t i)
+{
+    size_t depth = 0;
+    bool plain;
+
+    do {
+        i = skip_ws(s, n, i);
+        if (i >= n)
+            return n + 1;
+        if (s[i] == '"') {
+            i = skip_string(s, n, i, &plain);
+            if (i > n)
+                return n + 1;
+        } else if (s[i] == '{' || s[i] == '[') {
+            if (++depth > GH_LIMIT_JSON_DEPTH)
+                return n + 1;
+            i++;
+        } else if (s[i] == '}' || s[i] == ']') {
+            if (depth == 0)
+                return n + 1;
+            depth--;
+            i++;
+        } else if (s[i] == ',' || s[i] == ':') {
+            if (depth == 0)
+                return n + 1;
+            i++;
+        } else {
+            /* A number or a literal: up to the next delimiter. */
+            size_t j = i;
+            while (j < n && s[j] != ',' && s[j] != '}' && s[j] != ']' && s[j] != ' ' &&
+                   s[j] != '\t' && s[j] != '\n' && s[j] != '\r' && s[j] != ':' && s[j] != '"' &&
+                   s[j] != '{' && s[j] != '[')
+                j++;
+            if (j == i)
+                return n + 1;
+            i = j;
+        }
+    } while (depth > 0);
+    return i;
+}
+
+gh_err gh_json_scan_str(const char *s, size_t n, const char *key, gh_arena *a, const char **out)
+{
+    size_t klen = strlen(key), i, k0, v0;
+    bool plain;
+
+    *out = NULL;
+    i = skip_ws(s, n, 0);
+    if (i >= n || s[i] != '{')
+        return GH_EINVAL;
+    i = skip_ws(s, n, i + 1);
+    if (i < n && s[i] == '}')
+        return GH_ENOTFOUND;
+    for (;;) {
+        if (i >= n || s[i] != '"')
+            return GH_EINVAL;
+        k0 = i + 1;
+        i = skip_string(s, n, i, &plain);
+        if (i > n)
+            return GH_EINVAL;
+        bool match = plain && i - 1 - k0 == klen && memcmp(s + k0, key, klen) == 0;
+        i = skip_ws(s, n, i);
+        if (i >= n || s[i] != ':')
+            return GH_EINVAL;
+        v0 = skip_ws(s, n, i + 1);
+        if (match) {
+            json_t *whole = NULL;
+            gh_err err;
+
+            if (v0 >= n || s[v0] != '"')
+                return GH_EINVAL;
+            i = skip_string(s, n, v0, &plain);
+            if (i > n)
+                return GH_EINVAL;
+            if (plain) {
+                if (!gh_str_utf8(s + v0 + 1, i - v0 - 2))
+                    return GH_EINVAL;
+                *out = gh_arena_strndup(a, s + v0 + 1, i - v0 - 2);
+                return GH_OK;
+            }
+            /* Escapes: let jansson decode the whole document. */
+            err = gh_json_parse_object(s, n, n, &whole, NULL, 0);
+            if (err != GH_OK)
+                return GH_EINVAL;
+            err = gh_json_get_str(whole, key, out);
+            if (err == GH_OK)
+                *out = gh_arena_strdup(a, *out);
+            json_decref(whole);
+            return err;
+        }
+        i = skip_value(s, n, v0);
+        if (i > n)
+            return GH_EINVAL;
+        i = skip_ws(s, n, i);
+        if (i < n && s[i] == '}')
+            return GH_ENOTFOUND;
+        if (i >= n || s[i] != ',')
+            return GH_EINVAL;
+        i = skip_ws(s, n, i + 1);
+    }
+}
+
 /* ---- the writer ---- */
 
 /* Nesting the writer follows before it gives up (a cycle, or a runaway document). */

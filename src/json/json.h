@@ -38,6 +38,16 @@ GH_MUST_CHECK gh_err gh_json_get_strv(const json_t *obj, const char *key, gh_are
 
 /* Returns a new JSON array of the strings (new reference). */
 json_t *gh_json_strv(const gh_strv *list);
+/* Finds the top-level member key of the JSON object text s[0..n) and, if its value is a
+ * string, puts a copy (arena) in *out, without building the document: for hot paths that
+ * need one member of a document whose authenticity is established otherwise (a JWT payload
+ * before its hash or signature is checked, a stored row). It is not a validator: members
+ * it skips are only checked for balanced structure. Keys are compared as written (an
+ * escaped key does not match); the first occurrence wins. GH_ENOTFOUND if there is no such
+ * member; GH_EINVAL if the text is not an object, the value is not a string, or the text
+ * breaks before the member is found. */
+GH_MUST_CHECK gh_err gh_json_scan_str(const char *s, size_t n, const char *key, gh_arena *a,
+                                      const char **out);
 /* Appends the compact encoding of v to b: byte for byte what jansson's
  * json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) writes (with JSON_SORT_KEYS when sort_keys),
  * several times faster. GH_EINVAL for a string that is not UTF-8, nesting past 256 or a

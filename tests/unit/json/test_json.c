@@ -473,6 +473,48 @@ static void test_write_refuses(void **state)
     json_decref(v);
 }
 
+static void test_scan_str(void **state)
+{
+    gh_arena *a = gh_arena_new(0);
+    const char *v = NULL;
+    const char *doc = " { \"n\" : -1.5e3, \"o\":{\"jti\":\"inner\",\"x\":[1,{\"y\":\"}\"}]},"
+                      "\"e\\u0069\":\"esc-key\", \"t\":true,\"jti\" :\"abc\",\"jti2\":\"no\","
+                      "\"u\":\"caf\\u00e9\"}";
+    (void)state;
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "jti", a, &v), GH_OK);
+    assert_string_equal(v, "abc"); /* the top-level one, not o.jti */
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "u", a, &v), GH_OK);
+    assert_string_equal(v, "caf\xc3\xa9"); /* escapes decoded */
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "ei", a, &v), GH_ENOTFOUND);
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "missing", a, &v), GH_ENOTFOUND);
+    assert_null(v);
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "t", a, &v), GH_EINVAL);
+    assert_int_equal(gh_json_scan_str(doc, strlen(doc), "o", a, &v), GH_EINVAL);
+    assert_int_equal(gh_json_scan_str("{}", 2, "a", a, &v), GH_ENOTFOUND);
+    /* Only n bytes are read: the member past n is not seen. */
+    assert_int_equal(gh_json_scan_str("{\"a\":\"1\"}{\"b\":\"2\"}", 9, "a", a, &v), GH_OK);
+    assert_string_equal(v, "1");
+    assert_int_equal(gh_json_scan_str("{\"a\":\"12\"}", 8, "a", a, &v), GH_EINVAL);
+    /* Not objects, broken text. */
+    static const char *const bad[] = {"", "[]", "\"a\"", "{", "{\"a\"", "{\"a\":", "{\"a\":\"x",
+                                      "{\"b\":1 \"a\":\"x\"}", "{\"b\":[1,2}", "{\"b\":}",
+                                      "{\"b\":\"\n\",\"a\":\"x\"}", "{a:\"x\"}",
+                                      "{\"a\":\"\xff\"}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(gh_json_scan_str(bad[i], strlen(bad[i]), "a", a, &v), GH_EINVAL);
+    /* Deep nesting in a skipped member is bounded. */
+    char deep[200];
+    size_t o = 0;
+    o += (size_t)snprintf(deep, sizeof(deep), "{\"b\":");
+    for (int i = 0; i < 40; i++)
+        deep[o++] = '[';
+    for (int i = 0; i < 40; i++)
+        deep[o++] = ']';
+    o += (size_t)snprintf(deep + o, sizeof(deep) - o, ",\"a\":\"x\"}");
+    assert_int_equal(gh_json_scan_str(deep, o, "a", a, &v), GH_EINVAL);
+    gh_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +537,7 @@ int main(void)
         cmocka_unit_test(test_write_fixed),
         cmocka_unit_test(test_write_random),
         cmocka_unit_test(test_write_refuses),
+        cmocka_unit_test(test_scan_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

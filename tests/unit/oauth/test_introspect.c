@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "oauth/introspect_int.h"
 #include "oauth/token_int.h"
 #include "support/gh_test.h"
 
@@ -147,6 +148,90 @@ static void test_inactive(void **state)
     assert_false(active_as(env, NULL, at, NULL));
 }
 
+/* Signs a JWT access token for "svc" with the engine's active key and stores its row with
+ * the given extra (gh_oauth__jwt_extra of the token when extra is "hash"). */
+static const char *mint(gh_test_env *env, const char *jti, const char *extra)
+{
+    gh_ctx *ctx = gh_test_ctx(env);
+    gh_oauth_keysnap *s = NULL;
+    gh_store_txn *t;
+    gh_store_op op;
+    gh_token *row;
+    char *jwt = NULL;
+    json_t *claims = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "iss", GH_TEST_ISSUER, "sub",
+                               "svc", "aud", GH_TEST_ISSUER, "exp", (json_int_t)(ctx->now + 600),
+                               "iat", (json_int_t)ctx->now, "jti", jti, "client_id", "svc",
+                               "scope", "dns:read");
+
+    assert_int_equal(gh_oauth__keys_acquire(env->e, ctx, &s), GH_OK);
+    assert_int_equal(gh_jws_sign(env->arena, gh_oauth__keysnap_signer(s, GH_ALG_ES256), "at+jwt",
+                                 NULL, claims, &jwt),
+                     GH_OK);
+    gh_oauth__keys_release(s);
+    json_decref(claims);
+    row = GH_ARENA_NEW(env->arena, gh_token);
+    row->id = jti;
+    row->kind = GH_TOKEN_ACCESS;
+    row->format = GH_STRATEGY_JWT;
+    row->grant_id = jti;
+    row->client_id = "svc";
+    row->subject = "svc";
+    row->scope = "dns:read";
+    row->audience = GH_TEST_ISSUER;
+    row->issued_at = ctx->now;
+    row->expires_at = ctx->now + 600;
+    row->request_id = ctx->request_id;
+    row->extra = extra != NULL && strcmp(extra, "hash") == 0 ? gh_oauth__jwt_extra(env->arena, jwt)
+                                                             : extra;
+    t = gh_store_txn_new(env->arena);
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_TOKEN_INSERT;
+    op.u.token = row;
+    gh_store_txn_add(t, &op);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    return jwt;
+}
+
+/* A row that keeps the SHA-256 of its JWT: the presented string must be exactly that one;
+ * another valid signature over the same header and payload is not it. Rows without the hash
+ * (or with a malformed one) fall back to the signature. */
+static void test_jwt_hash_binding(void **state)
+{
+    gh_test_env *env = *state;
+    const char *jwt = mint(env, "bound-1", "hash"), *other, *resigned;
+    json_t *b = NULL;
+    char *tampered;
+    size_t n;
+
+    assert_string_equal(gh_oauth__jwt_extra(env->arena, "x"),
+                        "{\"token_sha256\":"
+                        "\"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\"}");
+    assert_true(active_as(env, "svc", jwt, &b));
+    assert_string_equal(json_string_value(json_object_get(b, "jti")), "bound-1");
+    json_decref(b);
+    /* The same claims signed again by the same key: valid signature, not the token issued. */
+    other = mint(env, "bound-2", "hash");
+    resigned = gh_arena_printf(env->arena, "%.*s%s", (int)(strrchr(jwt, '.') - jwt), jwt,
+                               strrchr(other, '.'));
+    assert_false(active_as(env, "svc", resigned, NULL));
+    tampered = gh_arena_strdup(env->arena, jwt);
+    n = strlen(tampered);
+    tampered[n - 2] = tampered[n - 2] == 'A' ? 'B' : 'A';
+    assert_false(active_as(env, "svc", tampered, NULL));
+    assert_false(active_as(env, NULL, tampered, NULL));
+
+    /* No hash, or a malformed one: the signature decides. */
+    jwt = mint(env, "plain-1", NULL);
+    assert_true(active_as(env, "svc", jwt, NULL));
+    tampered = gh_arena_strdup(env->arena, jwt);
+    tampered[n - 2] = tampered[n - 2] == 'A' ? 'B' : 'A';
+    assert_false(active_as(env, "svc", tampered, NULL));
+    jwt = mint(env, "odd-1", "{\"token_sha256\":\"zz\"}");
+    assert_true(active_as(env, "svc", jwt, NULL));
+    jwt = mint(env, "odd-2", "{\"other\":1}");
+    assert_true(active_as(env, "svc", jwt, NULL));
+}
+
 static void test_revoked_inactive(void **state)
 {
     gh_test_env *env = *state;
@@ -218,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_own_and_resource_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_opaque, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jwt_hash_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_inactive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_writes, setup, teardown),
