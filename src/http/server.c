@@ -73,7 +73,7 @@
 #define ADMIN_THREADS 4
 /* Per-connection memory: request line, headers and the read buffer. libmicrohttpd zeroes
  * it between requests, so it costs time on every request: no larger than needed. */
-#define CONNECTION_MEMORY (32 * 1024)
+#define CONNECTION_MEMORY (16 * 1024)
 /* The longest request target served (a longer one gets 414). */
 #define TARGET_MAX GH_LIMIT_HEADER_VALUE
 /* How much of a refused body is read and dropped, in body limits, before the connection is
