@@ -88,7 +88,7 @@ gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
     *out = NULL;
     if (writer)
         flags |= SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(s->uri, &db, flags, NULL);
+    int rc = sqlite3_open_v2(s->uri, &db, flags, s->vfs);
     if (rc != SQLITE_OK) {
         gh_log(GH_LOG_ERROR, "sqlite: cannot open the database: %s",
                db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
@@ -105,7 +105,8 @@ gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
         err = GH_ESTORE;
     }
     /* synchronous=FULL: a commit that returned survives power loss (DESIGN.md: nothing
-     * acknowledged is ever lost); group commit amortises the fsync. */
+     * acknowledged is ever lost); group commit amortises the fsync. The WAL-coalescing VFS
+     * (sqlite_vfs.c) relies on it: FULL syncs the WAL before publishing a commit. */
     /* mmap_size: pages of the database file (not of the WAL) are read straight from the
      * kernel's page cache, without a pread and a copy into this connection's cache, which a
      * reader's cache loses after every commit anyway (WAL: a changed database discards it). */
@@ -574,6 +575,8 @@ void gh_sqlite__free(gh_sqlite *s)
 static void configure_sqlite(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (!gh_sqlite__vfs_register())
+        gh_log(GH_LOG_WARN, "sqlite: WAL write coalescing unavailable; using the default VFS");
 }
 
 gh_err gh_store_sqlite_open(const char *path, gh_store **out)
@@ -607,6 +610,8 @@ gh_err gh_store_sqlite_open(const char *path, gh_store **out)
         /* A plain path stays a file name: SQLITE_OPEN_URI only parses names that begin
          * with "file:". */
         s->uri = gh_xstrdup(path);
+        /* Every connection sets synchronous=FULL, which the VFS relies on. */
+        s->vfs = sqlite3_vfs_find(GH_SQLITE_VFS) ? GH_SQLITE_VFS : NULL;
     }
     err = gh_sqlite__connect(s, true, &s->wdb);
     if (err != GH_OK)

@@ -85,6 +85,7 @@ typedef struct gh_sqlite_head {
 typedef struct gh_sqlite {
     char *uri;
     bool memory;
+    const char *vfs; /* GH_SQLITE_VFS, or NULL for SQLite's default */
     /* Writer thread only. */
     sqlite3 *wdb;
     sqlite3_stmt *wst[GH_WQ__COUNT];
@@ -121,6 +122,12 @@ gh_err gh_sqlite__err(sqlite3 *db, int rc, const char *what);
 GH_MUST_CHECK gh_err gh_sqlite__checkpointer_start(gh_sqlite *s);
 /* Stops it (after a checkpoint in progress) and closes its connection. */
 void gh_sqlite__checkpointer_stop(gh_sqlite *s);
+
+/* The name of the VFS that coalesces WAL writes (sqlite_vfs.c); only for connections with
+ * synchronous=FULL. */
+#define GH_SQLITE_VFS "gh-walbuf"
+/* Registers it (once per process, before the first connection); false if it cannot be. */
+bool gh_sqlite__vfs_register(void);
 
 /* Closes every connection and frees s. NULL is OK. */
 void gh_sqlite__free(gh_sqlite *s);
