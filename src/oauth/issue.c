@@ -12,13 +12,15 @@
  * the caller commits both before it answers.
  *
  * Hot path (DESIGN.md performance budget): everything comes from the request arena, the
- * claims are built once and signed once; there is no JSON round trip. gh_oauth__commit lets
+ * claims are built once and signed once; there is no JSON round trip. Random values (jti,
+ * opaque value, grant id) come from the request context's pool (gh_ctx_rand_*), drawn with
+ * the request id in one RAND_bytes call. gh_oauth__commit lets
  * an endpoint hand its transaction back to http (which suspends the connection until the
  * group commit lands) instead of blocking a thread in gh_store_commit.
  */
 #include <string.h>
 
-#include "base/rand.h"
+#include "base/ctx.h"
 #include "json/json.h"
 #include "oauth/token_int.h"
 
@@ -91,12 +93,12 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
         strategy = e->cfg->access_token_strategy;
     jwt = strategy == NULL || strcmp(strategy, GH_STRATEGY_OPAQUE) != 0;
     if (jwt) {
-        id = gh_rand_token(ctx->arena, "", GH_ISSUE_JTI_BYTES);
+        id = gh_ctx_rand_token(ctx, "", GH_ISSUE_JTI_BYTES);
         err = sign_jwt(e, ctx, in, id, scope, ctx->now + ttl, &value);
         if (err != GH_OK)
             return err;
     } else {
-        value = gh_rand_token(ctx->arena, GH_PREFIX_ACCESS, GH_ISSUE_OPAQUE_BYTES);
+        value = gh_ctx_rand_token(ctx, GH_PREFIX_ACCESS, GH_ISSUE_OPAQUE_BYTES);
         /* SPEC: DESIGN.md Tokens - opaque tokens are stored only as SHA-256 hashes */
         id = gh_sha256_hex(ctx->arena, value, strlen(value));
     }
@@ -109,7 +111,7 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     } else {
         char *g = gh_arena_alloc(ctx->arena, 37);
 
-        gh_rand_uuid(g);
+        gh_ctx_rand_uuid(ctx, g);
         row->grant_id = g;
     }
     /* Copies: the commit may land after the caller has released the client. */

@@ -516,6 +516,29 @@ static void test_access_log_flushed(void **state)
     assert_true(at_stop);
 }
 
+
+/* A header value at the limit fits in a connection's memory: answered by the engine (401),
+ * not refused by libmicrohttpd (431). */
+static void test_long_header_fits(void **state)
+{
+    fixture *f = *state;
+    static char req[9 * 1024 + 512];
+    char val[8 * 1024 - 64];
+    resp r;
+
+    memset(val, 'A', sizeof(val) - 1);
+    val[sizeof(val) - 1] = '\0';
+    (void)snprintf(req, sizeof(req),
+                   "POST /oauth2/token HTTP/1.1\r\nHost: x\r\nAuthorization: Basic %s\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 29\r\n\r\n"
+                   "grant_type=client_credentials",
+                   val);
+    roundtrip(f->pub, req, &r);
+    assert_int_equal(r.status, 401);
+    assert_non_null(strstr(r.body, "invalid_client"));
+    assert_common_headers(&r);
+}
+
 static void test_discovery_paths(void **state)
 {
     fixture *f = *state;
@@ -578,6 +601,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deferred_client_gone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_with_commits_pending, setup, teardown),
         cmocka_unit_test(test_access_log_flushed),
+        cmocka_unit_test(test_long_header_fits),
         cmocka_unit_test(test_discovery_paths),
         cmocka_unit_test(test_metrics),
     };
