@@ -42,6 +42,19 @@ static gh_err decode(gh_arena *a, const char *s, size_t n, int plus_is_space, si
     buf = gh_arena_alloc(a, n + 1);
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
+        size_t run = i;
+
+        /* A run of bytes that stand for themselves is copied at once. */
+        while (run < n && s[run] != '%' && s[run] != '+' && s[run] != '\0')
+            run++;
+        if (run > i) {
+            if (run - i > max - o)
+                return GH_ETOOBIG;
+            memcpy(buf + o, s + i, run - i);
+            o += run - i;
+            i = run;
+            continue;
+        }
         if (o >= max)
             return GH_ETOOBIG;
         if (c == '%') {

@@ -12,6 +12,7 @@
  */
 #include "base/str.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "base/limits.h"
@@ -137,6 +138,19 @@ bool gh_str_utf8(const char *s, size_t n)
         unsigned char lo = 0x80, hi = 0xbf;
         size_t len, k;
 
+        /* ASCII without NUL, eight bytes at a time: no byte has its high bit set and no
+         * byte is zero (the classic "has zero byte" test). */
+        while (n - i >= 8) {
+            uint64_t w;
+
+            memcpy(&w, u + i, 8);
+            if (((w | ((w - 0x0101010101010101ULL) & ~w)) & 0x8080808080808080ULL) != 0)
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        c = u[i];
         if (c == 0)
             return false;
         if (c < 0x80) {

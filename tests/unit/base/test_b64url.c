@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/b64url.h"
@@ -96,6 +97,31 @@ static void test_alphabet_62_63(void **state)
     assert_null(out);
     assert_int_equal(gh_b64_decode(a, "-_-_", 4, &out, &n), GH_EINVAL);
     assert_null(out);
+    gh_arena_free(a);
+}
+
+/* Every byte value: accepted exactly when it is in the decoder's alphabet. */
+static void test_every_byte(void **state)
+{
+    static const char url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    gh_arena *a = gh_arena_new(0);
+    unsigned char *out;
+    size_t n;
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        char in[4] = {'A', 'A', (char)c, 'A'};
+        bool in_url = c != 0 && memchr(url, c, 64) != NULL;
+        bool in_std = c != 0 && memchr(std, c, 64) != NULL;
+        assert_int_equal(gh_b64url_decode(a, in, 4, &out, &n) == GH_OK, in_url);
+        assert_int_equal(gh_b64_decode(a, in, 4, &out, &n) == GH_OK, in_std);
+        if (in_url) {
+            int v = (int)(strchr(url, c) - url);
+            assert_int_equal(gh_b64url_decode(a, in, 4, &out, &n), GH_OK);
+            assert_int_equal(out[1], (v >> 2) & 15);
+            assert_int_equal(out[2], ((v & 3) << 6) | 0);
+        }
+    }
     gh_arena_free(a);
 }
 
@@ -229,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_enclen),
         cmocka_unit_test(test_rfc4648_vectors),
         cmocka_unit_test(test_alphabet_62_63),
+        cmocka_unit_test(test_every_byte),
         cmocka_unit_test(test_b64url_rejects_malformed),
         cmocka_unit_test(test_b64url_canonical_tail),
         cmocka_unit_test(test_b64_rejects_malformed),

@@ -173,6 +173,39 @@ static void test_utf8_invalid(void **state)
     assert_false(gh_str_utf8("\xc3\xa9", 1));
 }
 
+/* The eight-bytes-at-a-time ASCII path: a NUL or a bad byte anywhere in a long string is
+ * found, and multi-byte characters after long ASCII runs are still checked. */
+static void test_utf8_long(void **state)
+{
+    char buf[64];
+    (void)state;
+    for (size_t pos = 0; pos < 40; pos++) {
+        memset(buf, 'a', 40);
+        assert_true(gh_str_utf8(buf, 40));
+        buf[pos] = '\0';
+        assert_false(gh_str_utf8(buf, 40));
+        buf[pos] = (char)0x80;
+        assert_false(gh_str_utf8(buf, 40));
+        buf[pos] = (char)0xff;
+        assert_false(gh_str_utf8(buf, 40));
+        buf[pos] = 0x7f;
+        assert_true(gh_str_utf8(buf, 40));
+        if (pos + 2 <= 40) {
+            memset(buf, 'a', 40);
+            buf[pos] = (char)0xc3;
+            buf[pos + 1] = (char)0xa9;
+            assert_true(gh_str_utf8(buf, 40));
+            buf[pos + 1] = 'a';
+            assert_false(gh_str_utf8(buf, 40));
+        }
+    }
+    /* 0x01 and 0x80..: the zero-byte test must not be fooled by borrows. */
+    memset(buf, 0x01, 16);
+    assert_true(gh_str_utf8(buf, 16));
+    memcpy(buf, "\x01\x00\x01\x01\x01\x01\x01\x01", 8);
+    assert_false(gh_str_utf8(buf, 8));
+}
+
 static void test_strv_has(void **state)
 {
     const char *items[] = {"openid", "profile", "dns:read"};
@@ -284,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_printable),
         cmocka_unit_test(test_utf8_valid),
         cmocka_unit_test(test_utf8_invalid),
+        cmocka_unit_test(test_utf8_long),
         cmocka_unit_test(test_strv_has),
         cmocka_unit_test(test_split_scope_valid),
         cmocka_unit_test(test_split_scope_invalid),
