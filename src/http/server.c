@@ -892,7 +892,8 @@ static gh_err start_listener(gh_http *h, listener *l, gh_http_listener id, const
 {
     struct sockaddr_storage ss;
     socklen_t sslen;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_TURBO;
     unsigned limit =
         h->cfg->max_connections ? h->cfg->max_connections : GH_LIMIT_CONNECTIONS_DEFAULT;
     unsigned timeout = h->cfg->idle_timeout ? h->cfg->idle_timeout : GH_LIMIT_IDLE_SECONDS_DEFAULT;
