@@ -1,15 +1,24 @@
 /*
- * rand.c - cryptographically secure randomness from OpenSSL's RAND_bytes.
+ * rand.c - cryptographically secure randomness: the kernel's generator (getrandom(2)), with
+ * OpenSSL's RAND_bytes where getrandom is unavailable.
  *
  * Tokens, secrets, codes, nonces and request ids all come from here. If the generator
  * fails we abort: continuing with predictable values would fail open. This file is one of
  * the two places in base/ allowed to include OpenSSL (tools/checksrc.sh checks this).
  * It does not offer seeded or test randomness; tests/support/ provides that.
+ *
+ * Why getrandom first: it is the source OpenSSL's DRBG seeds from, it needs no state (so it
+ * is thread- and fork-safe by construction), and a call costs less than half of a
+ * RAND_bytes call in OpenSSL 3.0 (about 0.5 us against 1.4 us for 16 bytes here), which
+ * every request pays for its id. Flags 0: it blocks only until the kernel pool is first
+ * initialised at boot, never afterwards.
  */
 #include "base/rand.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <openssl/rand.h>
+#include <sys/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +29,21 @@
 void gh_rand_bytes(void *p, size_t n)
 {
     unsigned char *q = p;
+
+    while (n > 0) {
+        /* Reads of up to 256 bytes are never short; longer ones may be, and a signal may
+         * interrupt a read: loop over what is left. */
+        ssize_t got = getrandom(q, n, 0);
+
+        if (got > 0) {
+            q += got;
+            n -= (size_t)got;
+            continue;
+        }
+        if (got < 0 && errno == EINTR)
+            continue;
+        break; /* ENOSYS (an old kernel or a filter): RAND_bytes below */
+    }
     while (n > 0) {
         int chunk = n > (size_t)INT_MAX ? INT_MAX : (int)n;
         if (RAND_bytes(q, chunk) != 1)
