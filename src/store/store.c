@@ -274,7 +274,7 @@ static bool wait_for_work(gh_store_writer *wr)
 static void *writer_main(void *arg)
 {
     gh_store_writer *wr = arg;
-    gh_store_txn **batch = gh_xcalloc(GH_STORE_BATCH_MAX, sizeof(*batch));
+    gh_store_txn **batch = gh_xcalloc(GH_STORE_BATCH_MAX, sizeof(gh_store_txn *));
 
 #ifdef __linux__
     (void)prctl(PR_SET_NAME, "gh-store-writer", 0, 0, 0);

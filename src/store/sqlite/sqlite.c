@@ -98,11 +98,10 @@ gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
     if (sqlite3_busy_timeout(db, GH_SQLITE_BUSY_MS) != SQLITE_OK)
         goto done;
     if (writer && !s->memory) {
-        /* WAL: readers do not block the writer nor it them. The writer runs the checkpoints
-         * itself (sqlite_write.c, idle), off the commit path. */
+        /* WAL: readers do not block the writer nor it them. The checkpointer thread runs
+         * the checkpoints (sqlite_write.c, section 5), off the commit path. */
         if ((err = exec(db, "PRAGMA journal_mode=WAL")) != GH_OK)
             goto done;
-        err = GH_ESTORE;
     }
     /* synchronous=FULL: a commit that returned survives power loss (DESIGN.md: nothing
      * acknowledged is ever lost); group commit amortises the fsync. The WAL-coalescing VFS

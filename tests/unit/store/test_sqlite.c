@@ -33,16 +33,16 @@ static void rm_db(const char *path)
 {
     char p[96];
     unlink(path);
-    snprintf(p, sizeof(p), "%s-wal", path);
+    (void)snprintf(p, sizeof(p), "%s-wal", path);
     unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", path);
+    (void)snprintf(p, sizeof(p), "%s-shm", path);
     unlink(p);
 }
 
 static int setup(void **state)
 {
     fx *f = calloc(1, sizeof(*f));
-    snprintf(f->path, sizeof(f->path), "/tmp/gh-test-sqlite-XXXXXX");
+    (void)snprintf(f->path, sizeof(f->path), "/tmp/gh-test-sqlite-XXXXXX");
     int fd = mkstemp(f->path);
     assert_true(fd >= 0);
     close(fd);
@@ -176,7 +176,7 @@ typedef struct rp_arg {
 
 static void rp_token(gh_token *t, char *id, size_t n, int i)
 {
-    snprintf(id, n, "rp-%d", i);
+    (void)snprintf(id, n, "rp-%d", i);
     *t = (gh_token){.id = id,
                     .kind = GH_TOKEN_ACCESS,
                     .format = "opaque",
@@ -197,7 +197,7 @@ static void *rp_reader(void *p)
         char id[32];
         int i = (arg->thread * 7 + k) % RP_TOKENS;
         gh_token *t = NULL;
-        snprintf(id, sizeof(id), "rp-%d", i);
+        (void)snprintf(id, sizeof(id), "rp-%d", i);
         /* Every token read must come back whole: right id, right times. */
         if (gh_store_token_get(arg->s, id, a, &t) != GH_OK || strcmp(t->id, id) != 0 ||
             t->issued_at != 100 + i || t->expires_at != 1000 + i || strcmp(t->scope, "a b") != 0)
@@ -340,7 +340,7 @@ static long file_size(const char *path, const char *suffix)
 {
     char p[96];
     struct stat st;
-    snprintf(p, sizeof(p), "%s%s", path, suffix);
+    (void)snprintf(p, sizeof(p), "%s%s", path, suffix);
     return stat(p, &st) == 0 ? (long)st.st_size : 0;
 }
 
@@ -386,7 +386,7 @@ static void test_checkpoint_bounds_wal(void **state)
     }
     /* The checkpointer runs in the background: give it a moment for the last request. */
     for (int i = 0; i < 200 && file_size(f->path, "") < 32L * 1024 * 1024; i++)
-        nanosleep(&(struct timespec){.tv_nsec = 50 * 1000 * 1000}, NULL);
+        (void)nanosleep(&(struct timespec){.tv_nsec = 50L * 1000 * 1000}, NULL);
     assert_in_range(file_size(f->path, ""), 32L * 1024 * 1024, 1L << 40);
     assert_in_range(wal_max, 1, 48L * 1024 * 1024);
 
