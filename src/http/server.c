@@ -35,9 +35,9 @@
  *      holds a line older than LOG_FLUSH_US (it looks every LOG_FLUSH_US), and at stop:
  *      every line gets out, within about 2 * LOG_FLUSH_US.
  *
- * Response bodies: JSON is serialised by jansson and handed over (MHD_RESPMEM_MUST_FREE);
- * text bodies live in the request arena and are sent in place (MHD_RESPMEM_PERSISTENT: the
- * arena outlives the response, since it is freed in the completion callback).
+ * Response bodies: JSON is serialised into the request arena (gh_json_dump_a) and, like text
+ * bodies, sent in place (MHD_RESPMEM_PERSISTENT: the arena outlives the response, since it
+ * is freed in the completion callback).
  * Not here: TLS (terminate it in front), HTTP/2.
  */
 #include <arpa/inet.h>
@@ -62,6 +62,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "http/http_int.h"
+#include "json/json.h"
 
 /* Worker threads when serve.threads is 0. Token and revocation requests do not hold a
  * thread while the store commits (invariant 5), so a few threads per core keep the cores
@@ -466,13 +467,18 @@ static enum MHD_Result send_oauth(req *r, struct MHD_Connection *c, const gh_oau
     size_t len = 0;
 
     if (o->body != NULL) {
-        /* jansson allocates with malloc (no custom allocator is installed), so the buffer
-         * can be handed to libmicrohttpd to free. */
-        char *s = json_dumps(o->body, JSON_COMPACT);
-        if (s == NULL)
-            gh__assert_fail("json_dumps", __FILE__, __LINE__); /* out of memory */
+        /* Serialised into the request arena (gh_json_write, the bytes json_dumps would
+         * write) and sent in place. */
+        const char *s = gh_json_dump_a(r->arena, o->body);
+        if (s == NULL) {
+            /* Only a string that is not UTF-8 gets here, which the engine never puts in a
+             * response: answer a failure rather than send what the client cannot parse. */
+            gh_log(GH_LOG_ERROR, "request %s: response body not encodable", r->ctx.request_id);
+            s = "{\"error\":\"server_error\"}";
+            status = 500;
+        }
         len = strlen(s);
-        mr = MHD_create_response_from_buffer(len, s, MHD_RESPMEM_MUST_FREE);
+        mr = MHD_create_response_from_buffer(len, (void *)(uintptr_t)s, MHD_RESPMEM_PERSISTENT);
         ct = o->content_type != NULL ? o->content_type : CT_JSON;
     } else if (o->text != NULL) {
         len = o->text_len;
