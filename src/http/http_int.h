@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "base/arena.h"
@@ -46,6 +47,10 @@ GH_MUST_CHECK gh_err gh_http__listen_split(const char *s, char *host, size_t hos
  * may resolve it: gh_http_start does, once, at start); GH_EINVAL on anything else. */
 GH_MUST_CHECK gh_err gh_http__parse_listen(const char *s, struct sockaddr_storage *out,
                                            socklen_t *out_len);
+
+/* Writes the dotted-quad text of an IPv4 address to out, as inet_ntop(AF_INET) does (the
+ * access log's and the context's remote address, once per request). */
+void gh_http__format_ipv4(const struct in_addr *ia, char out[INET_ADDRSTRLEN]);
 
 /* Returns the media type of a Content-Type value, lower case, without parameters and
  * surrounding whitespace (RFC 9110 8.3.1: type/subtype is case-insensitive), in the arena;

@@ -1,5 +1,6 @@
 /*
- * parse.c - the pure parsing pieces of the HTTP adapter: listen addresses, Content-Type media
+ * parse.c - the pure parsing pieces of the HTTP adapter (and the remote address's text):
+ * listen addresses, Content-Type media
  * types (RFC 9110 8.3.1), the Bearer scheme of the Authorization header (RFC 6750 2.1), and
  * request targets (RFC 9112 3.2: origin-form only, split at the first '?').
  *
@@ -253,4 +254,23 @@ gh_err gh_http__path_arg(gh_arena *a, const char *seg, size_t n, char **out)
         return GH_EINVAL;
     *out = dec;
     return GH_OK;
+}
+
+/* Dotted-quad text of an IPv4 address (what inet_ntop writes, without its snprintf). */
+void gh_http__format_ipv4(const struct in_addr *ia, char out[INET_ADDRSTRLEN])
+{
+    const unsigned char *b = (const unsigned char *)&ia->s_addr; /* network order */
+    size_t o = 0;
+
+    for (size_t i = 0; i < 4; i++) {
+        unsigned v = b[i];
+        if (i > 0)
+            out[o++] = '.';
+        if (v >= 100)
+            out[o++] = (char)('0' + v / 100);
+        if (v >= 10)
+            out[o++] = (char)('0' + v / 10 % 10);
+        out[o++] = (char)('0' + v % 10);
+    }
+    out[o] = '\0';
 }

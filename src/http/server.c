@@ -198,8 +198,7 @@ static const char *format_addr(gh_arena *a, const struct sockaddr *sa)
         return NULL;
     if (sa->sa_family == AF_INET) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
-        if (inet_ntop(AF_INET, &in->sin_addr, buf, sizeof(buf)) == NULL)
-            return NULL;
+        gh_http__format_ipv4(&in->sin_addr, buf);
     } else if (sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)sa;
         if (inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof(buf)) == NULL)

@@ -248,10 +248,37 @@ static void test_path_arg(void **state)
     gh_arena_free(a);
 }
 
+/* The remote address's text is what inet_ntop writes, for every octet width. */
+static void test_format_ipv4(void **state)
+{
+    static const uint32_t addrs[] = {0x00000000u, 0x7f000001u, 0x0a00c805u, 0xffffffffu,
+                                     0x01020304u, 0x6463620au, 0xc0a80001u, 0x09635a00u};
+    char got[INET_ADDRSTRLEN], want[INET_ADDRSTRLEN];
+    struct in_addr ia;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+        ia.s_addr = htonl(addrs[i]);
+        gh_http__format_ipv4(&ia, got);
+        assert_non_null(inet_ntop(AF_INET, &ia, want, sizeof(want)));
+        assert_string_equal(got, want);
+    }
+    for (uint32_t v = 0; v < 256; v++) {
+        ia.s_addr = htonl(v * 0x01010101u ^ 0x00ff0000u);
+        gh_http__format_ipv4(&ia, got);
+        assert_non_null(inet_ntop(AF_INET, &ia, want, sizeof(want)));
+        assert_string_equal(got, want);
+    }
+    ia.s_addr = htonl(0x7f000001u);
+    gh_http__format_ipv4(&ia, got);
+    assert_string_equal(got, "127.0.0.1");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_listen_ipv4),  cmocka_unit_test(test_listen_localhost),
+        cmocka_unit_test(test_listen_ipv4),
+        cmocka_unit_test(test_format_ipv4),  cmocka_unit_test(test_listen_localhost),
         cmocka_unit_test(test_listen_ipv6),  cmocka_unit_test(test_listen_rejects),
         cmocka_unit_test(test_listen_names), cmocka_unit_test(test_media_type),
         cmocka_unit_test(test_bearer),       cmocka_unit_test(test_split_target),

@@ -508,12 +508,14 @@ static void test_access_log_flushed(void **state)
     (void)snprintf(id2, sizeof(id2), "\"request_id\":\"%s\"", header(&r, "X-Request-Id"));
     gh_http_stop(h2);
     bool at_stop = file_has(fd, id2);
+    bool remote = file_has(fd, "\"remote\":\"127.0.0.1\"");
 
     assert_true(dup2(saved, STDERR_FILENO) >= 0);
     close(saved);
     close(fd);
     assert_true(seen);
     assert_true(at_stop);
+    assert_true(remote);
 }
 
 
