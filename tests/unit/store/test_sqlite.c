@@ -4,7 +4,9 @@
  * gatehouse is refused, and the store's writes are in WAL mode; the reader pool serves more
  * threads than it has connections while commits land; checkpoints copy the WAL into the
  * database and keep it bounded under constant writes; a commit's WAL frames (which the
- * store's VFS buffers) are in the file, for any other connection, once the commit returns. The behaviour every backend shares is
+ * store's VFS buffers) are in the file, for any other connection, once the commit returns;
+ * migration 0002 turns a database of 0001 into one whose grant index skips tokens without a
+ * grant and still serves GRANT_REVOKE. The behaviour every backend shares is
  * in tests/store/test_store_contract.c.
  */
 #include <setjmp.h>
@@ -160,6 +162,53 @@ static void test_chain_head_reread(void **state)
     gh_store_free(s2);
     gh_store_free(s);
     gh_arena_free(a);
+}
+
+/* ---- migration 0002: the partial grant index ---- */
+
+static int first_text(void *ud, int n, char **v, char **names)
+{
+    (void)names;
+    char *out = ud;
+    (void)snprintf(out, 256, "%s", n > 0 && v[n - 1] ? v[n - 1] : "");
+    return 0;
+}
+
+static void test_grant_index_partial(void **state)
+{
+    fx *f = *state;
+    sqlite3 *db = NULL;
+    char text[256] = "";
+    int applied = -1;
+
+    populate(f->path);
+    /* Make it a database of 0001 only, as an older gatehouse left it. */
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(exec(db, "DROP INDEX tokens_grant_id; "
+                              "CREATE INDEX tokens_grant_id ON tokens (grant_id); "
+                              "DELETE FROM schema_migrations WHERE version = 2"),
+                     SQLITE_OK);
+    sqlite3_close(db);
+
+    gh_store *s = NULL;
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, &applied), GH_OK);
+    assert_int_equal(applied, 1);
+    gh_store_free(s);
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT sql FROM sqlite_master WHERE name = "
+                                      "'tokens_grant_id'",
+                                  first_text, text, NULL),
+                     SQLITE_OK);
+    assert_non_null(strstr(text, "WHERE grant_id IS NOT NULL"));
+    /* The statement GRANT_REVOKE runs (sqlite_write.c) searches it, not the whole table. */
+    assert_int_equal(sqlite3_exec(db, "EXPLAIN QUERY PLAN UPDATE tokens SET revoked_at = 1 "
+                                      "WHERE grant_id = 'g' AND revoked_at = 0",
+                                  first_text, text, NULL),
+                     SQLITE_OK);
+    assert_non_null(strstr(text, "USING INDEX tokens_grant_id"));
+    sqlite3_close(db);
 }
 
 /* ---- the reader pool under more threads than connections ---- */
@@ -411,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_index_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_bounds_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_visible_to_other_connections, setup,
