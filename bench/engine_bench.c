@@ -11,7 +11,8 @@
  *   build-rel/engine_bench [mem|sqlite] [case|all] [iterations]
  *
  * Each call does what http does around the engine: a request arena, gh_form_parse of the
- * body, the endpoint, and json_dumps of the response body. The figures printed per case:
+ * body, the endpoint, and json_dumps of the response body (with GH_BENCH_DUMP=gh in the
+ * environment: gh_json_write instead, what http would cost if it serialised with it). The figures printed per case:
  * thread CPU µs per call (CLOCK_THREAD_CPUTIME_ID: this thread only) and process CPU µs per
  * call (CLOCK_PROCESS_CPUTIME_ID: includes a store's writer thread, if it has one).
  * For counts that do not depend on the machine's load, run it under callgrind and count only
@@ -38,6 +39,7 @@
 #include "base/arena.h"
 #include "base/form.h"
 #include "base/mem.h"
+#include "json/json.h"
 #include "oauth/introspect_int.h"
 #include "oauth/oauth.h"
 #include "oauth/token_int.h"
@@ -50,6 +52,7 @@
 
 typedef struct bench {
     gh_test_env *env;
+    bool gh_dump;             /* serialise responses with gh_json_write, not json_dumps */
     const char *basic_jwt;    /* Authorization for the JWT client */
     const char *basic_opaque; /* Authorization for the opaque client */
     char *pool[POOL];         /* introspection: form bodies "token=..." (heap) */
@@ -99,17 +102,24 @@ static int call(bench *b, gh_oauth_endpoint ep, const char *form, const char *au
     /* An inactive introspection answer is cheap and wrong: count it as a failure. */
     if (ep == gh_oauth_introspect && !json_is_true(json_object_get(resp.body, "active")))
         status = -1;
-    if (resp.body != NULL) {
+    if (resp.body != NULL && b->gh_dump) {
+        gh_buf out;
+
+        gh_buf_init(&out, 1 << 20);
+        if (gh_json_write(&out, resp.body, false) != GH_OK)
+            exit(1);
+        gh_buf_clear(&out);
+    } else if (resp.body != NULL) {
         char *s = json_dumps(resp.body, JSON_COMPACT);
 
         if (s == NULL)
             exit(1);
-        if (token != NULL) {
-            json_t *v = json_object_get(resp.body, "access_token");
-
-            *token = json_is_string(v) ? gh_xstrdup(json_string_value(v)) : NULL;
-        }
         free(s);
+    }
+    if (token != NULL) {
+        json_t *v = json_object_get(resp.body, "access_token");
+
+        *token = json_is_string(v) ? gh_xstrdup(json_string_value(v)) : NULL;
     }
     gh_oauth_response_clear(&resp);
     gh_arena_free(a);
@@ -259,6 +269,7 @@ int main(int argc, char **argv)
     bench b;
 
     memset(&b, 0, sizeof(b));
+    b.gh_dump = getenv("GH_BENCH_DUMP") != NULL && strcmp(getenv("GH_BENCH_DUMP"), "gh") == 0;
     if (strcmp(backend, "sqlite") == 0) {
         int fd = mkstemp(path);
 
@@ -285,7 +296,8 @@ int main(int argc, char **argv)
     gh_test_cc_client(b.env, "bench-opaque", "dns:read dns:write logs:read", "opaque", NULL);
     b.basic_jwt = gh_test_basic(b.env, "bench-jwt", GH_TEST_SECRET);
     b.basic_opaque = gh_test_basic(b.env, "bench-opaque", GH_TEST_SECRET);
-    printf("backend %s\n", backend);
+    printf("backend %s, responses serialised by %s\n", backend,
+           b.gh_dump ? "gh_json_write" : "json_dumps");
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
         if (strcmp(which, "all") == 0 || strcmp(which, all[i]) == 0)
             run_case(&b, all[i], n);

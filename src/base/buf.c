@@ -62,6 +62,15 @@ static void grow(gh_buf *b, size_t n)
     b->cap = cap;
 }
 
+gh_err gh_buf_reserve(gh_buf *b, size_t n)
+{
+    if (n > b->max - b->len)
+        return GH_ETOOBIG;
+    grow(b, n);
+    b->data[b->len] = '\0';
+    return GH_OK;
+}
+
 gh_err gh_buf_add(gh_buf *b, const void *p, size_t n)
 {
     if (n > b->max - b->len)

@@ -25,6 +25,9 @@ void gh_buf_clear(gh_buf *b);
 /* Empties the buffer, keeping its memory. */
 void gh_buf_reset(gh_buf *b);
 GH_MUST_CHECK gh_err gh_buf_add(gh_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes (cap >= len + n + 1) without changing the content, so that a
+ * writer that knows its size grows the buffer once. GH_ETOOBIG past the maximum. */
+GH_MUST_CHECK gh_err gh_buf_reserve(gh_buf *b, size_t n);
 GH_MUST_CHECK gh_err gh_buf_adds(gh_buf *b, const char *s);
 GH_MUST_CHECK gh_err gh_buf_addf(gh_buf *b, const char *fmt, ...) GH_PRINTF(2, 3);
 /* Returns the content (heap, caller frees; "" when empty) and empties the buffer. */

@@ -389,38 +389,66 @@ gh_err gh_json_scan_str(const char *s, size_t n, const char *key, gh_arena *a, c
 /* Nesting the writer follows before it gives up (a cycle, or a runaway document). */
 #define GH_JSON_WRITE_DEPTH 256
 
-/* Bytes that a JSON string cannot hold as they are: '"', '\\' and control characters. */
-static bool needs_escape(unsigned char c)
+/* Appends n bytes: a memcpy when the buffer has room, gh_buf_add (which grows it) when not. */
+static inline gh_err put(gh_buf *b, const void *p, size_t n)
 {
-    return c < 0x20 || c == '"' || c == '\\';
+    if (b->data == NULL || n >= b->cap - b->len || n > b->max - b->len)
+        return gh_buf_add(b, p, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return GH_OK;
 }
+
+/* 1 for the bytes a JSON string holds as they are: not '"', '\\', a control character, or
+ * (checked separately, as UTF-8) a byte >= 0x80. */
+static const unsigned char json_plain[256] = {
+    /* 0x00..0x1f control characters */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* 0x20..0x7f: all but '"' (0x22) and '\\' (0x5c) */
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    /* 0x80..0xff: 0 here, so that a string holding any goes through gh_str_utf8 once */
+};
 
 static gh_err write_string(gh_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, run;
+    bool checked = false;
     gh_err err;
 
-    /* jansson refuses to write a string that is not UTF-8; so do we. */
-    for (i = 0; i < n; i++) {
-        if ((unsigned char)s[i] >= 0x80) {
-            if (!gh_str_utf8(s, n))
-                return GH_EINVAL;
-            break;
-        }
-    }
-    if ((err = gh_buf_add(b, "\"", 1)) != GH_OK)
+    /* Room for the common case (nothing to escape) at once. */
+    if ((err = gh_buf_reserve(b, n + 2)) != GH_OK)
         return err;
-    i = 0;
+    if ((err = put(b, "\"", 1)) != GH_OK)
+        return err;
     while (i < n) {
-        for (run = i; run < n && !needs_escape((unsigned char)s[run]); run++)
+        for (run = i; run < n && json_plain[u[run]]; run++)
             ;
-        if (run > i && (err = gh_buf_add(b, s + i, run - i)) != GH_OK)
+        if (run > i && (err = put(b, s + i, run - i)) != GH_OK)
             return err;
         if (run == n)
             break;
+        if (u[run] >= 0x80) {
+            /* jansson refuses to write a string that is not UTF-8; so do we. */
+            if (!checked && !gh_str_utf8(s, n))
+                return GH_EINVAL;
+            checked = true;
+            for (i = run; i < n && u[i] >= 0x80; i++)
+                ;
+            if ((err = put(b, s + run, i - run)) != GH_OK)
+                return err;
+            continue;
+        }
         {
-            unsigned char c = (unsigned char)s[run];
+            unsigned char c = u[run];
             char esc[6] = {'\\', 0, 0, 0, 0, 0};
             size_t elen = 2;
 
@@ -441,12 +469,12 @@ static gh_err write_string(gh_buf *b, const char *s, size_t n)
                 elen = 6;
                 break;
             }
-            if ((err = gh_buf_add(b, esc, elen)) != GH_OK)
+            if ((err = put(b, esc, elen)) != GH_OK)
                 return err;
         }
         i = run + 1;
     }
-    return gh_buf_add(b, "\"", 1);
+    return put(b, "\"", 1);
 }
 
 static gh_err write_integer(gh_buf *b, json_int_t v)
@@ -461,7 +489,7 @@ static gh_err write_integer(gh_buf *b, json_int_t v)
     } while (u > 0);
     if (v < 0)
         tmp[--i] = '-';
-    return gh_buf_add(b, tmp + i, sizeof(tmp) - i);
+    return put(b, tmp + i, sizeof(tmp) - i);
 }
 
 static gh_err write_real(gh_buf *b, const json_t *v)
@@ -471,7 +499,7 @@ static gh_err write_real(gh_buf *b, const json_t *v)
 
     if (n == 0 || n > sizeof(tmp))
         return GH_EINVAL;
-    return gh_buf_add(b, tmp, n);
+    return put(b, tmp, n);
 }
 
 typedef struct key_ref {
@@ -502,7 +530,7 @@ static gh_err write_object(gh_buf *b, const json_t *v, bool sort, int depth)
     key_ref *keys = NULL;
     gh_err err = GH_OK;
 
-    if ((err = gh_buf_add(b, "{", 1)) != GH_OK)
+    if ((err = put(b, "{", 1)) != GH_OK)
         return err;
     if (sort && n > 1) {
         keys = gh_xcalloc(n, sizeof(*keys));
@@ -516,11 +544,11 @@ static gh_err write_object(gh_buf *b, const json_t *v, bool sort, int depth)
         qsort(keys, n, sizeof(*keys), key_cmp);
         for (i = 0; i < n && err == GH_OK; i++) {
             if (i > 0)
-                err = gh_buf_add(b, ",", 1);
+                err = put(b, ",", 1);
             if (err == GH_OK)
                 err = write_string(b, keys[i].key, keys[i].len);
             if (err == GH_OK)
-                err = gh_buf_add(b, ":", 1);
+                err = put(b, ":", 1);
             if (err == GH_OK)
                 err = write_value(b, keys[i].value, sort, depth + 1);
         }
@@ -528,17 +556,17 @@ static gh_err write_object(gh_buf *b, const json_t *v, bool sort, int depth)
     } else {
         json_object_keylen_foreach((json_t *)v, key, klen, val)
         {
-            if (i++ > 0 && (err = gh_buf_add(b, ",", 1)) != GH_OK)
+            if (i++ > 0 && (err = put(b, ",", 1)) != GH_OK)
                 return err;
             if ((err = write_string(b, key, klen)) != GH_OK ||
-                (err = gh_buf_add(b, ":", 1)) != GH_OK ||
+                (err = put(b, ":", 1)) != GH_OK ||
                 (err = write_value(b, val, sort, depth + 1)) != GH_OK)
                 return err;
         }
     }
     if (err != GH_OK)
         return err;
-    return gh_buf_add(b, "}", 1);
+    return put(b, "}", 1);
 }
 
 static gh_err write_value(gh_buf *b, const json_t *v, bool sort, int depth)
@@ -552,16 +580,16 @@ static gh_err write_value(gh_buf *b, const json_t *v, bool sort, int depth)
     case JSON_OBJECT:
         return write_object(b, v, sort, depth);
     case JSON_ARRAY:
-        if ((err = gh_buf_add(b, "[", 1)) != GH_OK)
+        if ((err = put(b, "[", 1)) != GH_OK)
             return err;
         n = json_array_size(v);
         for (i = 0; i < n; i++) {
-            if (i > 0 && (err = gh_buf_add(b, ",", 1)) != GH_OK)
+            if (i > 0 && (err = put(b, ",", 1)) != GH_OK)
                 return err;
             if ((err = write_value(b, json_array_get(v, i), sort, depth + 1)) != GH_OK)
                 return err;
         }
-        return gh_buf_add(b, "]", 1);
+        return put(b, "]", 1);
     case JSON_STRING:
         return write_string(b, json_string_value(v), json_string_length(v));
     case JSON_INTEGER:
@@ -569,11 +597,11 @@ static gh_err write_value(gh_buf *b, const json_t *v, bool sort, int depth)
     case JSON_REAL:
         return write_real(b, v);
     case JSON_TRUE:
-        return gh_buf_add(b, "true", 4);
+        return put(b, "true", 4);
     case JSON_FALSE:
-        return gh_buf_add(b, "false", 5);
+        return put(b, "false", 5);
     case JSON_NULL:
-        return gh_buf_add(b, "null", 4);
+        return put(b, "null", 4);
     }
     return GH_EINVAL;
 }
@@ -581,7 +609,10 @@ static gh_err write_value(gh_buf *b, const json_t *v, bool sort, int depth)
 gh_err gh_json_write(gh_buf *b, const json_t *v, bool sort_keys)
 {
     size_t len = b->len;
-    gh_err err = write_value(b, v, sort_keys, 0);
+    gh_err err = b->data == NULL ? gh_buf_reserve(b, b->max < 512 ? b->max : 512) : GH_OK;
+
+    if (err == GH_OK)
+        err = write_value(b, v, sort_keys, 0);
 
     if (err != GH_OK) {
         /* Leave the buffer as it was. */

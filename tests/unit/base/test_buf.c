@@ -124,9 +124,29 @@ static void test_reset_clear_take(void **state)
     gh_buf_clear(&b); /* clearing twice is harmless */
 }
 
+static void test_reserve(void **state)
+{
+    gh_buf b;
+    char *before;
+    (void)state;
+    gh_buf_init(&b, 100);
+    assert_int_equal(gh_buf_reserve(&b, 90), GH_OK);
+    assert_true(b.cap >= 91);
+    assert_int_equal(b.len, 0);
+    assert_string_equal(gh_buf_str(&b), "");
+    before = b.data;
+    assert_int_equal(gh_buf_add(&b, "hello", 5), GH_OK);
+    assert_ptr_equal(b.data, before); /* no growth after a reservation */
+    assert_int_equal(gh_buf_reserve(&b, 95), GH_OK);
+    assert_int_equal(gh_buf_reserve(&b, 96), GH_ETOOBIG);
+    assert_string_equal(gh_buf_str(&b), "hello");
+    gh_buf_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_empty_buffer),
         cmocka_unit_test(test_add_within_max),
         cmocka_unit_test(test_add_past_max_changes_nothing),
