@@ -116,8 +116,8 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     }
     /* Copies: the commit may land after the caller has released the client. */
     row->client_id = gh_arena_strdup(ctx->arena, in->c->client_id);
-    row->subject = in->subject == in->c->client_id ? row->client_id
-                                                    : gh_arena_strdup(ctx->arena, in->subject);
+    row->subject =
+        in->subject == in->c->client_id ? row->client_id : gh_arena_strdup(ctx->arena, in->subject);
     row->scope = scope;
     row->audience = aud;
     row->catalog_version = e->catalog_version;

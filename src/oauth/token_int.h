@@ -120,8 +120,8 @@ void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at
 
 /* How an endpoint finishes once the commit of its transaction is known (see
  * gh_oauth_response.on_commit): fills resp, or returns an error (the server failed). */
-typedef gh_err (*gh_oauth_commit_fn)(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp,
-                                     void *arg, gh_err outcome);
+typedef gh_err (*gh_oauth_commit_fn)(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void *arg,
+                                     gh_err outcome);
 
 /* Commits t before resp is answered: when resp->can_defer, leaves t pending in resp (commit,
  * store, on_commit = fn, commit_arg = arg) and returns GH_OK at once; otherwise commits t

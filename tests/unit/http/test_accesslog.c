@@ -101,7 +101,6 @@ static void test_hostile_path(void **state)
     json_decref(j);
 }
 
-
 /* The timestamp cache: the same line as without it, the seconds part reformatted only when
  * the second changes, milliseconds always fresh; numbers at their limits. */
 static void test_timestamp_cache(void **state)
@@ -125,8 +124,8 @@ static void test_timestamp_cache(void **state)
     assert_non_null(strstr(a_line, "\"bytes\":18446744073709551615,"));
     a.bytes = 71;
     n = gh_http__access_line_c(&a, INT64_C(1767323045000000), &tc, a_line, sizeof(a_line));
-    assert_int_equal(n, gh_http__access_line(&a, INT64_C(1767323045000000), b_line,
-                                             sizeof(b_line)));
+    assert_int_equal(n,
+                     gh_http__access_line(&a, INT64_C(1767323045000000), b_line, sizeof(b_line)));
     assert_string_equal(a_line, b_line);
     j = parse_line(a_line, n);
     assert_string_equal(json_string_value(json_object_get(j, "time")), "2026-01-02T03:04:05.000Z");

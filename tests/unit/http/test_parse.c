@@ -277,12 +277,11 @@ static void test_format_ipv4(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_listen_ipv4),
-        cmocka_unit_test(test_format_ipv4),  cmocka_unit_test(test_listen_localhost),
-        cmocka_unit_test(test_listen_ipv6),  cmocka_unit_test(test_listen_rejects),
-        cmocka_unit_test(test_listen_names), cmocka_unit_test(test_media_type),
-        cmocka_unit_test(test_bearer),       cmocka_unit_test(test_split_target),
-        cmocka_unit_test(test_path_arg),
+        cmocka_unit_test(test_listen_ipv4),      cmocka_unit_test(test_format_ipv4),
+        cmocka_unit_test(test_listen_localhost), cmocka_unit_test(test_listen_ipv6),
+        cmocka_unit_test(test_listen_rejects),   cmocka_unit_test(test_listen_names),
+        cmocka_unit_test(test_media_type),       cmocka_unit_test(test_bearer),
+        cmocka_unit_test(test_split_target),     cmocka_unit_test(test_path_arg),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -350,7 +350,6 @@ static void test_token_headers(void **state)
     assert_non_null(strstr(r.body, "repeated header"));
 }
 
-
 /* A client_credentials request of client id (secret GH_TEST_SECRET) on a kept-alive
  * connection. */
 static void token_request(fixture *f, const char *id, char *out, size_t outlen)
@@ -464,7 +463,6 @@ static void test_stop_with_commits_pending(void **state)
     }
 }
 
-
 /* Whether the file at fd holds s (read from the start). */
 static bool file_has(int fd, const char *s)
 {
@@ -517,7 +515,6 @@ static void test_access_log_flushed(void **state)
     assert_true(at_stop);
     assert_true(remote);
 }
-
 
 /* A header value at the limit fits in a connection's memory: answered by the engine (401),
  * not refused by libmicrohttpd (431). */
