@@ -13,8 +13,8 @@
 #include "base/err.h"
 
 #define GH_CTX_FAIL_MAX 256
-/* Random bytes a context draws ahead, with its request id, in one RAND_bytes call: enough
- * for a JWT's jti and a grant id, or an opaque token (see gh_ctx_rand_bytes). */
+/* Random bytes a context draws at once, on first use: enough for a JWT's jti and a grant
+ * id, or an opaque token and a grant id (see gh_ctx_rand_bytes). */
 #define GH_CTX_RAND_POOL 48
 
 typedef struct gh_ctx {
@@ -24,7 +24,8 @@ typedef struct gh_ctx {
     int64_t now_us;       /* same, microseconds */
     const char *remote_addr; /* the peer's address, for throttling and audit; may be NULL */
     char fail[GH_CTX_FAIL_MAX]; /* operator detail of the last failure, "" if none */
-    /* Unused random bytes: pool[rand_used..GH_CTX_RAND_POOL). Bytes handed out are wiped. */
+    /* Unused random bytes: pool[rand_used..GH_CTX_RAND_POOL), empty after gh_ctx_init.
+     * Bytes handed out are wiped. */
     unsigned char rand_pool[GH_CTX_RAND_POOL];
     size_t rand_used;
 } gh_ctx;
@@ -35,11 +36,12 @@ void gh_ctx_init(gh_ctx *ctx, gh_arena *arena, int64_t now_us);
  * warn level with the request id. Returns nothing; the caller still returns its error. */
 void gh_ctx_fail(gh_ctx *ctx, const char *fmt, ...) GH_PRINTF(2, 3);
 
-/* Request-scoped randomness, as strong as base/rand.h's (the same generator): the context
- * draws its request id and GH_CTX_RAND_POOL bytes more in one RAND_bytes call, and these
- * serve from that pool while it lasts (then from RAND_bytes). Each RAND_bytes call costs
- * about as much as hashing a kilobyte in OpenSSL 3, so a token request that needs a jti and
- * a grant id should take them here rather than from gh_rand_*. */
+/* Request-scoped randomness, as strong as base/rand.h's (the same generator): on first use
+ * the context draws GH_CTX_RAND_POOL bytes in one gh_rand_bytes call and serves from them,
+ * drawing a fresh pool when a request does not fit in what is left (requests larger than
+ * the pool go to gh_rand_bytes directly). A generator call costs far more than its bytes,
+ * so a token request that needs a jti and a grant id should take them here rather than from
+ * gh_rand_* (one call instead of two). */
 void gh_ctx_rand_bytes(gh_ctx *ctx, void *p, size_t n);
 /* gh_rand_token and gh_rand_uuid (rand.h) drawing from the context; the token goes to
  * ctx->arena. */

@@ -73,35 +73,44 @@ static void test_fail_truncates(void **state)
     gh_log_init(GH_LOG_INFO);
 }
 
-/* The pool serves distinct bytes, wipes what it gave, and falls back past its end. */
+/* The pool is filled on first use, serves distinct bytes, wipes what it gave, and is drawn
+ * again when a request does not fit in what is left. */
 static void test_rand_pool(void **state)
 {
     gh_arena *a = gh_arena_new(0);
     gh_ctx ctx;
     unsigned char x[16], y[16], big[GH_CTX_RAND_POOL + 1];
-    static const unsigned char zero[16];
+    static const unsigned char zero[GH_CTX_RAND_POOL];
     char u1[37], u2[37];
     const char *t1, *t2;
     (void)state;
     gh_ctx_init(&ctx, a, 0);
+    assert_int_equal(ctx.rand_used, GH_CTX_RAND_POOL); /* nothing drawn yet */
+    assert_memory_equal(ctx.rand_pool, zero, GH_CTX_RAND_POOL);
     gh_ctx_rand_bytes(&ctx, x, sizeof(x));
     assert_int_equal(ctx.rand_used, 16);
     assert_memory_equal(ctx.rand_pool, zero, 16); /* handed out, wiped */
+    assert_memory_not_equal(ctx.rand_pool + 16, zero, GH_CTX_RAND_POOL - 16);
     gh_ctx_rand_bytes(&ctx, y, sizeof(y));
     assert_memory_not_equal(x, y, sizeof(x));
     assert_memory_not_equal(x, zero, sizeof(x));
     gh_ctx_rand_uuid(&ctx, u1);
     assert_int_equal(ctx.rand_used, GH_CTX_RAND_POOL);
-    gh_ctx_rand_uuid(&ctx, u2); /* the pool is empty: RAND_bytes */
+    assert_memory_equal(ctx.rand_pool, zero, GH_CTX_RAND_POOL);
+    gh_ctx_rand_uuid(&ctx, u2); /* a fresh pool */
+    assert_int_equal(ctx.rand_used, 16);
     assert_int_equal(strlen(u1), 36);
     assert_int_equal(u1[14], '4');
     assert_true(u1[19] == '8' || u1[19] == '9' || u1[19] == 'a' || u1[19] == 'b');
     assert_string_not_equal(u1, u2);
     assert_string_not_equal(u1, ctx.request_id);
-    gh_ctx_rand_bytes(&ctx, big, sizeof(big));
+    gh_ctx_rand_bytes(&ctx, big, sizeof(big)); /* larger than the pool: drawn directly */
+    assert_int_equal(ctx.rand_used, 16);
     gh_ctx_init(&ctx, a, 0);
     t1 = gh_ctx_rand_token(&ctx, "gh_at_", 32);
-    t2 = gh_ctx_rand_token(&ctx, "gh_at_", 32); /* 16 left in the pool: RAND_bytes */
+    t2 = gh_ctx_rand_token(&ctx, "gh_at_", 32); /* 16 left: a fresh pool */
+    assert_int_equal(ctx.rand_used, 32);
+    assert_memory_equal(ctx.rand_pool, zero, 32);
     assert_int_equal(strlen(t1), 6 + 43);
     assert_true(strncmp(t1, "gh_at_", 6) == 0);
     assert_string_not_equal(t1, t2);
