@@ -413,7 +413,7 @@ static const unsigned char json_plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    /* 0x80..0xff: 0 here, so that a string holding any goes through gh_str_utf8 once */
+    /* 0x80..0xff: 0 here, so that runs of them go through gh_str_utf8 */
 };
 
 static gh_err write_string(gh_buf *b, const char *s, size_t n)
@@ -421,7 +421,6 @@ static gh_err write_string(gh_buf *b, const char *s, size_t n)
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *u = (const unsigned char *)s;
     size_t i = 0, run;
-    bool checked = false;
     gh_err err;
 
     /* Room for the common case (nothing to escape) at once. */
@@ -437,12 +436,14 @@ static gh_err write_string(gh_buf *b, const char *s, size_t n)
         if (run == n)
             break;
         if (u[run] >= 0x80) {
-            /* jansson refuses to write a string that is not UTF-8; so do we. */
-            if (!checked && !gh_str_utf8(s, n))
-                return GH_EINVAL;
-            checked = true;
+            /* jansson refuses to write a string that is not UTF-8; so do we. A multi-byte
+             * sequence is all bytes >= 0x80, so each maximal run of them must be whole
+             * sequences (checked per run: the string may also hold a NUL, which jansson
+             * writes as \u0000 and gh_str_utf8 would refuse). */
             for (i = run; i < n && u[i] >= 0x80; i++)
                 ;
+            if (!gh_str_utf8(s + run, i - run))
+                return GH_EINVAL;
             if ((err = put(b, s + run, i - run)) != GH_OK)
                 return err;
             continue;
@@ -604,6 +605,19 @@ static gh_err write_value(gh_buf *b, const json_t *v, bool sort, int depth)
         return put(b, "null", 4);
     }
     return GH_EINVAL;
+}
+
+gh_err gh_json_write_str(gh_buf *b, const char *s, size_t n)
+{
+    size_t len = b->len;
+    gh_err err = write_string(b, s, n);
+
+    if (err != GH_OK) {
+        b->len = len;
+        if (b->data != NULL)
+            b->data[len] = '\0';
+    }
+    return err;
 }
 
 gh_err gh_json_write(gh_buf *b, const json_t *v, bool sort_keys)

@@ -53,6 +53,10 @@ GH_MUST_CHECK gh_err gh_json_scan_str(const char *s, size_t n, const char *key, 
  * several times faster. GH_EINVAL for a string that is not UTF-8, nesting past 256 or a
  * real jansson cannot format; GH_ETOOBIG past b's maximum. On error b is as it was. */
 GH_MUST_CHECK gh_err gh_json_write(gh_buf *b, const json_t *v, bool sort_keys);
+/* Appends s[0..n) as a JSON string (quotes and escapes as gh_json_write writes them), for
+ * hot paths that write a fixed-shape document directly (JWT claims for gh_jws_sign_payload,
+ * a token response). GH_EINVAL if s is not UTF-8; on error b is as it was. */
+GH_MUST_CHECK gh_err gh_json_write_str(gh_buf *b, const char *s, size_t n);
 /* Compact encoding with keys in insertion order, in the arena (NULL on the errors of
  * gh_json_write). */
 char *gh_json_dump_a(gh_arena *a, const json_t *v);

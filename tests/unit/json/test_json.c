@@ -398,10 +398,12 @@ static void test_write_fixed(void **state)
     assert_non_null(v);
     same_as_jansson(v);
     json_decref(v);
-    /* Control characters, quotes, backslashes, DEL, and a NUL inside a string. */
+    /* Control characters, quotes, backslashes, DEL, and a NUL inside a string, also next to
+     * multi-byte characters. */
     v = json_object();
     json_object_set_new(v, "ctl\x01\x1f\b\f\n\r\t\"\\\x7f", json_stringn("a\0b\x1b", 4));
     json_object_set_new(v, "zz", json_string(""));
+    json_object_set_new(v, "nul-utf8", json_stringn("\xc3\xa9\0\xe2\x82\xac\0x\xf0\x9f\x98\x80", 12));
     json_object_set_new(v, "a", json_integer(0));
     json_object_set_new(v, "aa", json_integer(7));
     same_as_jansson(v);
@@ -473,6 +475,23 @@ static void test_write_refuses(void **state)
     json_decref(v);
 }
 
+static void test_write_str(void **state)
+{
+    gh_buf b;
+    json_t *v = json_stringn("q\"\\\n\x01/\xc3\xa9\0z", 10);
+    char *want = json_dumps(v, JSON_ENCODE_ANY);
+    (void)state;
+    gh_buf_init(&b, 64);
+    assert_int_equal(gh_buf_add(&b, "{\"k\":", 5), GH_OK);
+    assert_int_equal(gh_json_write_str(&b, json_string_value(v), json_string_length(v)), GH_OK);
+    assert_string_equal(gh_buf_str(&b) + 5, want);
+    assert_int_equal(gh_json_write_str(&b, "\xff", 1), GH_EINVAL);
+    assert_int_equal(b.len, 5 + strlen(want)); /* as it was */
+    gh_buf_clear(&b);
+    free(want);
+    json_decref(v);
+}
+
 static void test_scan_str(void **state)
 {
     gh_arena *a = gh_arena_new(0);
@@ -537,6 +556,7 @@ int main(void)
         cmocka_unit_test(test_write_fixed),
         cmocka_unit_test(test_write_random),
         cmocka_unit_test(test_write_refuses),
+        cmocka_unit_test(test_write_str),
         cmocka_unit_test(test_scan_str),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
