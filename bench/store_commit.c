@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -205,6 +206,45 @@ static double cpu_us(void)
            (double)ru.ru_stime.tv_sec * 1e6 + (double)ru.ru_stime.tv_usec;
 }
 
+/* The CPU time (user + system, in us) of this process's thread named name, from
+ * /proc/self/task/<tid>/stat; -1 if there is none (or not on Linux). */
+static double thread_cpu_us(const char *name)
+{
+    double us = -1;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *de;
+    while (d && us < 0 && (de = readdir(d)) != NULL) {
+        char path[300], comm[64] = "", buf[1024];
+        if (de->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fgets(comm, sizeof(comm), f))
+            comm[strcspn(comm, "\n")] = 0;
+        fclose(f);
+        if (strcmp(comm, name) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/proc/self/task/%s/stat", de->d_name);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[n] = 0;
+        /* Fields after the ")" that ends comm: state is field 3, utime 14, stime 15. */
+        const char *p = strrchr(buf, ')');
+        unsigned long long ut = 0, st = 0;
+        if (p && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                        &st) == 2)
+            us = (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+    }
+    if (d)
+        closedir(d);
+    return us;
+}
+
 static long ctx_switches(void)
 {
     struct rusage ru;
@@ -271,6 +311,7 @@ int main(int argc, char **argv)
     atomic_bool stop = false;
     worker_pool wp = {0}, rp = {0};
     double c0 = cpu_us();
+    double wc0 = thread_cpu_us("gh-store-writer");
     long x0 = ctx_switches();
     int64_t t0 = gh_clock_mono_us();
     if (commit)
@@ -286,6 +327,7 @@ int main(int argc, char **argv)
         pool_join(&rp, &rops, &rfail, false);
     double secs = (double)(gh_clock_mono_us() - t0) / 1e6;
     double cpu = cpu_us() - c0;
+    double wcpu = thread_cpu_us("gh-store-writer") - wc0;
     long ctx = ctx_switches() - x0;
     long wal_bytes = stat(wal, &st) == 0 ? (long)st.st_size : -1;
     long ops = wops + rops;
@@ -304,6 +346,9 @@ int main(int argc, char **argv)
         printf("  writer: %llu batches, %.1f transactions per batch, slept %llu times\n",
                (unsigned long long)ss.batches, (double)ss.txns / (double)ss.batches,
                (unsigned long long)ss.writer_sleeps);
+    if (commit && wops > 0 && wc0 >= 0)
+        printf("  writer thread CPU: %.2f s, %.2f us per commit\n", wcpu / 1e6,
+               wcpu / (double)wops);
     if (ops > 0)
         printf("  CPU per operation: %.2f us; context switches per operation: %.2f\n",
                cpu / (double)ops, (double)ctx / (double)ops);

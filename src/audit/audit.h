@@ -3,18 +3,26 @@
  *
  * Every security-relevant action appends one event. Events are committed in the same store
  * transaction as the change they record, before the response is sent, so an acknowledged
- * action always has its event. The store assigns seq and computes the chain when it commits:
+ * action always has its event. The chain is computed in two parts:
  *
- *   hash(n) = SHA-256( prev_hash || canonical(event n) )   with prev_hash(1) = 32 zero bytes
+ *   body_hash(n) = SHA-256( canonical(event n) )
+ *   hash(n)      = SHA-256( prev_hash || seq(n) as 8 bytes big-endian || body_hash(n) )
+ *                  with prev_hash(1) = 32 zero bytes
  *
- * where canonical() is gh_audit_canonical(). Anyone holding the events can recompute the
- * chain (gh_audit_verify), so a removed, reordered or altered event is detected.
+ * where canonical() is gh_audit_canonical(), every field except seq and the hashes. The body
+ * hash (the costly part: JSON and a hash over the whole event) is computed when the event
+ * enters a store transaction, on the caller's thread (gh_audit_seal, called by
+ * gh_store_txn_audit and gh_store_txn_add); the store's single writer assigns seq and
+ * computes only hash(n), one SHA-256 of 72 bytes (gh_audit_link). The body hash is not
+ * stored: anyone holding the events recomputes it and the chain from the fields
+ * (gh_audit_verify), so a removed, reordered, renumbered or altered event is detected.
  * This module does not store events; the store does.
  */
 #ifndef GH_AUDIT_AUDIT_H
 #define GH_AUDIT_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,15 +53,28 @@ typedef struct gh_audit_event {
     const char *data;       /* a JSON object as text with further detail; may be NULL */
     unsigned char prev_hash[GH_SHA256_LEN]; /* set by the store at commit */
     unsigned char hash[GH_SHA256_LEN];      /* set by the store at commit */
+    /* SHA-256 of the canonical form: set by gh_audit_seal when the event enters a store
+     * transaction; not stored (reads leave it zero and sealed false). */
+    unsigned char body_hash[GH_SHA256_LEN];
+    bool sealed;
 } gh_audit_event;
 
-/* Returns the canonical JSON text of the event's fields except prev_hash and hash
- * (sorted keys, compact, seq and time included), heap (caller frees). */
+/* Returns the canonical JSON text of the event's fields except seq, prev_hash, hash and
+ * body_hash (sorted keys, compact, time included), heap (caller frees). */
 char *gh_audit_canonical(const gh_audit_event *e);
-/* Sets e->prev_hash = prev and e->hash per the chain rule above. */
+/* Computes body_hash(e) per the chain rule above into out. */
+void gh_audit_body_hash(const gh_audit_event *e, unsigned char out[GH_SHA256_LEN]);
+/* Sets e->body_hash and e->sealed. The fields the body hash covers must not change after it
+ * (a store transaction seals each event it is given, so they must not change once added). */
+void gh_audit_seal(gh_audit_event *e);
+/* Sets e->prev_hash = prev and e->hash from seq and the sealed body hash (e must be sealed):
+ * the cheap step, for the store's writer. */
+void gh_audit_link(gh_audit_event *e, const unsigned char prev[GH_SHA256_LEN]);
+/* Seals e (recomputing the body hash from its fields), then links it to prev. */
 void gh_audit_chain(gh_audit_event *e, const unsigned char prev[GH_SHA256_LEN]);
 /* Checks that events[0..n) form an unbroken chain starting from prev (zeros for the
- * first event): seq consecutive, each prev_hash and hash right. GH_EINVAL at the first bad
+ * first event): seq consecutive, each prev_hash and hash right, the body hash recomputed from
+ * the fields (a stored body_hash is not trusted). GH_EINVAL at the first bad
  * event, whose index goes to *bad_index. */
 GH_MUST_CHECK gh_err gh_audit_verify(const gh_audit_event *events, size_t n,
                                      const unsigned char prev[GH_SHA256_LEN],

@@ -10,7 +10,9 @@
  * database transaction, each inside its own savepoint: a transaction whose operation fails
  * (GH_ECONFLICT, GH_ENOTFOUND) is rolled back alone and the others commit. The call returns
  * only once the database commit that holds its rows has completed, so nothing a response
- * acknowledges can be lost. Audit events get their seq and hash chain inside the writer.
+ * acknowledges can be lost. Audit events are sealed (their body hash computed, audit.h) when
+ * added to a transaction, on the caller's thread; they get their seq and chain hash inside
+ * the writer.
  *
  * Reads may run on any thread concurrently with the writer.
  *
@@ -127,7 +129,8 @@ typedef struct gh_store_op {
         const gh_token *token;     /* TOKEN_INSERT */
         const gh_key_row *key;     /* KEY_INSERT, KEY_UPDATE */
         const gh_catalog_row *catalog;
-        gh_audit_event *event;     /* AUDIT_APPEND: seq/prev_hash/hash filled in on commit */
+        gh_audit_event *event;     /* AUDIT_APPEND: sealed when added (its fields must not
+                                      change after); seq/prev_hash/hash filled in on commit */
         struct {
             const char *id;        /* CLIENT_DELETE: client_id; TOKEN_REVOKE: token id;
                                       GRANT_REVOKE: grant_id */
@@ -154,9 +157,10 @@ typedef struct gh_store_txn gh_store_txn;
 /* Returns a new, empty transaction allocated from the arena (lives as long as it). Every
  * pointer given to the add functions must also stay valid until gh_store_commit returns. */
 gh_store_txn *gh_store_txn_new(gh_arena *a);
-/* Appends an operation (copied). Operations apply in order. */
+/* Appends an operation (copied). Operations apply in order. An AUDIT_APPEND's event is
+ * sealed here (gh_audit_seal): its fields must not change afterwards. */
 void gh_store_txn_add(gh_store_txn *t, const gh_store_op *op);
-/* Convenience appenders. */
+/* Convenience appenders. gh_store_txn_audit seals e, as gh_store_txn_add does. */
 void gh_store_txn_audit(gh_store_txn *t, gh_audit_event *e);
 size_t gh_store_txn_len(const gh_store_txn *t);
 /* After commit: the index of the operation that failed, or (size_t)-1. */

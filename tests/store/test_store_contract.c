@@ -508,8 +508,21 @@ static void test_audit_chain(void **state)
         if (i == 3)
             ev[i].data = "not json"; /* stored as a string */
         gh_store_txn_audit(t, &ev[i]);
+        /* Sealed when added, before the writer sees it. */
+        unsigned char body[GH_SHA256_LEN];
+        gh_audit_body_hash(&ev[i], body);
+        assert_true(ev[i].sealed);
+        assert_memory_equal(ev[i].body_hash, body, GH_SHA256_LEN);
         assert_int_equal(gh_store_commit(f->s, t), GH_OK);
         assert_int_equal(ev[i].seq, i + 1);
+        /* The writer linked it: hash = SHA-256(prev || seq big-endian || body hash). */
+        unsigned char msg[72], want[GH_SHA256_LEN];
+        memcpy(msg, i ? ev[i - 1].hash : (unsigned char[32]){0}, GH_SHA256_LEN);
+        for (int k = 0; k < 8; k++)
+            msg[32 + k] = (unsigned char)((uint64_t)ev[i].seq >> (56 - 8 * k));
+        memcpy(msg + 40, body, GH_SHA256_LEN);
+        gh_sha256(msg, sizeof(msg), want);
+        assert_memory_equal(ev[i].hash, want, GH_SHA256_LEN);
         gh_arena_free(a);
     }
     /* Several events in one transaction get consecutive seqs too. */
@@ -518,7 +531,15 @@ static void test_audit_chain(void **state)
     for (int i = 5; i < 8; i++) {
         ev[i] = mk_event(GH_AUDIT_CLIENT_CREATED, NULL);
         ev[i].data = NULL;
-        gh_store_txn_audit(t, &ev[i]);
+        if (i == 6) {
+            /* gh_store_txn_add seals too. */
+            gh_store_op op = {.kind = GH_OP_AUDIT_APPEND};
+            op.u.event = &ev[i];
+            gh_store_txn_add(t, &op);
+            assert_true(ev[i].sealed);
+        } else {
+            gh_store_txn_audit(t, &ev[i]);
+        }
     }
     assert_int_equal(gh_store_txn_len(t), 3);
     assert_int_equal(gh_store_commit(f->s, t), GH_OK);
@@ -537,6 +558,9 @@ static void test_audit_chain(void **state)
     assert_string_equal(all[1].token_id, "tok");
     assert_null(all[6].data);
     assert_string_equal(all[6].type, GH_AUDIT_CLIENT_CREATED);
+    /* The body hash is not stored: reads give it unsealed (verification recomputes it). */
+    for (int i = 0; i < 8; i++)
+        assert_false(all[i].sealed);
 
     /* A stored event that is altered no longer verifies. */
     unsigned char zero[GH_SHA256_LEN] = {0};

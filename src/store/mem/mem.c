@@ -402,11 +402,14 @@ static gh_err op_audit(gh_mem *m, gh_audit_event *e)
         return GH_EINVAL;
     const gh_audit_event *head = m->audit.n ? m->audit.rows[m->audit.n - 1]->v : NULL;
     e->seq = head ? head->seq + 1 : 1;
-    gh_audit_chain(e, head ? head->hash : zero);
+    gh_audit_link(e, head ? head->hash : zero); /* sealed by gh_store_txn_add */
     int_key(e->seq, k);
     mrow *r = row_new(k);
     gh_audit_event *v = GH_ARENA_NEW(r->a, gh_audit_event);
     copy_event(r->a, v, e);
+    /* As in the SQLite backend, the body hash is not stored: reads get it zero, unsealed. */
+    memset(v->body_hash, 0, GH_SHA256_LEN);
+    v->sealed = false;
     r->v = v;
     put(m, &m->audit, r);
     return GH_OK;

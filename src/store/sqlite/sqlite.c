@@ -305,6 +305,8 @@ static void row_audit(gh_arena *a, sqlite3_stmt *st, gh_audit_event *e)
     e->data = col_text(a, st, 9);
     (void)col_hash(st, 10, e->prev_hash);
     (void)col_hash(st, 11, e->hash);
+    memset(e->body_hash, 0, GH_SHA256_LEN); /* not stored: gh_audit_verify recomputes it */
+    e->sealed = false;
 }
 
 static void row_catalog(gh_arena *a, sqlite3_stmt *st, gh_catalog_row *c)

@@ -388,7 +388,7 @@ static gh_err op_audit_append(gh_sqlite *s, gh_audit_event *ev)
     if (!st)
         return GH_ESTORE;
     ev->seq = s->head.seq + 1;
-    gh_audit_chain(ev, s->head.hash);
+    gh_audit_link(ev, s->head.hash); /* sealed by gh_store_txn_add, on the caller's thread */
     sqlite3_bind_int64(st, 1, ev->seq);
     sqlite3_bind_int64(st, 2, ev->time_us);
     bind_text(st, 3, ev->type);

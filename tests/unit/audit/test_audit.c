@@ -2,8 +2,8 @@
  * test_audit.c - the audit event's canonical form, hash chain, verification and JSON view.
  *
  * The expected hashes were computed independently (Python hashlib over the canonical text
- * written out by hand), so a change to the canonical form, which would break every stored
- * chain, fails here.
+ * written out by hand, and struct.pack(">Q", seq) for the link), so a change to the canonical
+ * form or to the chain rule, which would break every stored chain, fails here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -49,26 +49,31 @@ static void test_canonical(void **state)
     gh_audit_event e = ev1();
     char *c = gh_audit_canonical(&e);
     /* Sorted keys, compact, NULL members left out, data embedded as an object. */
+    /* seq is not part of it: the link hash binds seq. */
     assert_string_equal(c, "{\"actor\":\"client:c1\",\"client_id\":\"c1\",\"data\":{\"a\":\"x\","
-                           "\"b\":1},\"scope\":\"dns:read\",\"seq\":1,\"time_us\":"
+                           "\"b\":1},\"scope\":\"dns:read\",\"time_us\":"
                            "1700000000000000,\"type\":\"token.issued\"}");
     free(c);
     /* data that is not a JSON object is embedded as a string. */
     gh_audit_event e2 = ev2();
     c = gh_audit_canonical(&e2);
     assert_string_equal(
-        c, "{\"actor\":\"admin\",\"data\":\"[1,2]\",\"seq\":2,\"time_us\":5,\"type\":\"key.rotated\"}");
+        c, "{\"actor\":\"admin\",\"data\":\"[1,2]\",\"time_us\":5,\"type\":\"key.rotated\"}");
     free(c);
     /* Duplicate keys make data a string too (it must not depend on which one jansson keeps). */
     e2.data = "{\"a\":1,\"a\":2}";
     c = gh_audit_canonical(&e2);
     assert_non_null(strstr(c, "\"data\":\"{\\\"a\\\":1,\\\"a\\\":2}\""));
     free(c);
-    /* Hashes are not part of the canonical form. */
+    /* Hashes are not part of the canonical form, nor is seq. */
     memset(e.hash, 7, GH_SHA256_LEN);
     memset(e.prev_hash, 7, GH_SHA256_LEN);
+    memset(e.body_hash, 7, GH_SHA256_LEN);
+    e.seq = 77;
     c = gh_audit_canonical(&e);
     assert_null(strstr(c, "hash"));
+    assert_null(strstr(c, "seq"));
+    assert_null(strstr(c, "77"));
     free(c);
     /* Invalid UTF-8 is kept, hex-encoded, rather than dropped or crashing. */
     e.subject = "\xff\xfe";
@@ -82,14 +87,59 @@ static void test_chain_known_answer(void **state)
     (void)state;
     gh_audit_event e[2] = {ev1(), ev2()};
     char h[65];
-    gh_audit_chain(&e[0], zero);
-    gh_audit_chain(&e[1], e[0].hash);
+    /* body_hash = SHA-256(canonical), the canonical texts of test_canonical. */
+    gh_audit_seal(&e[0]);
+    gh_audit_seal(&e[1]);
+    assert_true(e[0].sealed && e[1].sealed);
+    hex(e[0].body_hash, h);
+    assert_string_equal(h, "4ccea3a6a7b1c109f41465b93bc977ae7c6c8ed3356d8eccd3efd9c8a25c8018");
+    hex(e[1].body_hash, h);
+    assert_string_equal(h, "31b210bad81510ed54738219416e06e3bdd0ffe6cf3cda0fbdb806167cb4562f");
+    /* hash = SHA-256(prev || seq big-endian 64 || body_hash). */
+    gh_audit_link(&e[0], zero);
+    gh_audit_link(&e[1], e[0].hash);
     assert_memory_equal(e[0].prev_hash, zero, GH_SHA256_LEN);
     hex(e[0].hash, h);
-    assert_string_equal(h, "1f934f91716bec036809162764b52cd2dcc81aafd674e319226834cc9d866793");
+    assert_string_equal(h, "fe7323e43ffe414aa589e56ac16b0217252c66296bc307f4e2b787ec8de41909");
     assert_memory_equal(e[1].prev_hash, e[0].hash, GH_SHA256_LEN);
     hex(e[1].hash, h);
-    assert_string_equal(h, "7a2a985015a23601b466b24d3020b6af11efe1f4310521e2cc8b18a885a97de7");
+    assert_string_equal(h, "8c8158fa18b99c4dea92851408eec6a30bd7b0d056f303bb91d364fe545136bd");
+
+    /* gh_audit_chain (seal, then link) gives the same hashes. */
+    gh_audit_event c[2] = {ev1(), ev2()};
+    gh_audit_chain(&c[0], zero);
+    gh_audit_chain(&c[1], c[0].hash);
+    assert_memory_equal(c[0].hash, e[0].hash, GH_SHA256_LEN);
+    assert_memory_equal(c[1].hash, e[1].hash, GH_SHA256_LEN);
+    assert_memory_equal(c[1].body_hash, e[1].body_hash, GH_SHA256_LEN);
+
+    /* The seq bytes are big-endian: a seq with eight distinct bytes. */
+    e[1].seq = 0x0102030405060708LL;
+    gh_audit_link(&e[1], e[0].hash);
+    hex(e[1].hash, h);
+    assert_string_equal(h, "af7b333ee84823d020a6a87591a375c36c4cff2758263f5be11ae0fdbfa6448e");
+}
+
+/* The body hash is computed once, when sealed: linking does not look at the fields again,
+ * and verification does not trust a body_hash it is given. */
+static void test_seal_then_link(void **state)
+{
+    (void)state;
+    gh_audit_event e = ev1(), f = ev1();
+    size_t bad = 99;
+    gh_audit_seal(&e);
+    e.actor = "client:other"; /* changed after sealing: the link still uses the sealed body */
+    gh_audit_link(&e, zero);
+    gh_audit_chain(&f, zero);
+    assert_memory_equal(e.hash, f.hash, GH_SHA256_LEN);
+    /* ... which verification, recomputing from the fields, catches. */
+    assert_int_equal(gh_audit_verify(&e, 1, zero, &bad), GH_EINVAL);
+    assert_int_equal(bad, 0);
+    /* A wrong body_hash on an intact event does not matter to verification. */
+    memset(f.body_hash, 0xab, GH_SHA256_LEN);
+    assert_int_equal(gh_audit_verify(&f, 1, zero, &bad), GH_OK);
+    f.sealed = false;
+    assert_int_equal(gh_audit_verify(&f, 1, zero, &bad), GH_OK);
 }
 
 static void build(gh_audit_event *e, size_t n)
@@ -148,6 +198,13 @@ static void test_verify(void **state)
     t[4].seq = 9;
     assert_int_equal(gh_audit_verify(t, 6, zero, &bad), GH_EINVAL);
     assert_int_equal(bad, 4);
+    /* A suffix renumbered consistently (seqs still consecutive): the link hash binds seq. */
+    memcpy(t, e, sizeof(e));
+    for (int i = 1; i < 6; i++)
+        t[i].seq += 10;
+    assert_int_equal(gh_audit_verify(t + 1, 5, e[0].hash, &bad), GH_EINVAL);
+    assert_int_equal(bad, 0);
+    assert_int_equal(gh_audit_verify(e + 1, 5, e[0].hash, &bad), GH_OK);
     /* The chain must begin at seq 1 when it begins from zeros. */
     memcpy(t, e, sizeof(e));
     t[0].seq = 2;
@@ -182,6 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical),
         cmocka_unit_test(test_chain_known_answer),
+        cmocka_unit_test(test_seal_then_link),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_event_json),
     };
