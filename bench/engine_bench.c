@@ -12,11 +12,11 @@
  *
  * Each call does what http does around the engine: a request arena, gh_form_parse of the
  * body, the endpoint, and json_dumps of the response body (with GH_BENCH_DUMP=gh in the
- * environment: gh_json_write instead, what http would cost if it serialised with it). The figures printed per case:
- * thread CPU µs per call (CLOCK_THREAD_CPUTIME_ID: this thread only) and process CPU µs per
- * call (CLOCK_PROCESS_CPUTIME_ID: includes a store's writer thread, if it has one).
- * For counts that do not depend on the machine's load, run it under callgrind and count only
- * the timed loop:
+ * environment: gh_json_write instead, what http would cost if it serialised with it). The figures
+ * printed per case: thread CPU µs per call (CLOCK_THREAD_CPUTIME_ID: this thread only) and process
+ * CPU µs per call (CLOCK_PROCESS_CPUTIME_ID: includes a store's writer thread, if it has one). For
+ * counts that do not depend on the machine's load, run it under callgrind and count only the timed
+ * loop:
  *
  *   valgrind --tool=callgrind --toggle-collect=bench_loop build-rel/engine_bench mem token_jwt 2000
  *
@@ -69,8 +69,7 @@ static double cpu_us(clockid_t id)
 
 /* One request as http makes it. Returns the response status (0 is 200); *token (may be NULL)
  * gets a heap copy of the access_token member, if any. */
-static int call(bench *b, gh_oauth_endpoint ep, const char *form, const char *authz,
-                char **token)
+static int call(bench *b, gh_oauth_endpoint ep, const char *form, const char *authz, char **token)
 {
     static const gh_form empty = {NULL, 0};
     gh_arena *a = gh_arena_new(ARENA_BLOCK);
@@ -126,8 +125,9 @@ static int call(bench *b, gh_oauth_endpoint ep, const char *form, const char *au
     return status;
 }
 
-#define FORM_JWT "grant_type=client_credentials&scope=dns%3Aread+dns%3Awrite&resource=" \
-                 "https%3A%2F%2Fapi.example.com%2Fdns"
+#define FORM_JWT                                                                                   \
+    "grant_type=client_credentials&scope=dns%3Aread+dns%3Awrite&resource="                         \
+    "https%3A%2F%2Fapi.example.com%2Fdns"
 #define FORM_OPAQUE "grant_type=client_credentials&scope=dns%3Aread+dns%3Awrite+logs%3Aread"
 
 /* The timed loop (callgrind: --toggle-collect=bench_loop). */
@@ -192,11 +192,11 @@ static char *mint_bound(bench *b, size_t i)
     snprintf(jti, sizeof(jti), "bound-%zu-%s", i, ctx.request_id);
     claims = json_pack("{s:s,s:s,s:s,s:I,s:I,s:s,s:s,s:s}", "iss", GH_TEST_ISSUER, "sub",
                        "bench-jwt", "aud", GH_TEST_RS_DNS, "exp", (json_int_t)(ctx.now + 600),
-                       "iat", (json_int_t)ctx.now, "jti", jti, "client_id", "bench-jwt",
-                       "scope", "dns:read dns:write");
+                       "iat", (json_int_t)ctx.now, "jti", jti, "client_id", "bench-jwt", "scope",
+                       "dns:read dns:write");
     if (gh_oauth__keys_acquire(b->env->e, &ctx, &s) != GH_OK ||
-        gh_jws_sign(a, gh_oauth__keysnap_signer(s, GH_ALG_ES256), "at+jwt", NULL, claims,
-                    &jwt) != GH_OK)
+        gh_jws_sign(a, gh_oauth__keysnap_signer(s, GH_ALG_ES256), "at+jwt", NULL, claims, &jwt) !=
+            GH_OK)
         exit(1);
     gh_oauth__keys_release(s);
     json_decref(claims);
@@ -250,8 +250,8 @@ static void run_case(bench *b, const char *which, long n)
     bad = bench_loop(b, which, n);
     t1 = cpu_us(CLOCK_THREAD_CPUTIME_ID);
     p1 = cpu_us(CLOCK_PROCESS_CPUTIME_ID);
-    printf("%-18s %8ld calls  thread %7.2f us/call  process %7.2f us/call  errors %d\n", which,
-           n, (t1 - t0) / (double)n, (p1 - p0) / (double)n, bad);
+    printf("%-18s %8ld calls  thread %7.2f us/call  process %7.2f us/call  errors %d\n", which, n,
+           (t1 - t0) / (double)n, (p1 - p0) / (double)n, bad);
     if (bad > 0)
         exit(1);
 }

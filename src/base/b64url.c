@@ -18,6 +18,7 @@ static const char b64url_alphabet[] =
 
 /* The 6-bit value of each byte in the base64url and the base64 alphabets, -1 outside them
  * (generated from the alphabets of RFC 4648 tables 1 and 2; test_b64url checks every byte). */
+/* clang-format off */
 static const signed char b64url_value[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
@@ -55,6 +56,7 @@ static const signed char b64_value[256] = {
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
     -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
 };
+/* clang-format on */
 
 size_t gh_b64url_enclen(size_t n)
 {

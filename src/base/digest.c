@@ -41,8 +41,8 @@ static const EVP_MD *sha256(void)
 }
 
 /* Hashes the concatenation of the parts into out with md (a context to reuse). */
-static int digest_parts(EVP_MD_CTX *md, const void *const *parts, const size_t *lens,
-                        size_t nparts, unsigned char out[GH_SHA256_LEN])
+static int digest_parts(EVP_MD_CTX *md, const void *const *parts, const size_t *lens, size_t nparts,
+                        unsigned char out[GH_SHA256_LEN])
 {
     unsigned int outlen = 0;
     size_t i;

@@ -183,8 +183,7 @@ static bool reserved_header_member(const char *key)
 }
 
 gh_err gh_jws_sign_payload(gh_arena *a, const gh_jwk *k, const char *typ,
-                          const json_t *extra_header, const char *payload, size_t plen,
-                          char **out)
+                           const json_t *extra_header, const char *payload, size_t plen, char **out)
 {
     size_t hlen = 0, extra_len = 0;
     char *hdr = NULL;
@@ -197,7 +196,8 @@ gh_err gh_jws_sign_payload(gh_arena *a, const gh_jwk *k, const char *typ,
         json_t *v;
         if (!json_is_object(extra_header))
             return GH_EINVAL;
-        json_object_foreach((json_t *)extra_header, key, v) {
+        json_object_foreach((json_t *)extra_header, key, v)
+        {
             if (reserved_header_member(key))
                 return GH_EINVAL;
         }

@@ -402,6 +402,7 @@ static inline gh_err put(gh_buf *b, const void *p, size_t n)
 
 /* 1 for the bytes a JSON string holds as they are: not '"', '\\', a control character, or
  * (checked separately, as UTF-8) a byte >= 0x80. */
+/* clang-format off */
 static const unsigned char json_plain[256] = {
     /* 0x00..0x1f control characters */
     0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -415,6 +416,7 @@ static const unsigned char json_plain[256] = {
     1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     /* 0x80..0xff: 0 here, so that runs of them go through gh_str_utf8 */
 };
+/* clang-format on */
 
 static gh_err write_string(gh_buf *b, const char *s, size_t n)
 {
@@ -454,13 +456,27 @@ static gh_err write_string(gh_buf *b, const char *s, size_t n)
             size_t elen = 2;
 
             switch (c) {
-            case '"': esc[1] = '"'; break;
-            case '\\': esc[1] = '\\'; break;
-            case '\b': esc[1] = 'b'; break;
-            case '\f': esc[1] = 'f'; break;
-            case '\n': esc[1] = 'n'; break;
-            case '\r': esc[1] = 'r'; break;
-            case '\t': esc[1] = 't'; break;
+            case '"':
+                esc[1] = '"';
+                break;
+            case '\\':
+                esc[1] = '\\';
+                break;
+            case '\b':
+                esc[1] = 'b';
+                break;
+            case '\f':
+                esc[1] = 'f';
+                break;
+            case '\n':
+                esc[1] = 'n';
+                break;
+            case '\r':
+                esc[1] = 'r';
+                break;
+            case '\t':
+                esc[1] = 't';
+                break;
             default:
                 esc[1] = 'u';
                 esc[2] = '0';
@@ -559,8 +575,7 @@ static gh_err write_object(gh_buf *b, const json_t *v, bool sort, int depth)
         {
             if (i++ > 0 && (err = put(b, ",", 1)) != GH_OK)
                 return err;
-            if ((err = write_string(b, key, klen)) != GH_OK ||
-                (err = put(b, ":", 1)) != GH_OK ||
+            if ((err = write_string(b, key, klen)) != GH_OK || (err = put(b, ":", 1)) != GH_OK ||
                 (err = write_value(b, val, sort, depth + 1)) != GH_OK)
                 return err;
         }
