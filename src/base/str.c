@@ -134,7 +134,7 @@ bool gh_str_utf8(const char *s, size_t n)
     size_t i = 0;
 
     while (i < n) {
-        unsigned char c = u[i];
+        unsigned char c;
         unsigned char lo = 0x80, hi = 0xbf;
         size_t len, k;
 

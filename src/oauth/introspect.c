@@ -85,7 +85,7 @@ static bool row_token_hash(gh_ctx *ctx, const gh_token *row, unsigned char out[G
         return false;
     if (gh_json_scan_str(row->extra, strlen(row->extra), GH_OAUTH_JWT_HASH_MEMBER, ctx->arena,
                          &hex) != GH_OK ||
-        strlen(hex) != 2 * GH_SHA256_LEN)
+        strlen(hex) != (size_t)2 * GH_SHA256_LEN)
         return false;
     for (i = 0; i < GH_SHA256_LEN; i++) {
         int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
