@@ -78,12 +78,13 @@ static gh_err exec(sqlite3 *db, const char *sql)
     return GH_OK;
 }
 
-gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
+gh_err gh_sqlite__connect(gh_sqlite *s, gh_sqlite_role role, sqlite3 **out)
 {
     sqlite3 *db = NULL;
     gh_err err = GH_ESTORE;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    char pragmas[256];
+    bool writer = role == GH_SQLITE_WRITER;
+    char pragmas[320];
 
     *out = NULL;
     if (writer)
@@ -106,14 +107,28 @@ gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out)
     /* synchronous=FULL: a commit that returned survives power loss (DESIGN.md: nothing
      * acknowledged is ever lost); group commit amortises the fsync. The WAL-coalescing VFS
      * (sqlite_vfs.c) relies on it: FULL syncs the WAL before publishing a commit. */
-    /* mmap_size: pages of the database file (not of the WAL) are read straight from the
-     * kernel's page cache, without a pread and a copy into this connection's cache, which a
-     * reader's cache loses after every commit anyway (WAL: a changed database discards it). */
+    /* mmap_size and cache_size: see GH_SQLITE_READER_MMAP (sqlite_int.h) for the bound on
+     * memory. A reader's mapped pages of the database file (not of the WAL) are read straight
+     * from the kernel's page cache, without a pread and a copy into its own cache, which a
+     * reader loses after every commit anyway (WAL: a changed database discards it). */
+    const char *role_pragmas =
+        role == GH_SQLITE_WRITER
+            ? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864; "
+              "PRAGMA cache_size=-" GH_XSTR(GH_SQLITE_WRITER_CACHE_KIB) ";"
+        : role == GH_SQLITE_READER
+            ? "PRAGMA query_only=ON; PRAGMA cache_size=-" GH_XSTR(GH_SQLITE_READER_CACHE_KIB) ";"
+            /* The checkpointer copies WAL frames into the database: it reads no b-tree. */
+            : "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864; "
+              "PRAGMA cache_size=-64;";
+    const char *mmap = "PRAGMA mmap_size=0;";
+    if (s->memory)
+        mmap = "";
+    else if (role == GH_SQLITE_READER)
+        mmap = "PRAGMA mmap_size=" GH_XSTR(GH_SQLITE_READER_MMAP) ";";
+    else if (role == GH_SQLITE_WRITER)
+        mmap = "PRAGMA mmap_size=" GH_XSTR(GH_SQLITE_WRITER_MMAP) ";";
     int n = snprintf(pragmas, sizeof(pragmas),
-                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; %s %s",
-                     s->memory ? "" : "PRAGMA mmap_size=" GH_XSTR(GH_SQLITE_MMAP_SIZE) ";",
-                     writer ? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864;"
-                            : "PRAGMA query_only=ON;");
+                     "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; %s %s", mmap, role_pragmas);
     gh_assert(n > 0 && (size_t)n < sizeof(pragmas));
     if ((err = exec(db, pragmas)) != GH_OK)
         goto done;
@@ -172,7 +187,7 @@ static gh_err conn_take(gh_sqlite *s, gh_sqlite_conn **out)
             unsigned idx = s->n_open++;
             sqlite3 *db = NULL;
             pthread_mutex_unlock(&s->mu);
-            err = gh_sqlite__connect(s, false, &db);
+            err = gh_sqlite__connect(s, GH_SQLITE_READER, &db);
             pthread_mutex_lock(&s->mu);
             if (err != GH_OK) {
                 /* Give the slot back only if no later one was opened meanwhile; else it
@@ -614,7 +629,7 @@ gh_err gh_store_sqlite_open(const char *path, gh_store **out)
         /* Every connection sets synchronous=FULL, which the VFS relies on. */
         s->vfs = sqlite3_vfs_find(GH_SQLITE_VFS) ? GH_SQLITE_VFS : NULL;
     }
-    err = gh_sqlite__connect(s, true, &s->wdb);
+    err = gh_sqlite__connect(s, GH_SQLITE_WRITER, &s->wdb);
     if (err != GH_OK)
         goto done;
     if (!s->memory && (err = gh_sqlite__checkpointer_start(s)) != GH_OK)

@@ -21,8 +21,23 @@
 /* A commit that leaves at least this many pages in the WAL asks for a checkpoint. */
 #define GH_SQLITE_CKPT_PAGES 4000
 #define GH_SQLITE_JOURNAL_LIMIT (64 * 1024 * 1024)
-/* Bytes of the database file each connection maps (PRAGMA mmap_size; a plain number). */
-#define GH_SQLITE_MMAP_SIZE 268435456
+/* Memory per connection (plain numbers: they are pasted into PRAGMAs). Peak RSS is bounded
+ * by the sum over connections: a mapping (PRAGMA mmap_size) counts every page of the file it
+ * has touched, separately for each connection that mapped it, and a page cache (PRAGMA
+ * cache_size, KiB) is the connection's own heap. Mapping the whole database made RSS grow
+ * with the file (the writer's random inserts touch all of it: 72 MiB of an 80 MiB database
+ * after the benchmark). So:
+ *  - readers map the first GH_SQLITE_READER_MMAP bytes: the schema and the b-trees' root and
+ *    upper pages, created first, which every lookup reads and which a reader's cache loses
+ *    after every commit (WAL), come without a pread; the rest goes through the cache;
+ *  - the writer maps nothing: its cache survives its own commits, and a pread per missed
+ *    page costs it nothing measurable (bench/store_commit commit);
+ *  - the checkpointer maps nothing and keeps a tiny cache: it copies WAL frames.
+ * Worst case, GH_SQLITE_READERS_MAX readers: 16 x (1 + 2) MiB, plus the writer's 2 MiB. */
+#define GH_SQLITE_READER_MMAP 1048576
+#define GH_SQLITE_READER_CACHE_KIB 2000
+#define GH_SQLITE_WRITER_MMAP 0
+#define GH_SQLITE_WRITER_CACHE_KIB 2000
 #define GH_XSTR_(x) #x
 #define GH_XSTR(x) GH_XSTR_(x)
 
@@ -112,8 +127,15 @@ typedef struct gh_sqlite {
     atomic_bool ckpt_done;    /* a background checkpoint finished: the writer completes it */
 } gh_sqlite;
 
-/* Opens a connection to s->uri with the pragmas every connection needs. */
-GH_MUST_CHECK gh_err gh_sqlite__connect(gh_sqlite *s, bool writer, sqlite3 **out);
+/* What a connection is for: its pragmas differ. */
+typedef enum gh_sqlite_role {
+    GH_SQLITE_WRITER,       /* the group-commit writer's (creates the database) */
+    GH_SQLITE_READER,       /* one of the reader pool */
+    GH_SQLITE_CHECKPOINTER  /* the checkpointer thread's */
+} gh_sqlite_role;
+
+/* Opens a connection to s->uri with the pragmas its role needs. */
+GH_MUST_CHECK gh_err gh_sqlite__connect(gh_sqlite *s, gh_sqlite_role role, sqlite3 **out);
 /* Maps a failed step to gh_err: ECONFLICT for a uniqueness violation, EINVAL for another
  * constraint, ESTORE (logged) otherwise. */
 gh_err gh_sqlite__err(sqlite3 *db, int rc, const char *what);

@@ -664,7 +664,7 @@ static void *checkpointer_main(void *arg)
 
 gh_err gh_sqlite__checkpointer_start(gh_sqlite *s)
 {
-    gh_err e = gh_sqlite__connect(s, true, &s->cdb);
+    gh_err e = gh_sqlite__connect(s, GH_SQLITE_CHECKPOINTER, &s->cdb);
     if (e != GH_OK)
         return e;
     if (pthread_create(&s->ckpt_thread, NULL, checkpointer_main, s) != 0) {
