@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "store/sqlite/sqlite.h"
+#include "store/sqlite/sqlite_int.h"
 
 typedef struct fx {
     char path[64];
@@ -454,6 +455,45 @@ static void test_checkpoint_bounds_wal(void **state)
     free(extra);
 }
 
+static int64_t pragma_i64(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* Memory is bounded per connection (sqlite_int.h): readers map 1 MiB of the database, the
+ * writer and the checkpointer none; each page cache has its set size. */
+static void test_connection_memory_bounds(void **state)
+{
+    fx *f = *state;
+    gh_store *s = NULL;
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, NULL), GH_OK);
+    static const struct {
+        gh_sqlite_role role;
+        int64_t mmap, cache;
+    } want[] = {
+        {GH_SQLITE_READER, 1048576, -2000},
+        {GH_SQLITE_WRITER, 0, -2000},
+        {GH_SQLITE_CHECKPOINTER, 0, -64},
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        sqlite3 *db = NULL;
+        assert_int_equal(gh_sqlite__connect(s->h, want[i].role, &db), GH_OK);
+        assert_int_equal(pragma_i64(db, "PRAGMA mmap_size"), want[i].mmap);
+        assert_int_equal(pragma_i64(db, "PRAGMA cache_size"), want[i].cache);
+        assert_int_equal(pragma_i64(db, "PRAGMA synchronous"), 2); /* FULL */
+        assert_int_equal(pragma_i64(db, "PRAGMA query_only"),
+                         want[i].role == GH_SQLITE_READER);
+        sqlite3_close_v2(db);
+    }
+    gh_store_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -462,6 +502,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grant_index_partial, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connection_memory_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_bounds_wal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_visible_to_other_connections, setup,
                                         teardown),
