@@ -13,8 +13,8 @@
  *
  * Hot path (DESIGN.md performance budget): everything comes from the request arena, the
  * claims are built once and signed once; there is no JSON round trip. Random values (jti,
- * opaque value, grant id) come from the request context's pool (gh_ctx_rand_*), drawn with
- * the request id in one RAND_bytes call. gh_oauth__commit lets
+ * opaque value, grant id) come from the request context's pool (gh_ctx_rand_*), filled by
+ * one getrandom call. gh_oauth__commit lets
  * an endpoint hand its transaction back to http (which suspends the connection until the
  * group commit lands) instead of blocking a thread in gh_store_commit.
  */
@@ -22,6 +22,7 @@
 
 #include "base/ctx.h"
 #include "json/json.h"
+#include "oauth/introspect_int.h"
 #include "oauth/token_int.h"
 
 #define GH_ISSUE_JTI_BYTES 16    /* 128 bits */
@@ -124,6 +125,10 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + ttl;
     row->request_id = ctx->request_id;
+    /* The hash of the exact JWT lets introspection and revocation recognise it with one
+     * store read instead of a signature verification (introspect_int.h). */
+    if (jwt)
+        row->extra = gh_oauth__jwt_extra(ctx->arena, value);
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_INSERT;
     op.u.token = row;
