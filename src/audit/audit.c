@@ -16,6 +16,7 @@
  * which actions are audited (the engine does).
  */
 #include "audit/audit.h"
+#include "json/json.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -77,7 +78,7 @@ static json_t *base_object(const gh_audit_event *e, bool with_seq)
 char *gh_audit_canonical(const gh_audit_event *e)
 {
     json_t *o = base_object(e, false);
-    char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    char *s = gh_json_dump_canonical(o);
     json_decref(o);
     gh_assert(s != NULL);
     return s;
