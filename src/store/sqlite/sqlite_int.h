@@ -20,6 +20,11 @@
 #define GH_SQLITE_WAL_TRUNCATE_PAGES 16384
 /* A commit that leaves at least this many pages in the WAL asks for a checkpoint. */
 #define GH_SQLITE_CKPT_PAGES 4000
+/* The hard bound: a commit that leaves this many pages (32 MiB) in the WAL, because the
+ * background checkpoints fall behind, checkpoints on the writer thread before the next batch.
+ * That holds writers back, which is the point: the WAL cannot outgrow it by more than one
+ * batch. */
+#define GH_SQLITE_WAL_HARD_PAGES 8192
 #define GH_SQLITE_JOURNAL_LIMIT (64 * 1024 * 1024)
 /* Memory per connection (plain numbers: they are pasted into PRAGMAs). Peak RSS is bounded
  * by the sum over connections: a mapping (PRAGMA mmap_size) counts every page of the file it

@@ -26,7 +26,9 @@
  * starts the WAL from its beginning. When the WAL still holds more than
  * GH_SQLITE_WAL_TRUNCATE_PAGES after a background checkpoint (readers kept it from
  * finishing), the checkpointer runs a TRUNCATE checkpoint, which waits briefly for readers
- * and the writer, so the WAL cannot grow without bound.
+ * and the writer. And should the background checkpoints fall behind the writes, a commit
+ * that leaves GH_SQLITE_WAL_HARD_PAGES in the WAL checkpoints on the writer thread itself:
+ * the WAL cannot grow without bound, whatever the load.
  */
 #include <pthread.h>
 #include <string.h>
@@ -613,8 +615,16 @@ static void ckpt_request(gh_sqlite *s)
 /* The WAL hook on the writer connection: runs after each commit with the WAL's size. */
 static int wal_hook(void *ud, sqlite3 *db, const char *name, int pages)
 {
-    (void)db;
     (void)name;
+    if (pages >= GH_SQLITE_WAL_HARD_PAGES) {
+        /* The background checkpointer is behind: catch up here, after the commit and before
+         * the next batch (SQLite allows a checkpoint from the WAL hook; its default
+         * autocheckpoint is one). The next transaction then starts the WAL over. */
+        if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) !=
+            SQLITE_OK)
+            gh_log(GH_LOG_WARN, "sqlite: writer checkpoint: %s", sqlite3_errmsg(db));
+        return SQLITE_OK;
+    }
     if (pages >= GH_SQLITE_CKPT_PAGES)
         ckpt_request(ud);
     return SQLITE_OK;
