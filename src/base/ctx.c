@@ -1,8 +1,11 @@
 /*
  * ctx.c - the per-request context: request id, time, arena and operator failure detail.
  *
- * gh_ctx_init gives each request a random UUID v4 (RFC 9562 5.4) so that log lines, audit
- * records and error responses can be correlated. gh_ctx_fail keeps the last failure detail
+ * gh_ctx_init gives each request a UUID in the version 4 layout (RFC 9562 5.4) so that log
+ * lines, audit records and error responses can be correlated. A request id must be unique,
+ * not secret, so it costs no system call: each thread draws 16 random bytes once and then
+ * counts upwards in the low half, which keeps ids unique across threads and processes (the
+ * high half is a per-thread random value) and within a thread (the counter). gh_ctx_fail keeps the last failure detail
  * for the audit record and logs it at warn level with the request id; the detail never
  * reaches an HTTP response. The context does not own its arena.
  *
@@ -26,14 +29,34 @@
 
 #define GH_CTX_UUID_BYTES 16
 
-void gh_ctx_init(gh_ctx *ctx, gh_arena *arena, int64_t now_us)
+/* The thread's request-id state: random at first use, then a counter in the low 8 bytes. */
+static _Thread_local struct {
+    unsigned char b[GH_CTX_UUID_BYTES];
+    int seeded;
+} ctx_ids;
+
+static void next_request_id(char out[37])
 {
     unsigned char r[GH_CTX_UUID_BYTES];
 
+    if (!ctx_ids.seeded) {
+        gh_rand_bytes(ctx_ids.b, sizeof(ctx_ids.b));
+        ctx_ids.seeded = 1;
+    }
+    /* Big-endian increment of the low 8 bytes. */
+    for (int i = GH_CTX_UUID_BYTES - 1; i >= GH_CTX_UUID_BYTES / 2; i--) {
+        if (++ctx_ids.b[i] != 0)
+            break;
+    }
+    memcpy(r, ctx_ids.b, sizeof(r));
+    gh_uuid_format(r, out); /* sets the version and variant bits */
+}
+
+void gh_ctx_init(gh_ctx *ctx, gh_arena *arena, int64_t now_us)
+{
     memset(ctx, 0, sizeof(*ctx));
     ctx->arena = arena;
-    gh_rand_bytes(r, sizeof(r));
-    gh_uuid_format(r, ctx->request_id);
+    next_request_id(ctx->request_id);
     ctx->rand_used = GH_CTX_RAND_POOL; /* empty: filled on first use */
     ctx->now_us = now_us;
     ctx->now = now_us / 1000000;

@@ -8,12 +8,57 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/ctx.h"
 #include "base/log.h"
 #include "capture.h"
+
+/* Request ids: unique within a thread (a counter) and across threads (a per-thread random
+ * half). Collects N ids per thread from two threads and checks that all 2N differ. */
+enum { IDS_PER_THREAD = 2000 };
+
+static void *collect_ids(void *arg)
+{
+    char(*ids)[37] = arg;
+    gh_arena *a = gh_arena_new(0);
+    gh_ctx c;
+
+    for (int i = 0; i < IDS_PER_THREAD; i++) {
+        gh_ctx_init(&c, a, 0);
+        memcpy(ids[i], c.request_id, 37);
+    }
+    gh_arena_free(a);
+    return NULL;
+}
+
+static int cmp_id(const void *x, const void *y)
+{
+    return strcmp(x, y);
+}
+
+static void test_request_ids_unique(void **state)
+{
+    char(*ids)[37] = calloc(2 * IDS_PER_THREAD, 37);
+    pthread_t t1, t2;
+    (void)state;
+
+    assert_int_equal(pthread_create(&t1, NULL, collect_ids, ids), 0);
+    assert_int_equal(pthread_create(&t2, NULL, collect_ids, ids + IDS_PER_THREAD), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    qsort(ids, 2 * IDS_PER_THREAD, 37, cmp_id);
+    for (int i = 0; i < 2 * IDS_PER_THREAD; i++) {
+        assert_int_equal(strlen(ids[i]), 36);
+        assert_int_equal(ids[i][14], '4'); /* version 4 layout */
+        assert_true(strchr("89ab", ids[i][19]) != NULL); /* RFC 9562 variant */
+        if (i > 0)
+            assert_string_not_equal(ids[i - 1], ids[i]);
+    }
+    free(ids);
+}
 
 static void test_init(void **state)
 {
@@ -122,6 +167,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_init),
+        cmocka_unit_test(test_request_ids_unique),
         cmocka_unit_test(test_fail_records_and_logs),
         cmocka_unit_test(test_fail_truncates),
         cmocka_unit_test(test_rand_pool),
