@@ -1,7 +1,8 @@
 /*
  * client_int.h - declarations shared by the client half of the oauth module (client.c,
- * client_auth.c, register.c, admin_clients.c), the rest of the engine and their unit tests
- * and fuzz targets. It adds to oauth_int.h; nothing outside src/oauth/ and tests/ includes it.
+ * client_uri.c, client_validate.c, client_cache.c, client_auth.c, register.c,
+ * admin_clients.c), the rest of the engine and their unit tests and fuzz targets. It adds
+ * to oauth_int.h; nothing outside src/oauth/ and tests/ includes it.
  *
  * Three pure functions are here so that they can be fuzzed without an engine: the
  * Authorization header parser, the redirect URI validator and the metadata validator.
@@ -76,7 +77,7 @@ GH_MUST_CHECK gh_err gh_oauth__client_authenticate_ex(gh_engine *e, gh_ctx *ctx,
                                                       gh_oauth_response *resp,
                                                       gh_oauth_client **out);
 
-/* ---- redirect URIs (client.c) ---- */
+/* ---- redirect and web URIs (client_uri.c) ---- */
 
 /* Checks one redirect URI against DESIGN.md's rules: absolute, at most GH_LIMIT_URI bytes of
  * printable ASCII, no fragment, no wildcard, no userinfo; https for everyone; http only on a
@@ -89,7 +90,13 @@ bool gh_oauth__redirect_uri_valid(const char *uri, bool public_client, const cha
  * URI on a loopback host the port is ignored (RFC 8252 7.3). Pure. */
 bool gh_oauth__redirect_uri_match(const gh_strv *registered, const char *presented);
 
-/* ---- metadata validation (client.c) ---- */
+/* Checks a URI that metadata shows to users or that might be fetched later (client_uri,
+ * logo_uri, policy_uri, tos_uri, jwks_uri): the length, character and fragment rules of
+ * redirect URIs, then https (or, unless https_only, http) with a host. Returns NULL if it is
+ * valid, else a static description ("must be an https URI", ...). Pure. */
+const char *gh_oauth__web_uri_check(const char *uri, bool https_only);
+
+/* ---- metadata validation (client_validate.c) ---- */
 
 /* Where client metadata comes from. */
 typedef enum gh_oauth_client_src {
@@ -107,7 +114,7 @@ typedef struct gh_oauth_meta_err {
 } gh_oauth_meta_err;
 
 /* Validates client metadata (a JSON object from the admin API, the CLI or RFC 7591) against
- * the rules of client.c's opening comment and the scope catalog of cfg, and normalises it.
+ * the rules of client_validate.c's opening comment and the scope catalog of cfg, and normalises it.
  * Fields it does not know are ignored (RFC 7591 2), and so are client_id, client_secret and
  * the server-managed fields (created_at, registration_access_token, ...): the caller deals
  * with those. On success *out_doc is a new reference to the normalised metadata (lists,
@@ -119,7 +126,7 @@ GH_MUST_CHECK gh_err gh_oauth__client_validate(const gh_config *cfg, gh_arena *a
                                                gh_oauth_client_src src, json_t **out_doc,
                                                gh_oauth_meta_err *out_err);
 
-/* ---- the client model (client.c) ---- */
+/* ---- the client model (client.c; gh_oauth__client_prepare: client_validate.c) ---- */
 
 /* Builds a client (refs = 1, its own arena) from a stored row whose doc a validation made.
  * GH_EINVAL if the doc is not such a document. */
@@ -156,6 +163,8 @@ GH_MUST_CHECK gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const j
                                               gh_oauth_client_src src, const gh_client *existing,
                                               gh_oauth_client_write *out,
                                               gh_oauth_meta_err *out_err);
+
+/* ---- the cache (client_cache.c) ---- */
 
 /* Inserts c in the cache (for tests and for gh_oauth__client_get); the cache takes a new
  * reference and keeps it until c's cached_until_us (set by this call to now_us + ttl). */

@@ -3,11 +3,11 @@
  * its management protocol (RFC 7592) at GET / PUT / DELETE /oauth2/register/{client_id}.
  *
  * Registration: a JSON body (Content-Type application/json) of client metadata, validated by
- * client.c (unknown fields ignored, public clients accepted without application_type). The
- * server picks the client_id (a UUID; one in the body is ignored, as Hydra does in DCR) and
- * the secret, and answers 201 with the full metadata, client_secret (confidential clients)
- * with client_secret_expires_at 0, client_id_issued_at, registration_access_token and
- * registration_client_uri (issuer + "/oauth2/register/" + id).
+ * client_validate.c (unknown fields ignored, public clients accepted without
+ * application_type). The server picks the client_id (a UUID; one in the body is ignored, as
+ * Hydra does in DCR) and the secret, and answers 201 with the full metadata, client_secret
+ * (confidential clients) with client_secret_expires_at 0, client_id_issued_at,
+ * registration_access_token and registration_client_uri (issuer + "/oauth2/register/" + id).
  * When cfg->registration_enabled is false both endpoints answer 404 not_found, as if they
  * did not exist (discovery does not advertise them either). When
  * cfg->registration_initial_token is set, registration needs `Authorization: Bearer <it>`
