@@ -1,16 +1,18 @@
 /*
  * audit.c - the audit event's canonical form, its hash chain and its JSON view.
  *
- * The canonical form is what the body hash covers, so it is fixed here once and for all
- * rather than borrowed from a helper that might change: a JSON object holding the members
- * time_us, type, actor, client_id, subject, token_id, scope, request_id and data (members
- * whose value is NULL are left out), encoded by jansson with JSON_COMPACT | JSON_SORT_KEYS
- * (UTF-8 output, no escaped slashes). data is embedded as a JSON value when its text parses as
- * one JSON object (duplicate keys rejected), otherwise as a string, so the same stored text
- * always gives the same bytes. A string that is not valid UTF-8 is encoded as {"hex": ...}.
- * seq is not in it (the store assigns seq on its writer thread, after the body hash was
- * computed on the caller's): the link hash binds seq, as 8 bytes big-endian, together with
- * the previous hash and the body hash (audit.h gives the rule).
+ * The canonical form is what the body hash covers, so it is written here, field by field,
+ * by the rule at the top of audit.h rather than by a general encoder that might change: the
+ * members in a fixed (sorted) order, each string through gh_json_write_str, time_us through
+ * a small integer formatter, NULL members left out, data embedded as the string it is
+ * stored as (no parsing), a field that is not UTF-8 as {"hex": ...}. It needs no JSON value
+ * and no parse, so sealing an event on a request thread costs one pass over its bytes and
+ * one SHA-256. seq is not in it (the store assigns seq on its writer thread, after the body
+ * hash was computed on the caller's): the link hash binds seq, as 8 bytes big-endian,
+ * together with the previous hash and the body hash.
+ *
+ * The JSON view (gh_audit_event_json, for the admin API and CLI) is built with jansson and
+ * shows data as the object it holds; it is not hashed.
  *
  * It does not store events (the store does, assigning seq at commit) and it does not decide
  * which actions are audited (the engine does).
@@ -21,74 +23,136 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/mem.h"
 #include "base/str.h"
 
-/* Returns s as a new JSON string. Text that is not valid UTF-8 cannot be a JSON string: it
- * becomes {"hex": "<its bytes in hex>"}, so that its bytes stay visible and hashed. */
-static json_t *str_value(const char *s)
+/* ---- the canonical form ---- */
+
+/* The string members in the canonical order, with time_us (the one integer) between
+ * subject and token_id. Each name carries its separator and colon, so that a member is
+ * written with one append; the first member written drops the leading comma. */
+enum { CANON_NSTR = 8 };
+static const struct {
+    const char *name; /* ",\"<name>\":" */
+    size_t len;
+} canon_names[CANON_NSTR] = {
+    {",\"actor\":", 9}, {",\"client_id\":", 13}, {",\"data\":", 8},      {",\"request_id\":", 14},
+    {",\"scope\":", 9}, {",\"subject\":", 11},   {",\"token_id\":", 12}, {",\"type\":", 8},
+};
+#define CANON_TIME_NAME ",\"time_us\":"
+#define CANON_TIME_AT 6 /* time_us goes before canon_names[6] (token_id) */
+
+static void canon_fields(const gh_audit_event *e, const char *out[CANON_NSTR])
 {
-    json_t *v = json_string(s);
-    if (!v) {
-        size_t n = strlen(s);
-        char *hex = gh_xmalloc(2 * n + 1);
-        gh_hex_encode((const unsigned char *)s, n, hex);
-        v = json_pack("{s:s}", "hex", hex);
-        free(hex);
+    out[0] = e->actor;
+    out[1] = e->client_id;
+    out[2] = e->data;
+    out[3] = e->request_id;
+    out[4] = e->scope;
+    out[5] = e->subject;
+    out[6] = e->token_id;
+    out[7] = e->type;
+}
+
+/* Writes v in decimal to out (no NUL), returning the length: at most 20 bytes. */
+static size_t fmt_i64(int64_t v, char out[20])
+{
+    char tmp[20];
+    size_t i = sizeof(tmp), n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    do {
+        tmp[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        out[n++] = '-';
+    memcpy(out + n, tmp + i, sizeof(tmp) - i);
+    return n + sizeof(tmp) - i;
+}
+
+/* Appends s as a JSON string, or as {"hex":"..."} when it is not UTF-8. */
+static gh_err put_value(gh_buf *b, const char *s, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    char chunk[128];
+    size_t i = 0, k;
+    gh_err err = gh_json_write_str(b, s, n);
+
+    if (err != GH_EINVAL)
+        return err;
+    if ((err = gh_buf_add(b, "{\"hex\":\"", 8)) != GH_OK)
+        return err;
+    while (i < n) {
+        for (k = 0; i < n && k + 2 <= sizeof(chunk); i++) {
+            chunk[k++] = hexd[u[i] >> 4];
+            chunk[k++] = hexd[u[i] & 15];
+        }
+        if ((err = gh_buf_add(b, chunk, k)) != GH_OK)
+            return err;
     }
-    return v;
+    return gh_buf_add(b, "\"}", 2);
 }
 
-/* Returns data as a new JSON value: the object it encodes, or a string holding it. */
-static json_t *data_value(const char *data)
+/* Writes the canonical form of e into b (initialised here; the caller clears it). The
+ * buffer's maximum is the form's worst case, computed from the fields, so it cannot be
+ * reached: a value is at most 6 bytes per input byte (\u00XX) plus its quotes, or 2 per
+ * byte plus 10 as {"hex":""}. */
+static void canon_write(const gh_audit_event *e, gh_buf *b)
 {
-    json_t *v = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
-    if (v && json_is_object(v))
-        return v;
-    json_decref(v);
-    return str_value(data);
-}
+    const char *f[CANON_NSTR];
+    size_t len[CANON_NSTR], sum = 0, worst = 64;
+    char num[20];
+    bool first = true;
+    gh_err err = GH_OK;
 
-static void set_str(json_t *o, const char *key, const char *s)
-{
-    if (s)
-        json_object_set_new(o, key, str_value(s));
-}
-
-/* The event's fields as a JSON object; with_seq adds seq (the JSON view has it, the
- * canonical form does not). */
-static json_t *base_object(const gh_audit_event *e, bool with_seq)
-{
-    json_t *o = json_object();
-    if (with_seq)
-        json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
-    json_object_set_new(o, "time_us", json_integer((json_int_t)e->time_us));
-    set_str(o, "type", e->type);
-    set_str(o, "actor", e->actor);
-    set_str(o, "client_id", e->client_id);
-    set_str(o, "subject", e->subject);
-    set_str(o, "token_id", e->token_id);
-    set_str(o, "scope", e->scope);
-    set_str(o, "request_id", e->request_id);
-    if (e->data)
-        json_object_set_new(o, "data", data_value(e->data));
-    return o;
+    canon_fields(e, f);
+    for (size_t i = 0; i < CANON_NSTR; i++) {
+        len[i] = f[i] ? strlen(f[i]) : 0;
+        sum += len[i];
+        worst += canon_names[i].len + 6 * len[i] + 10;
+    }
+    gh_buf_init(b, worst);
+    /* The common case (nothing to escape) in one allocation. */
+    err = gh_buf_reserve(b, sum + 160);
+    if (err == GH_OK)
+        err = gh_buf_add(b, "{", 1);
+    for (size_t i = 0; i <= CANON_NSTR && err == GH_OK; i++) {
+        if (i == CANON_TIME_AT) {
+            size_t nl = sizeof(CANON_TIME_NAME) - 1;
+            err = gh_buf_add(b, CANON_TIME_NAME + (size_t)first, nl - (size_t)first);
+            first = false;
+            if (err == GH_OK)
+                err = gh_buf_add(b, num, fmt_i64(e->time_us, num));
+        }
+        if (i == CANON_NSTR || f[i] == NULL || err != GH_OK)
+            continue;
+        err =
+            gh_buf_add(b, canon_names[i].name + (size_t)first, canon_names[i].len - (size_t)first);
+        first = false;
+        if (err == GH_OK)
+            err = put_value(b, f[i], len[i]);
+    }
+    if (err == GH_OK)
+        err = gh_buf_add(b, "}", 1);
+    gh_assert(err == GH_OK); /* the maximum is the worst case */
 }
 
 char *gh_audit_canonical(const gh_audit_event *e)
 {
-    json_t *o = base_object(e, false);
-    char *s = gh_json_dump_canonical(o);
-    json_decref(o);
-    gh_assert(s != NULL);
-    return s;
+    gh_buf b;
+    canon_write(e, &b);
+    return gh_buf_take(&b);
 }
 
 void gh_audit_body_hash(const gh_audit_event *e, unsigned char out[GH_SHA256_LEN])
 {
-    char *c = gh_audit_canonical(e);
-    gh_sha256(c, strlen(c), out);
-    free(c);
+    gh_buf b;
+    canon_write(e, &b);
+    gh_sha256(b.data, b.len, out);
+    gh_buf_clear(&b);
 }
 
 void gh_audit_seal(gh_audit_event *e)
@@ -164,10 +228,55 @@ gh_err gh_audit_verify(const gh_audit_event *events, size_t n,
     return GH_OK;
 }
 
+/* ---- the JSON view ---- */
+
+/* Returns s as a new JSON string. Text that is not valid UTF-8 cannot be a JSON string: it
+ * becomes {"hex": "<its bytes in hex>"}, as in the canonical form. */
+static json_t *str_value(const char *s)
+{
+    json_t *v = json_string(s);
+    if (!v) {
+        size_t n = strlen(s);
+        char *hex = gh_xmalloc(2 * n + 1);
+        gh_hex_encode((const unsigned char *)s, n, hex);
+        v = json_pack("{s:s}", "hex", hex);
+        free(hex);
+    }
+    return v;
+}
+
+/* Returns data as a new JSON value: the object it encodes, or a string holding it. */
+static json_t *data_value(const char *data)
+{
+    json_t *v = json_loads(data, JSON_REJECT_DUPLICATES, NULL);
+    if (v && json_is_object(v))
+        return v;
+    json_decref(v);
+    return str_value(data);
+}
+
+static void set_str(json_t *o, const char *key, const char *s)
+{
+    if (s)
+        json_object_set_new(o, key, str_value(s));
+}
+
 json_t *gh_audit_event_json(const gh_audit_event *e)
 {
     char hex[2 * GH_SHA256_LEN + 1];
-    json_t *o = base_object(e, true);
+    json_t *o = json_object();
+
+    json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+    json_object_set_new(o, "time_us", json_integer((json_int_t)e->time_us));
+    set_str(o, "type", e->type);
+    set_str(o, "actor", e->actor);
+    set_str(o, "client_id", e->client_id);
+    set_str(o, "subject", e->subject);
+    set_str(o, "token_id", e->token_id);
+    set_str(o, "scope", e->scope);
+    set_str(o, "request_id", e->request_id);
+    if (e->data)
+        json_object_set_new(o, "data", data_value(e->data));
     gh_hex_encode(e->prev_hash, GH_SHA256_LEN, hex);
     json_object_set_new(o, "prev_hash", json_string(hex));
     gh_hex_encode(e->hash, GH_SHA256_LEN, hex);

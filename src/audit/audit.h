@@ -9,9 +9,24 @@
  *   hash(n)      = SHA-256( prev_hash || seq(n) as 8 bytes big-endian || body_hash(n) )
  *                  with prev_hash(1) = 32 zero bytes
  *
- * where canonical() is gh_audit_canonical(), every field except seq and the hashes. The body
- * hash (the costly part: JSON and a hash over the whole event) is computed when the event
- * enters a store transaction, on the caller's thread (gh_audit_seal, called by
+ * where canonical() is gh_audit_canonical(), every field except seq and the hashes:
+ *
+ *   a compact JSON object whose members are, in this order (the byte order of their names),
+ *   actor, client_id, data, request_id, scope, subject, time_us, token_id, type, a member
+ *   being left out when its field is NULL (time_us is always there). time_us is a decimal
+ *   integer ('-' for a negative one, no '+', no leading zeros). Every other value is a JSON
+ *   string holding the field's bytes exactly, data included: data is the stored text as a
+ *   string, never parsed, so verification recomputes the form from the stored column alone.
+ *   Strings are escaped as jansson's compact dump escapes them (gh_json_write_str): '"' and
+ *   '\' backslashed, \b \f \n \r \t, other bytes below 0x20 as \u00XX (uppercase hex),
+ *   every other byte as is ('/', DEL and UTF-8 sequences unescaped). A field that is not
+ *   UTF-8 (Unicode table 3-7: no overlong forms, no surrogates, nothing past U+10FFFF) is
+ *   written instead as the object {"hex":"<its bytes, lowercase hex>"}.
+ *
+ *   e.g. {"actor":"admin","data":"{\"a\":1}","time_us":5,"type":"key.rotated"}
+ *
+ * The body hash (the costly part: a pass over the whole event and its hash) is computed
+ * when the event enters a store transaction, on the caller's thread (gh_audit_seal, called by
  * gh_store_txn_audit and gh_store_txn_add); the store's single writer assigns seq and
  * computes only hash(n), one SHA-256 of 72 bytes (gh_audit_link). The body hash is not
  * stored: anyone holding the events recomputes it and the chain from the fields
@@ -59,8 +74,8 @@ typedef struct gh_audit_event {
     bool sealed;
 } gh_audit_event;
 
-/* Returns the canonical JSON text of the event's fields except seq, prev_hash, hash and
- * body_hash (sorted keys, compact, time included), heap (caller frees). */
+/* Returns the canonical text of the event (the rule above: every field except seq,
+ * prev_hash, hash and body_hash), heap (caller frees). */
 char *gh_audit_canonical(const gh_audit_event *e);
 /* Computes body_hash(e) per the chain rule above into out. */
 void gh_audit_body_hash(const gh_audit_event *e, unsigned char out[GH_SHA256_LEN]);
@@ -79,7 +94,10 @@ void gh_audit_chain(gh_audit_event *e, const unsigned char prev[GH_SHA256_LEN]);
 GH_MUST_CHECK gh_err gh_audit_verify(const gh_audit_event *events, size_t n,
                                      const unsigned char prev[GH_SHA256_LEN],
                                      size_t *bad_index);
-/* Returns the event as a new JSON object (hashes in hex), for the admin API and CLI. */
+/* Returns the event as a new JSON object (hashes in hex), for the admin API and CLI: not the
+ * canonical form. data is shown as the object it holds when its text is one JSON object
+ * (duplicate keys rejected), otherwise as a string; a string field that is not UTF-8 is
+ * shown as {"hex": ...}. */
 json_t *gh_audit_event_json(const gh_audit_event *e);
 
 #endif

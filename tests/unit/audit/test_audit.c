@@ -1,9 +1,25 @@
 /*
  * test_audit.c - the audit event's canonical form, hash chain, verification and JSON view.
  *
- * The expected hashes were computed independently (Python hashlib over the canonical text
- * written out by hand, and struct.pack(">Q", seq) for the link), so a change to the canonical
- * form or to the chain rule, which would break every stored chain, fails here.
+ * The expected hashes were computed independently, with Python hashlib over the canonical
+ * texts written out by hand (rule: audit.h) and struct.pack(">Q", seq) for the link, so a
+ * change to the canonical form or to the chain rule, which would break every stored chain,
+ * fails here. To redo them (python3):
+ *
+ *   import hashlib, struct
+ *   c1 = rb'{"actor":"client:c1","client_id":"c1","data":"{\"b\":1,\"a\":\"x\"}",'
+ *        rb'"scope":"dns:read","time_us":1700000000000000,"type":"token.issued"}'
+ *   c2 = rb'{"actor":"admin","data":"[1,2]","time_us":5,"type":"key.rotated"}'
+ *   c3 = (rb'{"actor":"admin","client_id":"c/\"q\"\\","data":"{\"k\":\"'
+ *         + b'\xe2\x82\xac' + rb'\"}","request_id":"r\u0001\u001F\n\t\b\f\r' + b'\x7f'
+ *         + rb'","scope":"' + b'\xc3\xa9 \xe2\x9c\x93' + rb'","subject":{"hex":"fffe41"},'
+ *         rb'"time_us":-9223372036854775808,"token_id":{"hex":"c0af"},'
+ *         rb'"type":"client.updated"}')
+ *   b = [hashlib.sha256(c).digest() for c in (c1, c2, c3)]
+ *   h1 = hashlib.sha256(bytes(32) + struct.pack(">Q", 1) + b[0]).digest()
+ *   h2 = hashlib.sha256(h1 + struct.pack(">Q", 2) + b[1]).digest()
+ *   h2x = hashlib.sha256(h1 + struct.pack(">Q", 0x0102030405060708) + b[1]).digest()
+ *   print([x.hex() for x in b], h1.hex(), h2.hex(), h2x.hex())
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,27 +59,45 @@ static void hex(const unsigned char *h, char out[65])
     gh_hex_encode(h, GH_SHA256_LEN, out);
 }
 
+/* Every member, strings needing each kind of escape, UTF-8 kept as is, two fields that are
+ * not UTF-8 (bytes that are never UTF-8, an overlong form) and the most negative time. */
+static gh_audit_event ev3(void)
+{
+    gh_audit_event e = {.seq = 3,
+                        .time_us = INT64_MIN,
+                        .type = GH_AUDIT_CLIENT_UPDATED,
+                        .actor = "admin",
+                        .client_id = "c/\"q\"\\",
+                        .subject = "\xff\xfe"
+                                   "A",
+                        .token_id = "\xc0\xaf",
+                        .scope = "\xc3\xa9 \xe2\x9c\x93",
+                        .request_id = "r\x01\x1f\n\t\b\f\r\x7f",
+                        .data = "{\"k\":\"\xe2\x82\xac\"}"};
+    return e;
+}
+
 static void test_canonical(void **state)
 {
     (void)state;
     gh_audit_event e = ev1();
     char *c = gh_audit_canonical(&e);
-    /* Sorted keys, compact, NULL members left out, data embedded as an object. */
-    /* seq is not part of it: the link hash binds seq. */
-    assert_string_equal(c, "{\"actor\":\"client:c1\",\"client_id\":\"c1\",\"data\":{\"a\":\"x\","
-                           "\"b\":1},\"scope\":\"dns:read\",\"time_us\":"
+    /* Members in sorted order, compact, NULL members left out, data as the string it is
+     * stored as (not parsed, not reordered). seq is not part of it: the link hash binds it. */
+    assert_string_equal(c, "{\"actor\":\"client:c1\",\"client_id\":\"c1\",\"data\":\"{\\\"b\\\":1,"
+                           "\\\"a\\\":\\\"x\\\"}\",\"scope\":\"dns:read\",\"time_us\":"
                            "1700000000000000,\"type\":\"token.issued\"}");
     free(c);
-    /* data that is not a JSON object is embedded as a string. */
     gh_audit_event e2 = ev2();
     c = gh_audit_canonical(&e2);
     assert_string_equal(
         c, "{\"actor\":\"admin\",\"data\":\"[1,2]\",\"time_us\":5,\"type\":\"key.rotated\"}");
     free(c);
-    /* Duplicate keys make data a string too (it must not depend on which one jansson keeps). */
+    /* Duplicate keys are only bytes too. */
     e2.data = "{\"a\":1,\"a\":2}";
     c = gh_audit_canonical(&e2);
-    assert_non_null(strstr(c, "\"data\":\"{\\\"a\\\":1,\\\"a\\\":2}\""));
+    assert_string_equal(c, "{\"actor\":\"admin\",\"data\":\"{\\\"a\\\":1,\\\"a\\\":2}\","
+                           "\"time_us\":5,\"type\":\"key.rotated\"}");
     free(c);
     /* Hashes are not part of the canonical form, nor is seq. */
     memset(e.hash, 7, GH_SHA256_LEN);
@@ -75,11 +109,75 @@ static void test_canonical(void **state)
     assert_null(strstr(c, "seq"));
     assert_null(strstr(c, "77"));
     free(c);
-    /* Invalid UTF-8 is kept, hex-encoded, rather than dropped or crashing. */
-    e.subject = "\xff\xfe";
-    c = gh_audit_canonical(&e);
-    assert_non_null(strstr(c, "\"subject\":{\"hex\":\"fffe\"}"));
+    /* Only time_us: no leading comma; time 0 and a positive one. */
+    gh_audit_event bare = {.seq = 1};
+    c = gh_audit_canonical(&bare);
+    assert_string_equal(c, "{\"time_us\":0}");
     free(c);
+    bare.time_us = INT64_MAX;
+    bare.token_id = "t";
+    c = gh_audit_canonical(&bare);
+    assert_string_equal(c, "{\"time_us\":9223372036854775807,\"token_id\":\"t\"}");
+    free(c);
+    bare.time_us = -10;
+    bare.token_id = NULL;
+    bare.data = "";
+    c = gh_audit_canonical(&bare);
+    assert_string_equal(c, "{\"data\":\"\",\"time_us\":-10}");
+    free(c);
+}
+
+static void test_canonical_escapes(void **state)
+{
+    (void)state;
+    gh_audit_event e = ev3();
+    unsigned char body[GH_SHA256_LEN];
+    char h[65];
+    char *c = gh_audit_canonical(&e);
+    /* Invalid UTF-8 is kept, hex-encoded, rather than dropped or crashing; control bytes as
+     * \u00XX or their short escapes; '/', DEL and UTF-8 as they are. */
+    assert_string_equal(c, "{\"actor\":\"admin\",\"client_id\":\"c/\\\"q\\\"\\\\\",\"data\":\"{"
+                           "\\\"k\\\":\\\"\xe2\x82\xac\\\"}\",\"request_id\":\"r\\u0001\\u001F"
+                           "\\n\\t\\b\\f\\r\x7f\",\"scope\":\"\xc3\xa9 \xe2\x9c\x93\","
+                           "\"subject\":{\"hex\":\"fffe41\"},\"time_us\":-9223372036854775808,"
+                           "\"token_id\":{\"hex\":\"c0af\"},\"type\":\"client.updated\"}");
+    free(c);
+    gh_audit_body_hash(&e, body);
+    gh_hex_encode(body, GH_SHA256_LEN, h);
+    assert_string_equal(h, "2186667c21f38fb47f1a4cd759c180cc88d7ecab6bccf5f2837c292bbb6ddbd4");
+    /* A long field that is not UTF-8 (hex written in several pieces). */
+    char big[301];
+    memset(big, 0xab, 300);
+    big[300] = '\0';
+    gh_audit_event f = {.time_us = 1, .actor = big};
+    c = gh_audit_canonical(&f);
+    assert_int_equal(strlen(c), strlen("{\"actor\":{\"hex\":\"\"},\"time_us\":1}") + 600);
+    assert_int_equal(strncmp(c, "{\"actor\":{\"hex\":\"abab", 21), 0);
+    assert_string_equal(c + 17 + 600, "\"},\"time_us\":1}");
+    free(c);
+    /* The worst case for escaping (every byte \u00XX) fits. */
+    char ctl[201];
+    memset(ctl, 0x01, 200);
+    ctl[200] = '\0';
+    f.actor = ctl;
+    c = gh_audit_canonical(&f);
+    assert_int_equal(strlen(c), strlen("{\"actor\":\"\",\"time_us\":1}") + 1200);
+    free(c);
+}
+
+/* data is hashed as stored: the same object written differently is a different event. */
+static void test_data_verbatim(void **state)
+{
+    (void)state;
+    gh_audit_event a = ev1(), b = ev1();
+    unsigned char ha[GH_SHA256_LEN], hb[GH_SHA256_LEN];
+    b.data = "{\"b\": 1,\"a\":\"x\"}";
+    gh_audit_body_hash(&a, ha);
+    gh_audit_body_hash(&b, hb);
+    assert_memory_not_equal(ha, hb, GH_SHA256_LEN);
+    b.data = NULL;
+    gh_audit_body_hash(&b, hb);
+    assert_memory_not_equal(ha, hb, GH_SHA256_LEN);
 }
 
 static void test_chain_known_answer(void **state)
@@ -92,7 +190,7 @@ static void test_chain_known_answer(void **state)
     gh_audit_seal(&e[1]);
     assert_true(e[0].sealed && e[1].sealed);
     hex(e[0].body_hash, h);
-    assert_string_equal(h, "4ccea3a6a7b1c109f41465b93bc977ae7c6c8ed3356d8eccd3efd9c8a25c8018");
+    assert_string_equal(h, "08c08b08cfaf43a813993f6a0c1ffd6d959974cc87d319fc369606f3a3a01d3f");
     hex(e[1].body_hash, h);
     assert_string_equal(h, "31b210bad81510ed54738219416e06e3bdd0ffe6cf3cda0fbdb806167cb4562f");
     /* hash = SHA-256(prev || seq big-endian 64 || body_hash). */
@@ -100,10 +198,10 @@ static void test_chain_known_answer(void **state)
     gh_audit_link(&e[1], e[0].hash);
     assert_memory_equal(e[0].prev_hash, zero, GH_SHA256_LEN);
     hex(e[0].hash, h);
-    assert_string_equal(h, "fe7323e43ffe414aa589e56ac16b0217252c66296bc307f4e2b787ec8de41909");
+    assert_string_equal(h, "604f1959bfc2fac3f2a0f4cf12d1381a6457c089dadd883bb0cd60338a5d3c6a");
     assert_memory_equal(e[1].prev_hash, e[0].hash, GH_SHA256_LEN);
     hex(e[1].hash, h);
-    assert_string_equal(h, "8c8158fa18b99c4dea92851408eec6a30bd7b0d056f303bb91d364fe545136bd");
+    assert_string_equal(h, "dc524b5238dc2512edd9cf2ce653a7390e9f02f4c6ba280af65ee092672d735e");
 
     /* gh_audit_chain (seal, then link) gives the same hashes. */
     gh_audit_event c[2] = {ev1(), ev2()};
@@ -117,7 +215,7 @@ static void test_chain_known_answer(void **state)
     e[1].seq = 0x0102030405060708LL;
     gh_audit_link(&e[1], e[0].hash);
     hex(e[1].hash, h);
-    assert_string_equal(h, "af7b333ee84823d020a6a87591a375c36c4cff2758263f5be11ae0fdbfa6448e");
+    assert_string_equal(h, "bdc654a6fc7c3938b527fed3a7d19853f36c4d545d178a3946d8750793576b64");
 }
 
 /* The body hash is computed once, when sealed: linking does not look at the fields again,
@@ -232,12 +330,31 @@ static void test_event_json(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "prev_hash")),
                         "0000000000000000000000000000000000000000000000000000000000000000");
     json_decref(j);
+    /* data that is not one JSON object is shown as the string it is. */
+    gh_audit_event e2 = ev2();
+    j = gh_audit_event_json(&e2);
+    assert_string_equal(json_string_value(json_object_get(j, "data")), "[1,2]");
+    json_decref(j);
+    e2.data = "{\"a\":1,\"a\":2}";
+    j = gh_audit_event_json(&e2);
+    assert_string_equal(json_string_value(json_object_get(j, "data")), "{\"a\":1,\"a\":2}");
+    json_decref(j);
+    /* A field that is not UTF-8 is shown in hex, as in the canonical form. */
+    gh_audit_event e3 = ev3();
+    j = gh_audit_event_json(&e3);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "subject"), "hex")),
+                        "fffe41");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "k")),
+                        "\xe2\x82\xac");
+    json_decref(j);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical),
+        cmocka_unit_test(test_canonical_escapes),
+        cmocka_unit_test(test_data_verbatim),
         cmocka_unit_test(test_chain_known_answer),
         cmocka_unit_test(test_seal_then_link),
         cmocka_unit_test(test_verify),
