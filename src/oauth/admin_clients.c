@@ -1,7 +1,8 @@
 /*
  * admin_clients.c - /admin/clients and /admin/clients/{id} (Hydra's admin client API), and
  * the helpers that registration (register.c) shares: JSON bodies, committing a client write
- * with its audit event, metadata errors.
+ * with its audit event, metadata errors, and the whole create / update / delete request
+ * sequence that both endpoints run with their own reply.
  *
  *   GET    /admin/clients?page_size=&page_token=   a JSON array, ordered by client_id;
  *          page_size 1..GH_LIMIT_LIST_PAGE (default 250); page_token is opaque to callers
@@ -29,6 +30,11 @@
 #define ADMIN_PAGE_DEFAULT 250
 
 /* ---- helpers shared with register.c ---- */
+
+static void no_such_client(gh_oauth_response *resp)
+{
+    gh_oauth_error(resp, 404, GH_E_NOT_FOUND, "no such client");
+}
 
 void gh_oauth__meta_error(gh_oauth_response *resp, const gh_oauth_meta_err *err)
 {
@@ -116,7 +122,7 @@ gh_err gh_oauth__client_commit(gh_engine *e, gh_ctx *ctx, gh_store_op_kind kind,
         return GH_OK;
     }
     if (err == GH_ENOTFOUND) {
-        gh_oauth_error(resp, 404, GH_E_NOT_FOUND, "no such client");
+        no_such_client(resp);
         return GH_OK;
     }
     if (err != GH_OK) {
@@ -127,21 +133,88 @@ gh_err gh_oauth__client_commit(gh_engine *e, gh_ctx *ctx, gh_store_op_kind kind,
     return GH_OK;
 }
 
+/* Who writes, for the audit event: the admin, or a registered client acting on itself. */
+static void client_writer(gh_ctx *ctx, gh_oauth_client_src src, const char *client_id,
+                          const char **actor, const char **via)
+{
+    if (src == GH_OAUTH_SRC_DCR) {
+        *actor = gh_arena_printf(ctx->arena, "client:%s", client_id);
+        *via = "registration";
+    } else {
+        *actor = "admin";
+        *via = "admin";
+    }
+}
+
+gh_err gh_oauth__client_write_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                      gh_oauth_client_src src, const gh_client *existing,
+                                      gh_oauth_client_reply_fn reply, gh_oauth_response *resp)
+{
+    json_t *in = NULL;
+    gh_oauth_client_write w;
+    gh_oauth_meta_err merr;
+    const char *actor, *via;
+    bool ok = false;
+    gh_err err;
+
+    err = gh_oauth__json_body(e, ctx, req, src == GH_OAUTH_SRC_DCR, resp, &in);
+    if (err != GH_OK || in == NULL)
+        return err;
+    err = gh_oauth__client_prepare(e, ctx, in, src, existing, &w, &merr);
+    if (err != GH_OK)
+        goto done;
+    if (merr.code != NULL) {
+        gh_oauth__meta_error(resp, &merr);
+        goto done;
+    }
+    client_writer(ctx, src, w.row.client_id, &actor, &via);
+    err = gh_oauth__client_commit(e, ctx,
+                                  existing == NULL ? GH_OP_CLIENT_INSERT : GH_OP_CLIENT_UPDATE,
+                                  &w.row, w.scope, actor, via, resp, &ok);
+    if (err != GH_OK || !ok)
+        goto done;
+    /* A create answers 201 Created (RFC 7591 3.2.1 for registration), an update 200. */
+    err = reply(e, ctx, &w, existing == NULL ? 201 : 200, resp);
+done:
+    json_decref(in);
+    return err;
+}
+
+gh_err gh_oauth__client_delete_request(gh_engine *e, gh_ctx *ctx, gh_oauth_client_src src,
+                                       const char *client_id, gh_oauth_response *resp)
+{
+    gh_client del;
+    const char *actor, *via;
+    bool ok = false;
+    gh_err err;
+
+    memset(&del, 0, sizeof(del));
+    del.client_id = client_id;
+    client_writer(ctx, src, client_id, &actor, &via);
+    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_DELETE, &del, NULL, actor, via, resp, &ok);
+    if (err == GH_OK && ok) {
+        gh_oauth_response_clear(resp);
+        resp->status = 204;
+    }
+    return err;
+}
+
 /* ---- responses ---- */
 
-/* 200/201 with the client and, once, its secret. */
-static gh_err client_reply(gh_ctx *ctx, const gh_client *row, const char *secret, int status,
+/* 200/201 with the client and, once, its secret (a gh_oauth_client_reply_fn). */
+static gh_err client_reply(gh_engine *e, gh_ctx *ctx, const gh_oauth_client_write *w, int status,
                            gh_oauth_response *resp)
 {
     json_t *body = NULL;
-    gh_err err = gh_oauth__client_row_json(row, &body);
+    gh_err err = gh_oauth__client_row_json(&w->row, &body);
 
+    (void)e;
     if (err != GH_OK) {
-        gh_ctx_fail(ctx, "client %s: the stored document does not parse", row->client_id);
+        gh_ctx_fail(ctx, "client %s: the stored document does not parse", w->row.client_id);
         return GH_EINTERNAL;
     }
-    if (secret != NULL) {
-        json_object_set_new(body, "client_secret", json_string(secret));
+    if (w->secret != NULL) {
+        json_object_set_new(body, "client_secret", json_string(w->secret));
         resp->no_store = true;
     }
     gh_oauth_response_clear(resp);
@@ -220,82 +293,24 @@ static gh_err list_clients(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *re
 
 /* ---- POST /admin/clients ---- */
 
-static gh_err create_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
-                            gh_oauth_response *resp)
-{
-    json_t *in = NULL;
-    gh_oauth_client_write w;
-    gh_oauth_meta_err merr;
-    bool ok = false;
-    gh_err err;
-
-    err = gh_oauth__json_body(e, ctx, req, false, resp, &in);
-    if (err != GH_OK || in == NULL)
-        return err;
-    err = gh_oauth__client_prepare(e, ctx, in, GH_OAUTH_SRC_ADMIN, NULL, &w, &merr);
-    if (err != GH_OK)
-        goto done;
-    if (merr.code != NULL) {
-        gh_oauth__meta_error(resp, &merr);
-        goto done;
-    }
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_INSERT, &w.row, w.scope, "admin", "admin",
-                                  resp, &ok);
-    if (err != GH_OK || !ok)
-        goto done;
-    err = client_reply(ctx, &w.row, w.secret, 201, resp);
-done:
-    json_decref(in);
-    return err;
-}
-
 gh_err gh_oauth_admin_clients(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                               gh_oauth_response *resp)
 {
     if (strcmp(req->method, "GET") == 0)
         return list_clients(e, ctx, req, resp);
     if (strcmp(req->method, "POST") == 0)
-        return create_client(e, ctx, req, resp);
+        return gh_oauth__client_write_request(e, ctx, req, GH_OAUTH_SRC_ADMIN, NULL, client_reply,
+                                              resp);
     method_not_allowed(resp);
     return GH_OK;
 }
 
 /* ---- /admin/clients/{id} ---- */
 
-static gh_err update_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
-                            const gh_client *existing, gh_oauth_response *resp)
-{
-    json_t *in = NULL;
-    gh_oauth_client_write w;
-    gh_oauth_meta_err merr;
-    bool ok = false;
-    gh_err err;
-
-    err = gh_oauth__json_body(e, ctx, req, false, resp, &in);
-    if (err != GH_OK || in == NULL)
-        return err;
-    err = gh_oauth__client_prepare(e, ctx, in, GH_OAUTH_SRC_ADMIN, existing, &w, &merr);
-    if (err != GH_OK)
-        goto done;
-    if (merr.code != NULL) {
-        gh_oauth__meta_error(resp, &merr);
-        goto done;
-    }
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_UPDATE, &w.row, w.scope, "admin", "admin",
-                                  resp, &ok);
-    if (err != GH_OK || !ok)
-        goto done;
-    err = client_reply(ctx, &w.row, w.secret, 200, resp);
-done:
-    json_decref(in);
-    return err;
-}
-
 gh_err gh_oauth_admin_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                              gh_oauth_response *resp)
 {
     gh_client *row = NULL;
-    bool ok = false;
     gh_err err;
 
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "PUT") != 0 &&
@@ -304,31 +319,23 @@ gh_err gh_oauth_admin_client(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *
         return GH_OK;
     }
     if (req->path_arg == NULL || req->path_arg[0] == '\0') {
-        gh_oauth_error(resp, 404, GH_E_NOT_FOUND, "no such client");
+        no_such_client(resp);
         return GH_OK;
     }
-    if (strcmp(req->method, "DELETE") == 0) {
-        gh_client del;
-        memset(&del, 0, sizeof(del));
-        del.client_id = req->path_arg;
-        err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_DELETE, &del, NULL, "admin", "admin",
-                                      resp, &ok);
-        if (err == GH_OK && ok) {
-            gh_oauth_response_clear(resp);
-            resp->status = 204;
-        }
-        return err;
-    }
+    if (strcmp(req->method, "DELETE") == 0)
+        return gh_oauth__client_delete_request(e, ctx, GH_OAUTH_SRC_ADMIN, req->path_arg, resp);
     err = gh_store_client_get(e->store, req->path_arg, ctx->arena, &row);
     if (err == GH_ENOTFOUND) {
-        gh_oauth_error(resp, 404, GH_E_NOT_FOUND, "no such client");
+        no_such_client(resp);
         return GH_OK;
     }
     if (err != GH_OK) {
         gh_ctx_fail(ctx, "reading client failed: %s", gh_err_str(err));
         return err;
     }
-    if (strcmp(req->method, "GET") == 0)
-        return client_reply(ctx, row, NULL, 200, resp);
-    return update_client(e, ctx, req, row, resp);
+    if (strcmp(req->method, "GET") == 0) {
+        gh_oauth_client_write view = {.row = *row};
+        return client_reply(e, ctx, &view, 200, resp);
+    }
+    return gh_oauth__client_write_request(e, ctx, req, GH_OAUTH_SRC_ADMIN, row, client_reply, resp);
 }

@@ -24,7 +24,6 @@ void gh_oauth__secret_hash(const gh_engine *e, const char *secret, unsigned char
     gh_hmac_sha256(e->secret_hash_key, sizeof(e->secret_hash_key), secret, strlen(secret), out);
 }
 
-
 /* ---- the client model ---- */
 
 static gh_err doc_strv(const json_t *doc, const char *key, gh_arena *a, size_t max, gh_strv *out)

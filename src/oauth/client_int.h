@@ -196,4 +196,29 @@ GH_MUST_CHECK gh_err gh_oauth__client_commit(gh_engine *e, gh_ctx *ctx, gh_store
 /* Sets resp to a metadata error (400 with the RFC 7591 3.2.2 body). */
 void gh_oauth__meta_error(gh_oauth_response *resp, const gh_oauth_meta_err *err);
 
+/* Fills resp with the answer to a committed client write (or, from a read, w->row alone with
+ * no secret and no token): the client and, once, w->secret and w->reg_token, with status. */
+typedef gh_err (*gh_oauth_client_reply_fn)(gh_engine *e, gh_ctx *ctx,
+                                           const gh_oauth_client_write *w, int status,
+                                           gh_oauth_response *resp);
+
+/* One client create (existing NULL) or full update (existing set) request, from the admin API
+ * and the CLI (src GH_OAUTH_SRC_ADMIN) or from registration (GH_OAUTH_SRC_DCR):
+ * gh_oauth__json_body (application/json required for DCR, RFC 7591 3.1), then
+ * gh_oauth__client_prepare, a metadata error as gh_oauth__meta_error, then
+ * gh_oauth__client_commit of GH_OP_CLIENT_INSERT or UPDATE, and on success reply with 201
+ * (create) or 200 (update). The audit event's actor and via follow src: "admin" and "admin",
+ * or "client:<client_id>" and "registration". Rejections land in resp; returns GH_OK unless
+ * the server failed. */
+GH_MUST_CHECK gh_err gh_oauth__client_write_request(
+    gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, gh_oauth_client_src src,
+    const gh_client *existing, gh_oauth_client_reply_fn reply, gh_oauth_response *resp);
+
+/* One client delete: gh_oauth__client_commit of GH_OP_CLIENT_DELETE (actor and via from src,
+ * as above), then 204 with no body; 404 not_found if there is no such client. Returns GH_OK
+ * unless the server failed. */
+GH_MUST_CHECK gh_err gh_oauth__client_delete_request(gh_engine *e, gh_ctx *ctx,
+                                                     gh_oauth_client_src src, const char *client_id,
+                                                     gh_oauth_response *resp);
+
 #endif

@@ -88,12 +88,32 @@ typedef struct vstate {
     gh_oauth_meta_err *err;
 } vstate;
 
+/* The index of a member that is not in an array, for str_ok. */
+#define NOT_ITEM ((size_t)-1)
+
+/* Checks a JSON string, the member key or (idx != NOT_ITEM) the item key[idx]: at most max
+ * bytes, no NUL and no control character. */
+static bool str_ok(vstate *v, const json_t *j, const char *key, size_t idx, size_t max)
+{
+    const char *s = json_string_value(j);
+    size_t n = json_string_length(j);
+    const char *name = key;
+
+    if (n <= max && strlen(s) == n && !has_control(s, n))
+        return true;
+    if (idx != NOT_ITEM)
+        name = gh_arena_printf(v->a, "%s[%zu]", key, idx);
+    if (n > max)
+        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                         gh_arena_printf(v->a, "%s is longer than %zu bytes", name, max));
+    return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
+                     gh_arena_printf(v->a, "%s contains control characters", name));
+}
+
 /* An optional string member: absent or null gives *out NULL. */
 static bool opt_str(vstate *v, const char *key, size_t max, const char **out)
 {
     const json_t *j = json_object_get(v->in, key);
-    const char *s;
-    size_t n;
 
     *out = NULL;
     if (j == NULL || json_is_null(j))
@@ -101,15 +121,9 @@ static bool opt_str(vstate *v, const char *key, size_t max, const char **out)
     if (!json_is_string(j))
         return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
                          gh_arena_printf(v->a, "%s must be a string", key));
-    s = json_string_value(j);
-    n = json_string_length(j);
-    if (n > max)
-        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                         gh_arena_printf(v->a, "%s is longer than %zu bytes", key, max));
-    if (strlen(s) != n || has_control(s, n))
-        return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                         gh_arena_printf(v->a, "%s contains control characters", key));
-    *out = s;
+    if (!str_ok(v, j, key, NOT_ITEM, max))
+        return false;
+    *out = json_string_value(j);
     return true;
 }
 
@@ -134,19 +148,12 @@ static bool opt_strv(vstate *v, const char *key, size_t max_items, size_t max_le
     json_array_foreach(j, i, item)
     {
         const char *s;
-        size_t n;
         if (!json_is_string(item))
             return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
                              gh_arena_printf(v->a, "%s must be an array of strings", key));
+        if (!str_ok(v, item, key, i, max_len))
+            return false;
         s = json_string_value(item);
-        n = json_string_length(item);
-        if (n > max_len)
-            return meta_fail(
-                v->err, GH_E_INVALID_CLIENT_METADATA,
-                gh_arena_printf(v->a, "%s[%zu] is longer than %zu bytes", key, i, max_len));
-        if (strlen(s) != n || has_control(s, n))
-            return meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
-                             gh_arena_printf(v->a, "%s[%zu] contains control characters", key, i));
         if (!gh_strv_has(out, s))
             out->v[out->n++] = s;
     }

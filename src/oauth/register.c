@@ -69,10 +69,13 @@ static const char *client_uri(gh_engine *e, gh_ctx *ctx, const char *id)
                            gh_url_encode(ctx->arena, id));
 }
 
-/* The RFC 7591 3.2.1 / RFC 7592 3 response: the client metadata and registration fields. */
-static gh_err reg_reply(gh_engine *e, gh_ctx *ctx, const gh_client *row, const char *secret,
-                        const char *reg_token, int status, gh_oauth_response *resp)
+/* The RFC 7591 3.2.1 / RFC 7592 3 response: the client metadata and registration fields
+ * (a gh_oauth_client_reply_fn). */
+static gh_err reg_reply(gh_engine *e, gh_ctx *ctx, const gh_oauth_client_write *w, int status,
+                        gh_oauth_response *resp)
 {
+    const gh_client *row = &w->row;
+    const char *secret = w->secret, *reg_token = w->reg_token;
     json_t *body = NULL;
 
     if (gh_oauth__client_row_json(row, &body) != GH_OK) {
@@ -101,13 +104,6 @@ static gh_err reg_reply(gh_engine *e, gh_ctx *ctx, const gh_client *row, const c
 gh_err gh_oauth_register(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                          gh_oauth_response *resp)
 {
-    json_t *in = NULL;
-    gh_oauth_client_write w;
-    gh_oauth_meta_err merr;
-    const char *actor;
-    bool ok = false;
-    gh_err err;
-
     if (!registration_on(e, resp))
         return GH_OK;
     if (strcmp(req->method, "POST") != 0) {
@@ -124,26 +120,8 @@ gh_err gh_oauth_register(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
             return GH_OK;
         }
     }
-    err = gh_oauth__json_body(e, ctx, req, true, resp, &in);
-    if (err != GH_OK || in == NULL)
-        return err;
-    err = gh_oauth__client_prepare(e, ctx, in, GH_OAUTH_SRC_DCR, NULL, &w, &merr);
-    if (err != GH_OK)
-        goto done;
-    if (merr.code != NULL) {
-        gh_oauth__meta_error(resp, &merr);
-        goto done;
-    }
-    actor = gh_arena_printf(ctx->arena, "client:%s", w.row.client_id);
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_INSERT, &w.row, w.scope, actor,
-                                  "registration", resp, &ok);
-    if (err != GH_OK || !ok)
-        goto done;
     /* SPEC: RFC7591 3.2.1 201 Created with the client information */
-    err = reg_reply(e, ctx, &w.row, w.secret, w.reg_token, 201, resp);
-done:
-    json_decref(in);
-    return err;
+    return gh_oauth__client_write_request(e, ctx, req, GH_OAUTH_SRC_DCR, NULL, reg_reply, resp);
 }
 
 /* ---- /oauth2/register/{client_id} ---- */
@@ -187,42 +165,10 @@ static gh_err reg_authorize(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
     return GH_OK;
 }
 
-static gh_err manage_update(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
-                            const gh_client *existing, gh_oauth_response *resp)
-{
-    json_t *in = NULL;
-    gh_oauth_client_write w;
-    gh_oauth_meta_err merr;
-    bool ok = false;
-    gh_err err;
-
-    err = gh_oauth__json_body(e, ctx, req, true, resp, &in);
-    if (err != GH_OK || in == NULL)
-        return err;
-    /* SPEC: RFC7592 2.2 the request replaces every metadata field; the secret stays */
-    err = gh_oauth__client_prepare(e, ctx, in, GH_OAUTH_SRC_DCR, existing, &w, &merr);
-    if (err != GH_OK)
-        goto done;
-    if (merr.code != NULL) {
-        gh_oauth__meta_error(resp, &merr);
-        goto done;
-    }
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_UPDATE, &w.row, w.scope,
-                                  gh_arena_printf(ctx->arena, "client:%s", w.row.client_id),
-                                  "registration", resp, &ok);
-    if (err != GH_OK || !ok)
-        goto done;
-    err = reg_reply(e, ctx, &w.row, w.secret, NULL, 200, resp);
-done:
-    json_decref(in);
-    return err;
-}
-
 gh_err gh_oauth_register_manage(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                 gh_oauth_response *resp)
 {
     gh_client *row = NULL;
-    bool ok = false;
     gh_err err;
 
     if (!registration_on(e, resp))
@@ -237,17 +183,13 @@ gh_err gh_oauth_register_manage(gh_engine *e, gh_ctx *ctx, const gh_oauth_reques
         return err;
     if (strcmp(req->method, "GET") == 0) {
         /* SPEC: RFC7592 2.1 read: the current metadata (here without the secret) */
-        return reg_reply(e, ctx, row, NULL, NULL, 200, resp);
+        gh_oauth_client_write view = {.row = *row};
+        return reg_reply(e, ctx, &view, 200, resp);
     }
-    if (strcmp(req->method, "PUT") == 0)
-        return manage_update(e, ctx, req, row, resp);
+    if (strcmp(req->method, "PUT") == 0) {
+        /* SPEC: RFC7592 2.2 the request replaces every metadata field; the secret stays */
+        return gh_oauth__client_write_request(e, ctx, req, GH_OAUTH_SRC_DCR, row, reg_reply, resp);
+    }
     /* SPEC: RFC7592 2.3 delete: 204 No Content; the client's tokens are revoked */
-    err = gh_oauth__client_commit(e, ctx, GH_OP_CLIENT_DELETE, row, NULL,
-                                  gh_arena_printf(ctx->arena, "client:%s", row->client_id),
-                                  "registration", resp, &ok);
-    if (err == GH_OK && ok) {
-        gh_oauth_response_clear(resp);
-        resp->status = 204;
-    }
-    return err;
+    return gh_oauth__client_delete_request(e, ctx, GH_OAUTH_SRC_DCR, row->client_id, resp);
 }
