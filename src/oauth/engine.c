@@ -15,7 +15,7 @@
  * newest stored version with the same hash is reused, otherwise version latest + 1 is stored
  * with a catalog.changed audit event. Tokens and consents record the version.
  *
- * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client.c).
+ * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client*.c).
  */
 #include <string.h>
 

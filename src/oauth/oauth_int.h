@@ -5,8 +5,10 @@
  *   oauth.c          response helpers, audit event helper
  *   engine.c         gh_engine: creation, derived secrets, admin key, catalog version
  *   keys.c           signing keys: load, generate, seal, rotate; the published JWKS
- *   client.c         the client model: metadata validation (RFC 7591 2, DESIGN.md rules),
- *                    Hydra-shaped JSON, secret hashing, the bounded client cache
+ *   client.c         the client model: loading, Hydra-shaped JSON, secret hashing
+ *   client_validate.c  metadata validation (RFC 7591 2, DESIGN.md rules)
+ *   client_uri.c     redirect URI rules (RFC 8252 7.3 loopback ports)
+ *   client_cache.c   the bounded client cache
  *   client_auth.c    client authentication (RFC 6749 2.3, RFC 7523 2.2 / 3)
  *   register.c       RFC 7591 registration and RFC 7592 management
  *   admin_clients.c  /admin/clients
@@ -31,7 +33,7 @@
 #include "oauth/oauth.h"
 #include "oauth/proto.h"
 
-/* ---- clients (client.c) ---- */
+/* ---- clients (client.c, client_validate.c, client_uri.c, client_cache.c) ---- */
 
 /* A registered client as the engine uses it: parsed once from its stored doc, immutable,
  * refcounted, shared by threads through the client cache. */

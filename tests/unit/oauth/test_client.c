@@ -1,5 +1,5 @@
 /*
- * test_client.c - the client model (client.c): redirect URI rules and matching, metadata
+ * test_client.c - the client model (client*.c): redirect URI rules and matching, metadata
  * validation and normalisation, secret and client_id policy, the stored document, the
  * client cache and lookups through the engine.
  */
@@ -46,7 +46,7 @@ static void test_redirect_valid(void **state)
     assert_true(gh_oauth__redirect_uri_valid("http://[::1]:8080/cb", true, NULL));
     assert_true(gh_oauth__redirect_uri_valid("http://localhost:3000/callback", true, NULL));
     assert_true(gh_oauth__redirect_uri_valid("http://LOCALHOST/cb", true, NULL));
-    /* Loopback http is allowed for confidential clients too (client.c). */
+    /* Loopback http is allowed for confidential clients too (client_uri.c). */
     assert_true(gh_oauth__redirect_uri_valid("http://127.0.0.1:9000/cb", false, NULL));
     /* SPEC: RFC8252 7.1 private-use scheme for public clients */
     assert_true(gh_oauth__redirect_uri_valid("com.example.app:/oauth2redirect", true, NULL));
