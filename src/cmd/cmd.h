@@ -59,6 +59,12 @@ void gh_cmd_print_json(FILE *f, const json_t *v);
  * was one. */
 bool gh_cmd_report_error(const gh_oauth_response *resp);
 
+/* Calls an admin endpoint as the admin API would (body as JSON, may be NULL; query may be
+ * NULL), reports an error response on stderr, and prints a success body to stdout if print.
+ * Returns GH_CMD_OK or GH_CMD_FAIL. */
+int gh_cmd_call(gh_cmd_env *env, gh_oauth_endpoint fn, const char *method, const char *path_arg,
+                const gh_form *query, const char *body, bool print);
+
 int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_migrate(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_clients(gh_cmd_env *env, int argc, char **argv);

@@ -89,48 +89,6 @@ static size_t body_max(const gh_cmd_env *env)
     return env->cfg->body_limit > 0 ? env->cfg->body_limit : (size_t)GH_LIMIT_BODY_DEFAULT;
 }
 
-/* Calls an admin client endpoint as the admin API would, prints a success body to stdout.
- * body may be NULL; query may be NULL (empty). */
-static int call(gh_cmd_env *env, gh_oauth_endpoint fn, const char *method, const char *path_arg,
-                const gh_form *query, const char *body, bool print)
-{
-    gh_arena *a = gh_arena_new(0);
-    gh_ctx ctx;
-    gh_form empty = {NULL, 0};
-    gh_oauth_request req;
-    gh_oauth_response resp;
-    int rc = GH_CMD_OK;
-    gh_err err;
-
-    gh_engine_ctx_init(env->engine, &ctx, a);
-    memset(&req, 0, sizeof(req));
-    req.method = method;
-    req.path_arg = path_arg;
-    req.query = query != NULL ? query : &empty;
-    if (body != NULL) {
-        req.content_type = "application/json";
-        req.body = body;
-        req.body_len = strlen(body);
-    }
-    gh_oauth_response_init(&resp);
-    err = fn(env->engine, &ctx, &req, &resp);
-    if (err != GH_OK) {
-        (void)fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
-                      ctx.fail[0] ? ": " : "", ctx.fail);
-        rc = GH_CMD_FAIL;
-    } else if (gh_cmd_report_error(&resp)) {
-        rc = GH_CMD_FAIL;
-    } else {
-        if (print)
-            gh_cmd_print_json(stdout, resp.body);
-        if (resp.link != NULL)
-            (void)fprintf(stderr, "next page: %s\n", resp.link);
-    }
-    gh_oauth_response_clear(&resp);
-    gh_arena_free(a);
-    return rc;
-}
-
 /* Appends s to the array member key of obj, creating the array (replacing a value that
  * came from --from-json the first time a flag names it). */
 static void add_to_array(json_t *obj, const char *key, const char *s, bool *first)
@@ -223,7 +181,7 @@ static int clients_create(gh_cmd_env *env, int argc, char **argv)
         rc = GH_CMD_FAIL;
         goto done;
     }
-    rc = call(env, gh_oauth_admin_clients, "POST", NULL, NULL, body, true);
+    rc = gh_cmd_call(env, gh_oauth_admin_clients, "POST", NULL, NULL, body, true);
 done:
     free(body);
     free(text);
@@ -271,7 +229,7 @@ static int clients_list(gh_cmd_env *env, int argc, char **argv)
     rc = gh_cmd_open_all(env);
     if (rc != GH_CMD_OK)
         return rc;
-    return call(env, gh_oauth_admin_clients, "GET", NULL, &q, NULL, true);
+    return gh_cmd_call(env, gh_oauth_admin_clients, "GET", NULL, &q, NULL, true);
 }
 
 /* get, update and delete: one ID, and --from-json for update. */
@@ -310,9 +268,9 @@ static int clients_one(gh_cmd_env *env, int argc, char **argv, const char *sub)
     if (rc != GH_CMD_OK)
         return rc;
     if (strcmp(sub, "get") == 0)
-        return call(env, gh_oauth_admin_client, "GET", id, NULL, NULL, true);
+        return gh_cmd_call(env, gh_oauth_admin_client, "GET", id, NULL, NULL, true);
     if (strcmp(sub, "delete") == 0) {
-        rc = call(env, gh_oauth_admin_client, "DELETE", id, NULL, NULL, false);
+        rc = gh_cmd_call(env, gh_oauth_admin_client, "DELETE", id, NULL, NULL, false);
         if (rc == GH_CMD_OK)
             (void)fprintf(stderr, "deleted client %s\n", id);
         return rc;
@@ -327,7 +285,7 @@ static int clients_one(gh_cmd_env *env, int argc, char **argv, const char *sub)
         free(text);
         return GH_CMD_FAIL;
     }
-    rc = call(env, gh_oauth_admin_client, "PUT", id, NULL, text, true);
+    rc = gh_cmd_call(env, gh_oauth_admin_client, "PUT", id, NULL, text, true);
     free(text);
     return rc;
 }

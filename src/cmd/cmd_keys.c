@@ -21,32 +21,7 @@ static const char keys_usage[] =
 /* Prints the key listing (GET /admin/keys). */
 static int keys_list(gh_cmd_env *env)
 {
-    gh_arena *a = gh_arena_new(0);
-    gh_ctx ctx;
-    gh_form empty = {NULL, 0};
-    gh_oauth_request req;
-    gh_oauth_response resp;
-    int rc = GH_CMD_OK;
-    gh_err err;
-
-    gh_engine_ctx_init(env->engine, &ctx, a);
-    memset(&req, 0, sizeof(req));
-    req.method = "GET";
-    req.query = &empty;
-    gh_oauth_response_init(&resp);
-    err = gh_oauth_admin_keys(env->engine, &ctx, &req, &resp);
-    if (err != GH_OK) {
-        (void)fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
-                      ctx.fail[0] ? ": " : "", ctx.fail);
-        rc = GH_CMD_FAIL;
-    } else if (gh_cmd_report_error(&resp)) {
-        rc = GH_CMD_FAIL;
-    } else {
-        gh_cmd_print_json(stdout, resp.body);
-    }
-    gh_oauth_response_clear(&resp);
-    gh_arena_free(a);
-    return rc;
+    return gh_cmd_call(env, gh_oauth_admin_keys, "GET", NULL, NULL, NULL, true);
 }
 
 static int keys_rotate(gh_cmd_env *env)

@@ -128,6 +128,46 @@ bool gh_cmd_report_error(const gh_oauth_response *resp)
     return true;
 }
 
+int gh_cmd_call(gh_cmd_env *env, gh_oauth_endpoint fn, const char *method, const char *path_arg,
+                const gh_form *query, const char *body, bool print)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_ctx ctx;
+    gh_form empty = {NULL, 0};
+    gh_oauth_request req;
+    gh_oauth_response resp;
+    int rc = GH_CMD_OK;
+    gh_err err;
+
+    gh_engine_ctx_init(env->engine, &ctx, a);
+    memset(&req, 0, sizeof(req));
+    req.method = method;
+    req.path_arg = path_arg;
+    req.query = query != NULL ? query : &empty;
+    if (body != NULL) {
+        req.content_type = "application/json";
+        req.body = body;
+        req.body_len = strlen(body);
+    }
+    gh_oauth_response_init(&resp);
+    err = fn(env->engine, &ctx, &req, &resp);
+    if (err != GH_OK) {
+        (void)fprintf(stderr, "gatehouse: internal error: %s%s%s\n", gh_err_str(err),
+                      ctx.fail[0] ? ": " : "", ctx.fail);
+        rc = GH_CMD_FAIL;
+    } else if (gh_cmd_report_error(&resp)) {
+        rc = GH_CMD_FAIL;
+    } else {
+        if (print)
+            gh_cmd_print_json(stdout, resp.body);
+        if (resp.link != NULL)
+            (void)fprintf(stderr, "next page: %s\n", resp.link);
+    }
+    gh_oauth_response_clear(&resp);
+    gh_arena_free(a);
+    return rc;
+}
+
 /* ---- configuration, store, engine ---- */
 
 int gh_cmd_load_config(gh_cmd_env *env)
