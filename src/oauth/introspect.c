@@ -3,10 +3,20 @@
  * presented token shared with revoke.c.
  *
  * A presented value is one of: a JWT access token (three dot-separated parts), looked up by
- * its jti and then authenticated; or an opaque access or refresh token, recognised by its
- * prefix and looked up by its SHA-256 hex. Anything else is unknown. The store row is the
- * truth: a token is active only if its row exists, is not revoked and has not expired, and
- * for a JWT the presented string is one we issued.
+ * its jti and then authenticated; an opaque access token (GH_PREFIX_ACCESS), looked up by
+ * its selector and then authenticated; or an opaque refresh token, looked up by its SHA-256
+ * hex. Anything else is unknown. The store row is the truth: a token is active only if its
+ * row exists, is not revoked and has not expired, and for an access token the presented
+ * string is the one we issued.
+ *
+ * Opaque access tokens are split tokens (issue.c): GH_PREFIX_ACCESS + base64url(selector ||
+ * secret), exactly 64 characters after the prefix, 48 bytes decoded. The row id derives from
+ * the 16-byte selector alone (gh_oauth__opaque_id); the store keeps only that selector, which
+ * is no credential, and the SHA-256 of the whole value (extra, "token_sha256"): the secret
+ * part is never stored (DESIGN.md: opaque tokens are stored only as SHA-256 hashes). The
+ * presented value must hash to the stored hash (constant-time comparison); a malformed value
+ * (wrong length, not canonical base64url, a value of the earlier unsplit form), an unknown
+ * selector, a row without the hash or a wrong secret is simply not found.
  *
  * Authenticating a JWT: the row of a JWT we issued may carry, in its extra JSON, the SHA-256
  * of the exact compact string ({"token_sha256":"<64 lowercase hex>"}, written at issuance;
@@ -30,6 +40,7 @@
 
 #include "base/b64url.h"
 #include "base/limits.h"
+#include "base/mem.h"
 #include "json/json.h"
 #include "oauth/introspect_int.h"
 #include "oauth/token_int.h"
@@ -97,6 +108,19 @@ static bool row_token_hash(gh_ctx *ctx, const gh_token *row, unsigned char out[G
     return true;
 }
 
+/* True if value hashes to the row's stored token hash (constant time); false if the row has
+ * none. */
+static bool hash_matches(gh_ctx *ctx, const char *value, const gh_token *row)
+{
+    unsigned char want[GH_SHA256_LEN], got[GH_SHA256_LEN];
+
+    if (!row_token_hash(ctx, row, want))
+        return false;
+    gh_sha256(value, strlen(value), got);
+    /* SPEC: DESIGN.md constant-time comparison of every secret */
+    return gh_ct_eq(got, sizeof(got), want, sizeof(want));
+}
+
 /* True if value is the JWT the row was issued as (see the file comment). */
 static bool jwt_authentic(gh_engine *e, gh_ctx *ctx, const char *value, const gh_token *row)
 {
@@ -125,10 +149,38 @@ done:
     return ok;
 }
 
+char *gh_oauth__token_hash_extra(gh_arena *a, const char *value)
+{
+    return gh_arena_printf(a, "{\"" GH_OAUTH_TOKEN_HASH_MEMBER "\":\"%s\"}",
+                           gh_sha256_hex(a, value, strlen(value)));
+}
+
 char *gh_oauth__jwt_extra(gh_arena *a, const char *jwt)
 {
-    return gh_arena_printf(a, "{\"" GH_OAUTH_JWT_HASH_MEMBER "\":\"%s\"}",
-                           gh_sha256_hex(a, jwt, strlen(jwt)));
+    return gh_oauth__token_hash_extra(a, jwt);
+}
+
+char *gh_oauth__opaque_id(gh_arena *a, const char *value)
+{
+    const size_t plen = sizeof(GH_PREFIX_ACCESS) - 1;
+    unsigned char *raw = NULL;
+    size_t rawlen = 0;
+    char *id;
+
+    if (value == NULL || !gh_str_startswith(value, GH_PREFIX_ACCESS) ||
+        strlen(value + plen) !=
+            gh_b64url_enclen(GH_OAUTH_OPAQUE_SELECTOR_BYTES + GH_OAUTH_OPAQUE_SECRET_BYTES))
+        return NULL;
+    if (gh_b64url_decode(a, value + plen, strlen(value + plen), &raw, &rawlen) != GH_OK)
+        return NULL;
+    if (rawlen != GH_OAUTH_OPAQUE_SELECTOR_BYTES + GH_OAUTH_OPAQUE_SECRET_BYTES) {
+        gh_wipe(raw, rawlen);
+        return NULL;
+    }
+    id = gh_arena_printf(a, GH_OAUTH_OPAQUE_ID_PREFIX "%s",
+                         gh_b64url_encode_a(a, raw, GH_OAUTH_OPAQUE_SELECTOR_BYTES));
+    gh_wipe(raw, rawlen);
+    return id;
 }
 
 gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_token **out,
@@ -149,7 +201,7 @@ gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_tok
         kind = GH_TOKEN_ACCESS;
         format = GH_STRATEGY_JWT;
     } else if (gh_str_startswith(value, GH_PREFIX_ACCESS)) {
-        id = gh_sha256_hex(ctx->arena, value, strlen(value));
+        id = gh_oauth__opaque_id(ctx->arena, value);
         kind = GH_TOKEN_ACCESS;
         format = GH_STRATEGY_OPAQUE;
     } else if (gh_str_startswith(value, GH_PREFIX_REFRESH)) {
@@ -172,6 +224,9 @@ gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_tok
     if (row->kind != kind || row->format == NULL || strcmp(row->format, format) != 0)
         return GH_OK;
     if (*out_is_jwt && !jwt_authentic(e, ctx, value, row))
+        return GH_OK;
+    /* An opaque access token is proved by its hash alone (the id is no credential). */
+    if (kind == GH_TOKEN_ACCESS && !*out_is_jwt && !hash_matches(ctx, value, row))
         return GH_OK;
     *out = row;
     return GH_OK;

@@ -1,22 +1,43 @@
 /*
- * introspect_int.h - what issuance stores so that introspection and revocation can
- * authenticate a JWT access token without verifying its signature (introspect.c's file
- * comment explains why that is as strong).
+ * introspect_int.h - what issuance stores so that introspection and revocation can find and
+ * authenticate a presented access token with one store read and one SHA-256 (introspect.c's
+ * file comment explains why that is as strong as the alternatives).
  *
- * Contract: when issue.c mints a JWT access token it sets the row's extra to
- * gh_oauth__jwt_extra(arena, jwt) (or merges the GH_OAUTH_JWT_HASH_MEMBER member with that
- * value into its own extra object). Rows without it still work: their tokens are verified
- * with the published key, at the cost of an ECDSA verification per request.
+ * Contract: when issue.c mints an access token it sets the row's extra to
+ * gh_oauth__token_hash_extra(arena, value) (or merges the GH_OAUTH_TOKEN_HASH_MEMBER member
+ * with that value into its own extra object).
+ *  - JWT rows: the id is the jti. Rows without the hash still work: their tokens are verified
+ *    with the published key, at the cost of an ECDSA verification per request.
+ *  - Opaque rows: the value is a split token, GH_PREFIX_ACCESS + base64url(selector ||
+ *    secret); the id is gh_oauth__opaque_id of the value, which depends on the selector only
+ *    (time-ordered, not a credential), and the hash is required. The secret is never stored.
  */
 #ifndef GH_OAUTH_INTROSPECT_INT_H
 #define GH_OAUTH_INTROSPECT_INT_H
 
 #include "base/arena.h"
 
-/* The member of gh_token.extra that holds the lowercase hex SHA-256 of the compact JWT. */
-#define GH_OAUTH_JWT_HASH_MEMBER "token_sha256"
+/* The member of gh_token.extra that holds the lowercase hex SHA-256 of the whole token value
+ * (the compact JWT, or the opaque value with its prefix). */
+#define GH_OAUTH_TOKEN_HASH_MEMBER "token_sha256"
+/* The same member under its first name (JWT rows had it first). */
+#define GH_OAUTH_JWT_HASH_MEMBER GH_OAUTH_TOKEN_HASH_MEMBER
 
-/* Returns {"token_sha256":"<hex SHA-256 of jwt>"} in the arena: the extra of a JWT row. */
+/* An opaque access token: the selector is 48 bits of milliseconds since the epoch,
+ * big-endian, then 80 random bits (ordered by time, so consecutive rows share store pages);
+ * the secret is 256 random bits. */
+#define GH_OAUTH_OPAQUE_SELECTOR_BYTES 16
+#define GH_OAUTH_OPAQUE_SECRET_BYTES 32
+/* The row id of an opaque access token: this prefix, then base64url(selector) (22 chars). */
+#define GH_OAUTH_OPAQUE_ID_PREFIX "o."
+
+/* Returns {"token_sha256":"<hex SHA-256 of value>"} in the arena: the extra of an access
+ * token row. */
+char *gh_oauth__token_hash_extra(gh_arena *a, const char *value);
+/* gh_oauth__token_hash_extra of a compact JWT (the name JWT rows had first). */
 char *gh_oauth__jwt_extra(gh_arena *a, const char *jwt);
+/* The row id of an opaque access token value (arena), or NULL when value is not one:
+ * GH_PREFIX_ACCESS, then exactly the base64url of SELECTOR + SECRET bytes (canonical). */
+char *gh_oauth__opaque_id(gh_arena *a, const char *value);
 
 #endif

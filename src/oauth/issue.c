@@ -6,15 +6,21 @@
  *    ACTIVE key's kid; claims iss, sub, aud, exp, iat, jti (a time prefix and 80 random
  *    bits, see new_jti), client_id,
  *    scope. The row id is the jti.
- *  - opaque: GH_PREFIX_ACCESS + base64url of 256 random bits. Only its SHA-256 hex is
- *    stored (the row id); the value itself exists only in the response.
+ *  - opaque: a split token, GH_PREFIX_ACCESS + base64url(selector || secret) (64 chars):
+ *    the selector is 128 bits (48 bits of milliseconds, then 80 random bits, as a jti), the
+ *    secret 256 random bits. The row id is GH_OAUTH_OPAQUE_ID_PREFIX + base64url(selector)
+ *    (gh_oauth__opaque_id): it is no credential, and being ordered by time it puts the rows
+ *    of consecutive tokens on the same page of the store's primary key instead of a random
+ *    page each. The store keeps only that selector and the SHA-256 of the whole value (in
+ *    the row's extra, GH_OAUTH_TOKEN_HASH_MEMBER); the secret part is never stored, nor is
+ *    the value, which exists only in the response (introspect_int.h).
  * Either way the token's gh_token row (grant, client, subject, scope, audience, catalog
  * version, request id) and a token.issued audit event go into the caller's transaction, so
  * the caller commits both before it answers.
  *
  * Hot path (DESIGN.md performance budget): everything comes from the request arena, the
  * claims are built once and signed once; there is no JSON round trip. Random values (jti,
- * opaque value, grant id) come from the request context's pool (gh_ctx_rand_*), filled by
+ * opaque selector and secret, grant id) come from the request context's pool (gh_ctx_rand_*), filled by
  * one getrandom call. gh_oauth__commit lets
  * an endpoint hand its transaction back to http (which suspends the connection until the
  * group commit lands) instead of blocking a thread in gh_store_commit.
@@ -23,12 +29,21 @@
 
 #include "base/b64url.h"
 #include "base/ctx.h"
+#include "base/rand.h"
 #include "json/json.h"
 #include "oauth/introspect_int.h"
 #include "oauth/token_int.h"
 
 #define GH_ISSUE_JTI_BYTES 16    /* 128 bits */
-#define GH_ISSUE_OPAQUE_BYTES 32 /* 256 bits */
+
+/* 48 bits of milliseconds since the epoch, big-endian, into b[0..6). */
+static void put_ms(const gh_ctx *ctx, unsigned char *b)
+{
+    uint64_t ms = (uint64_t)(ctx->now_us / 1000);
+
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)(ms >> (8 * (5 - i)));
+}
 
 /* A jti: 48 bits of milliseconds since the epoch, big-endian, then 80 random bits, in
  * base64url (22 characters). Unique by the random part; ordered by time so that the rows of
@@ -37,12 +52,25 @@
 static char *new_jti(gh_ctx *ctx)
 {
     unsigned char b[GH_ISSUE_JTI_BYTES];
-    uint64_t ms = (uint64_t)(ctx->now_us / 1000);
 
-    for (int i = 0; i < 6; i++)
-        b[i] = (unsigned char)(ms >> (8 * (5 - i)));
+    put_ms(ctx, b);
     gh_ctx_rand_bytes(ctx, b + 6, sizeof(b) - 6);
     return gh_b64url_encode_a(ctx->arena, b, sizeof(b));
+}
+
+/* A new opaque access token (see the file comment); *id gets its row id. */
+static char *new_opaque(gh_ctx *ctx, char **id)
+{
+    unsigned char b[GH_OAUTH_OPAQUE_SELECTOR_BYTES + GH_OAUTH_OPAQUE_SECRET_BYTES];
+    char *value;
+
+    put_ms(ctx, b);
+    /* One draw for the selector's random part and the secret. */
+    gh_ctx_rand_bytes(ctx, b + 6, sizeof(b) - 6);
+    *id = gh_arena_printf(ctx->arena, GH_OAUTH_OPAQUE_ID_PREFIX "%s",
+                          gh_b64url_encode_a(ctx->arena, b, GH_OAUTH_OPAQUE_SELECTOR_BYTES));
+    value = gh_rand_token_from(ctx->arena, GH_PREFIX_ACCESS, b, sizeof(b)); /* wipes b */
+    return value;
 }
 
 static json_t *aud_json(const gh_strv *aud)
@@ -116,9 +144,9 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
         if (err != GH_OK)
             return err;
     } else {
-        value = gh_ctx_rand_token(ctx, GH_PREFIX_ACCESS, GH_ISSUE_OPAQUE_BYTES);
-        /* SPEC: DESIGN.md Tokens - opaque tokens are stored only as SHA-256 hashes */
-        id = gh_sha256_hex(ctx->arena, value, strlen(value));
+        /* SPEC: DESIGN.md Tokens - opaque tokens are stored only as SHA-256 hashes (the
+         * id is the selector, no credential; the secret part is never stored) */
+        value = new_opaque(ctx, &id);
     }
     row = GH_ARENA_NEW(ctx->arena, gh_token);
     row->id = id;
@@ -137,10 +165,10 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + ttl;
     row->request_id = ctx->request_id;
-    /* The hash of the exact JWT lets introspection and revocation recognise it with one
-     * store read instead of a signature verification (introspect_int.h). */
-    if (jwt)
-        row->extra = gh_oauth__jwt_extra(ctx->arena, value);
+    /* The hash of the exact value lets introspection and revocation recognise it with one
+     * store read: for a JWT instead of a signature verification, for an opaque token it is
+     * the only thing that proves the secret part (introspect_int.h). */
+    row->extra = gh_oauth__token_hash_extra(ctx->arena, value);
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_INSERT;
     op.u.token = row;

@@ -118,6 +118,69 @@ static void test_opaque(void **state)
     assert_false(active_as(env, "opq", gh_arena_printf(env->arena, "%sx", at), NULL));
 }
 
+/* Opaque access tokens are split tokens: the selector finds the row, the whole value must
+ * hash to the row's stored hash. Everything else is inactive, never an error. */
+static void test_opaque_split(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "opq", "");
+    const size_t plen = strlen(GH_PREFIX_ACCESS);
+    char *v;
+    gh_token *row = NULL;
+    gh_store_txn *t;
+    gh_store_op op;
+
+    assert_int_equal(strlen(at), plen + 64);
+    assert_true(active_as(env, "opq", at, NULL));
+    assert_true(active_as(env, NULL, at, NULL));
+
+    /* The right selector with a wrong secret (the last character changed): same row id,
+     * inactive. */
+    v = gh_arena_strdup(env->arena, at);
+    v[plen + 63] = v[plen + 63] == 'A' ? 'B' : 'A';
+    assert_string_equal(gh_oauth__opaque_id(env->arena, v), gh_oauth__opaque_id(env->arena, at));
+    assert_false(active_as(env, "opq", v, NULL));
+    assert_false(active_as(env, NULL, v, NULL));
+    /* The whole secret replaced. */
+    v = gh_arena_printf(env->arena, "%.*s%s", (int)(plen + 22), at,
+                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert_int_equal(strlen(v), plen + 64);
+    assert_false(active_as(env, NULL, v, NULL));
+
+    /* Malformed: not base64url, too short, too long, padded. */
+    v = gh_arena_strdup(env->arena, at);
+    v[plen + 30] = '+';
+    assert_false(active_as(env, NULL, v, NULL));
+    assert_false(active_as(env, NULL, gh_arena_strndup(env->arena, at, plen + 63), NULL));
+    assert_false(active_as(env, NULL, gh_arena_printf(env->arena, "%sA", at), NULL));
+    assert_false(active_as(env, NULL, gh_arena_printf(env->arena, "%.*s=", (int)(plen + 63), at),
+                           NULL));
+    /* A value of the earlier form (prefix + base64url of 32 bytes, 43 characters). */
+    assert_false(active_as(env, "opq",
+                           GH_PREFIX_ACCESS "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA", NULL));
+    assert_false(active_as(env, NULL, gh_arena_strndup(env->arena, at, plen + 43), NULL));
+
+    /* A row under the selector id without a stored hash proves nothing: inactive. */
+    assert_int_equal(gh_store_token_get(env->store, gh_oauth__opaque_id(env->arena, at),
+                                        env->arena, &row),
+                     GH_OK);
+    v = gh_arena_strdup(env->arena, at);
+    v[plen] = v[plen] == 'A' ? 'B' : 'A'; /* another selector */
+    row->id = gh_oauth__opaque_id(env->arena, v);
+    assert_non_null(row->id);
+    assert_string_not_equal(row->id, gh_oauth__opaque_id(env->arena, at));
+    row->extra = NULL;
+    t = gh_store_txn_new(env->arena);
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_TOKEN_INSERT;
+    op.u.token = row;
+    gh_store_txn_add(t, &op);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    assert_false(active_as(env, NULL, v, NULL));
+    /* The original still is. */
+    assert_true(active_as(env, "opq", at, NULL));
+}
+
 static void test_inactive(void **state)
 {
     gh_test_env *env = *state;
@@ -302,6 +365,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_own_and_resource_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_opaque, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_opaque_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jwt_hash_binding, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoked_inactive, setup, teardown),

@@ -134,6 +134,29 @@ static void test_others_tokens_untouched(void **state)
     assert_int_equal(revoked_events(env), 0);
 }
 
+/* An opaque token with the right selector but a wrong secret is not the token: 200, nothing
+ * revoked. */
+static void test_opaque_wrong_secret(void **state)
+{
+    gh_test_env *env = *state;
+    const char *at = issue(env, "opq");
+    const size_t plen = strlen(GH_PREFIX_ACCESS);
+    char *v = gh_arena_strdup(env->arena, at);
+
+    v[plen + 63] = v[plen + 63] == 'A' ? 'B' : 'A';
+    assert_int_equal(revoke(env, "opq", gh_arena_printf(env->arena, "token=%s", v)), 200);
+    /* Malformed and the earlier 43-character form: 200, nothing done. */
+    assert_int_equal(
+        revoke(env, "opq", gh_arena_printf(env->arena, "token=%.*s", (int)(plen + 63), at)), 200);
+    assert_int_equal(
+        revoke(env, "opq", gh_arena_printf(env->arena, "token=%.*s", (int)(plen + 43), at)), 200);
+    assert_true(active(env, at));
+    assert_int_equal(revoked_events(env), 0);
+    assert_int_equal(revoke(env, "opq", gh_arena_printf(env->arena, "token=%s", at)), 200);
+    assert_false(active(env, at));
+    assert_int_equal(revoked_events(env), 1);
+}
+
 static void test_unknown_and_errors(void **state)
 {
     gh_test_env *env = *state;
@@ -160,6 +183,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_own_jwt, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_opaque_unknown_hint, setup, teardown),
         cmocka_unit_test_setup_teardown(test_others_tokens_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_opaque_wrong_secret, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_and_errors, setup, teardown),
     };
 

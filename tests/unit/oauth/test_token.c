@@ -1,7 +1,8 @@
 /*
  * test_token.c - the token endpoint and client_credentials issuance: request errors
  * (RFC 6749 3.2, 5.2), the RFC 9068 JWT (header, claims, signature against the published
- * key), opaque tokens stored only as hashes, the token row and its audit event.
+ * key), opaque split tokens (a time-ordered selector as the row id, only the SHA-256 of the
+ * value stored), the token row and its audit event.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "base/b64url.h"
 #include "json/json.h"
+#include "oauth/introspect_int.h"
 #include "oauth/token_int.h"
 #include "support/gh_test.h"
 
@@ -236,11 +239,27 @@ static bool contains(const char *hay, const char *needle)
     return hay != NULL && strstr(hay, needle) != NULL;
 }
 
+/* True if any of the row's text members contains needle. */
+static bool row_contains(const gh_token *row, const char *needle)
+{
+    const char *m[] = {row->id,       row->format,   row->grant_id,   row->client_id,
+                       row->subject,  row->scope,    row->audience,   row->request_id,
+                       row->extra};
+
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+        if (contains(m[i], needle))
+            return true;
+    return false;
+}
+
 static void test_opaque_stored_as_hash(void **state)
 {
     gh_test_env *env = *state;
     gh_oauth_response resp;
-    const char *at, *hex;
+    const char *at, *id, *secret, *hex;
+    unsigned char *sel = NULL;
+    size_t sel_len = 0;
+    uint64_t ms = 0;
     gh_token *row = NULL;
     gh_audit_event *ev = NULL;
     size_t n = 0, issued = 0;
@@ -249,22 +268,50 @@ static void test_opaque_stored_as_hash(void **state)
     assert_int_equal(resp.status, 200);
     at = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
     gh_oauth_response_clear(&resp);
-    /* SPEC: DESIGN.md Tokens - a prefix and 256 random bits */
+    /* SPEC: DESIGN.md Tokens - a prefix, then base64url of a 128-bit selector and a 256-bit
+     * secret (no dots: clients treat it as an opaque string) */
     assert_true(strncmp(at, GH_PREFIX_ACCESS, strlen(GH_PREFIX_ACCESS)) == 0);
-    assert_int_equal(strlen(at), strlen(GH_PREFIX_ACCESS) + 43);
+    assert_int_equal(strlen(at), strlen(GH_PREFIX_ACCESS) + 64);
+    assert_null(strchr(at, '.'));
+    /* The secret: the characters that encode bytes 16..48 only (from char 22 on; char 21
+     * also carries 2 bits of the selector). */
+    secret = at + strlen(GH_PREFIX_ACCESS) + 22;
 
-    /* SPEC: DESIGN.md Tokens - stored only as the SHA-256 hex; the value is nowhere */
-    hex = gh_sha256_hex(env->arena, at, strlen(at));
-    assert_int_equal(gh_store_token_get(env->store, hex, env->arena, &row), GH_OK);
+    /* The row id is the selector form: "o." + base64url(16 bytes), time-ordered. */
+    id = gh_oauth__opaque_id(env->arena, at);
+    assert_non_null(id);
+    assert_int_equal(strlen(id), strlen(GH_OAUTH_OPAQUE_ID_PREFIX) + 22);
+    assert_true(strncmp(id, GH_OAUTH_OPAQUE_ID_PREFIX, strlen(GH_OAUTH_OPAQUE_ID_PREFIX)) == 0);
+    assert_true(strncmp(id + 2, at + strlen(GH_PREFIX_ACCESS), 21) == 0);
+    assert_int_equal(gh_b64url_decode(env->arena, id + 2, 22, &sel, &sel_len), GH_OK);
+    assert_int_equal(sel_len, 16);
+    for (int i = 0; i < 6; i++)
+        ms = ms << 8 | sel[i];
+
+    /* SPEC: DESIGN.md Tokens - stored only as the SHA-256; the value and its secret part are
+     * nowhere in the row or the audit trail */
+    assert_int_equal(gh_store_token_get(env->store, id, env->arena, &row), GH_OK);
+    assert_string_equal(row->id, id);
+    assert_int_equal((int64_t)(ms / 1000), row->issued_at);
     assert_string_equal(row->format, "opaque");
     assert_string_equal(row->subject, "opq");
+    hex = gh_sha256_hex(env->arena, at, strlen(at));
+    assert_string_equal(row->extra, gh_oauth__token_hash_extra(env->arena, at));
+    assert_true(contains(row->extra, "\"" GH_OAUTH_TOKEN_HASH_MEMBER "\":\""));
+    assert_true(contains(row->extra, hex));
+    assert_false(row_contains(row, at));
+    assert_false(row_contains(row, secret));
     assert_int_equal(gh_store_token_get(env->store, at, env->arena, &row), GH_ENOTFOUND);
+    assert_int_equal(gh_store_token_get(env->store, hex, env->arena, &row), GH_ENOTFOUND);
     assert_int_equal(gh_store_audit_list(env->store, 0, 1000, env->arena, &ev, &n), GH_OK);
     for (size_t i = 0; i < n; i++) {
         assert_false(contains(ev[i].token_id, at + strlen(GH_PREFIX_ACCESS)));
         assert_false(contains(ev[i].data, at + strlen(GH_PREFIX_ACCESS)));
+        assert_false(contains(ev[i].token_id, secret));
+        assert_false(contains(ev[i].data, secret));
+        assert_false(contains(ev[i].data, hex));
         if (strcmp(ev[i].type, GH_AUDIT_TOKEN_ISSUED) == 0 && ev[i].token_id != NULL &&
-            strcmp(ev[i].token_id, hex) == 0) {
+            strcmp(ev[i].token_id, id) == 0) {
             issued++;
             assert_string_equal(ev[i].client_id, "opq");
             assert_string_equal(ev[i].subject, "opq");
@@ -274,6 +321,39 @@ static void test_opaque_stored_as_hash(void **state)
         }
     }
     assert_int_equal(issued, 1);
+}
+
+/* gh_oauth__opaque_id: only the exact split form has an id. */
+static void test_opaque_id_parse(void **state)
+{
+    gh_arena *a = gh_arena_new(0);
+    char v[128];
+
+    (void)state;
+    /* 48 zero bytes: "A" x 64 */
+    memset(v, 0, sizeof(v));
+    memcpy(v, GH_PREFIX_ACCESS, strlen(GH_PREFIX_ACCESS));
+    memset(v + strlen(GH_PREFIX_ACCESS), 'A', 64);
+    assert_string_equal(gh_oauth__opaque_id(a, v), "o.AAAAAAAAAAAAAAAAAAAAAA");
+    v[strlen(GH_PREFIX_ACCESS) + 64] = 'A'; /* too long */
+    assert_null(gh_oauth__opaque_id(a, v));
+    v[strlen(GH_PREFIX_ACCESS) + 64] = '\0';
+    v[strlen(GH_PREFIX_ACCESS) + 63] = '\0'; /* too short */
+    assert_null(gh_oauth__opaque_id(a, v));
+    v[strlen(GH_PREFIX_ACCESS) + 63] = '+'; /* not base64url */
+    assert_null(gh_oauth__opaque_id(a, v));
+    v[strlen(GH_PREFIX_ACCESS) + 63] = '='; /* padding */
+    assert_null(gh_oauth__opaque_id(a, v));
+    v[strlen(GH_PREFIX_ACCESS) + 63] = '_'; /* any base64url character is fine */
+    assert_string_equal(gh_oauth__opaque_id(a, v), "o.AAAAAAAAAAAAAAAAAAAAAA");
+    v[strlen(GH_PREFIX_ACCESS) + 63] = 'A';
+    v[strlen(GH_PREFIX_ACCESS) + 43] = '\0'; /* the earlier form: 32 bytes */
+    assert_null(gh_oauth__opaque_id(a, v));
+    v[strlen(GH_PREFIX_ACCESS) + 43] = 'A';
+    v[0] = 'x'; /* another prefix */
+    assert_null(gh_oauth__opaque_id(a, v));
+    assert_null(gh_oauth__opaque_id(a, NULL));
+    gh_arena_free(a);
 }
 
 static void test_every_token_differs(void **state)
@@ -300,6 +380,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jwt, setup, teardown),
         cmocka_unit_test(test_jwt_default_audience_and_rs256),
         cmocka_unit_test_setup_teardown(test_opaque_stored_as_hash, setup, teardown),
+        cmocka_unit_test(test_opaque_id_parse),
         cmocka_unit_test_setup_teardown(test_every_token_differs, setup, teardown),
     };
 
