@@ -19,41 +19,14 @@
 #include "base/limits.h"
 #include "base/str.h"
 #include "oauth/client_int.h"
+#include "support/b64std.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static char *b64(gh_arena *a, const char *s, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = (const unsigned char *)s;
-    char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-    size_t i, o = 0;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        out[o++] = tab[p[i + 2] & 63];
-    }
-    if (n - i == 1) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[(p[i] & 3) << 4];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[(p[i + 1] & 15) << 2];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return out;
-}
 
 static void check_basic_roundtrip(gh_arena *a, const char *user, const char *pass)
 {
     const char *pair = gh_arena_printf(a, "%s:%s", gh_url_encode(a, user), gh_url_encode(a, pass));
-    const char *hdr = gh_arena_printf(a, "Basic %s", b64(a, pair, strlen(pair)));
+    const char *hdr = gh_arena_printf(a, "Basic %s", gh_test_b64(a, pair, strlen(pair)));
     gh_oauth_authz again;
     gh_err err = gh_oauth__authz_parse(a, hdr, &again);
 

@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "jose/jose.h"
 #include "store/mem/mem.h"
+#include "support/b64std.h"
 
 static int64_t test_now(void *ud)
 {
@@ -205,40 +206,12 @@ const char *gh_test_cc_client(gh_test_env *env, const char *id, const char *scop
     return gh_test_client(env, json);
 }
 
-static char *b64(gh_arena *a, const char *s)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t n = strlen(s), i, o = 0;
-    char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        out[o++] = tab[p[i + 2] & 63];
-    }
-    if (n - i == 1) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[(p[i] & 3) << 4];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[(p[i + 1] & 15) << 2];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
 const char *gh_test_basic(gh_test_env *env, const char *id, const char *secret)
 {
     const char *pair = gh_arena_printf(env->arena, "%s:%s", gh_url_encode(env->arena, id),
                                        gh_url_encode(env->arena, secret));
 
-    return gh_arena_printf(env->arena, "Basic %s", b64(env->arena, pair));
+    return gh_arena_printf(env->arena, "Basic %s", gh_test_b64(env->arena, pair, strlen(pair)));
 }
 
 gh_err gh_test_cc(gh_test_env *env, const char *client_id, const char *extra,

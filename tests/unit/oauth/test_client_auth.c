@@ -19,6 +19,7 @@
 #include "json/json.h"
 #include "oauth/client_int.h"
 #include "support/gh_test.h"
+#include "support/b64std.h"
 
 #define JWT_BEARER_ENC "urn%3Aietf%3Aparams%3Aoauth%3Aclient-assertion-type%3Ajwt-bearer"
 
@@ -34,38 +35,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Standard base64 with padding (RFC 4648 4) of n bytes. */
-static char *b64(gh_arena *a, const char *s, size_t n)
-{
-    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    const unsigned char *p = (const unsigned char *)s;
-    char *out = gh_arena_alloc(a, 4 * ((n + 2) / 3) + 1);
-    size_t i, o = 0;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-        out[o++] = tab[p[i + 2] & 63];
-    }
-    if (n - i == 1) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[(p[i] & 3) << 4];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (n - i == 2) {
-        out[o++] = tab[p[i] >> 2];
-        out[o++] = tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-        out[o++] = tab[(p[i + 1] & 15) << 2];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return out;
-}
-
 static const char *basic_raw(gh_arena *a, const char *pair)
 {
-    return gh_arena_printf(a, "Basic %s", b64(a, pair, strlen(pair)));
+    return gh_arena_printf(a, "Basic %s", gh_test_b64(a, pair, strlen(pair)));
 }
 
 /* ---- the header parser ---- */
@@ -124,7 +96,7 @@ static void test_authz_parse(void **state)
     assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "id:%00"), &az), GH_EINVAL);
     assert_int_equal(gh_oauth__authz_parse(a, basic_raw(a, "id:\xff"), &az), GH_EINVAL);
     assert_int_equal(
-        gh_oauth__authz_parse(a, gh_arena_printf(a, "Basic %s", b64(a, "i\0d:x", 5)), &az),
+        gh_oauth__authz_parse(a, gh_arena_printf(a, "Basic %s", gh_test_b64(a, "i\0d:x", 5)), &az),
         GH_EINVAL);
 
     /* Bearer (RFC 6750 2.1). */
