@@ -94,7 +94,7 @@ static bool row_token_hash(gh_ctx *ctx, const gh_token *row, unsigned char out[G
 
     if (row->extra == NULL || row->extra[0] == '\0')
         return false;
-    if (gh_json_scan_str(row->extra, strlen(row->extra), GH_OAUTH_JWT_HASH_MEMBER, ctx->arena,
+    if (gh_json_scan_str(row->extra, strlen(row->extra), GH_OAUTH_TOKEN_HASH_MEMBER, ctx->arena,
                          &hex) != GH_OK ||
         strlen(hex) != (size_t)2 * GH_SHA256_LEN)
         return false;

@@ -20,8 +20,6 @@
 /* The member of gh_token.extra that holds the lowercase hex SHA-256 of the whole token value
  * (the compact JWT, or the opaque value with its prefix). */
 #define GH_OAUTH_TOKEN_HASH_MEMBER "token_sha256"
-/* The same member under its first name (JWT rows had it first). */
-#define GH_OAUTH_JWT_HASH_MEMBER GH_OAUTH_TOKEN_HASH_MEMBER
 
 /* An opaque access token: the selector is 48 bits of milliseconds since the epoch,
  * big-endian, then 80 random bits (ordered by time, so consecutive rows share store pages);
