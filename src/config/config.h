@@ -57,6 +57,20 @@ typedef struct gh_config {
     int64_t ttl_authorization_code; /* default 60, at most 60 */
     int64_t ttl_id_token;           /* default 3600 */
     int64_t ttl_registration_token; /* 0 = does not expire */
+    int64_t ttl_login_session;      /* a remembered login session, default 1 day */
+    int64_t ttl_flow;               /* login, consent and logout requests, default 600 */
+    int64_t ttl_remembered_consent; /* 0 = until revoked */
+
+    /* Where /oauth2/auth sends the browser (NULL: the built-in UI, issuer + /ui/login,
+     * /ui/consent, /ui/logout, /ui/logged-out). */
+    const char *url_login;
+    const char *url_consent;
+    const char *url_logout;
+    const char *url_post_logout_redirect;
+
+    int64_t throttle_account_failures; /* failed logins per account per window, default 5 */
+    int64_t throttle_address_failures; /* per remote address per window, default 20 */
+    int64_t throttle_window;           /* seconds, default 900 */
     int64_t key_retire_after;       /* rotated-out keys stay published this long; 0 in the
                                        file resolves here to the longer of ttl_access_token
                                        and ttl_id_token (the signed tokens) + 1 day */

@@ -91,6 +91,7 @@
 
 #define CT_JSON "application/json; charset=utf-8"
 #define CT_TEXT "text/plain; charset=utf-8"
+#define CSP_DEFAULT "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 #define CT_METRICS "text/plain; version=0.0.4; charset=utf-8"
 #define FORM_MEDIA_TYPE "application/x-www-form-urlencoded"
 
@@ -167,7 +168,9 @@ typedef struct req {
     const char *authorization;
     const char *dpop;
     const char *content_type; /* media type, lower case */
-    unsigned n_authorization, n_dpop, n_content_type;
+    const char *cookie;       /* Cookie headers, joined with "; " (arena) */
+    const char *origin;
+    unsigned n_authorization, n_dpop, n_content_type, n_origin;
     bool header_too_long;
 
     early early;
@@ -428,8 +431,19 @@ static enum MHD_Result queue(req *r, struct MHD_Connection *c, int status, struc
 
     add_header(mr, "X-Request-Id", r->ctx.request_id);
     add_header(mr, "X-Content-Type-Options", "nosniff");
-    if (content_type != NULL)
+    if (content_type != NULL) {
         add_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        if (strncmp(content_type, "text/html", 9) == 0) {
+            /* DESIGN.md: every page sends a CSP with frame-ancestors 'none'; pages carry
+             * codes, challenges and CSRF tokens, so none is cached or framed. */
+            add_header(mr, "Content-Security-Policy",
+                       o != NULL && o->csp != NULL ? o->csp : CSP_DEFAULT);
+            add_header(mr, "X-Frame-Options", "DENY");
+            add_header(mr, "Referrer-Policy", "no-referrer");
+            if (o == NULL || !o->no_store)
+                add_header(mr, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        }
+    }
     if (allow != NULL)
         add_header(mr, MHD_HTTP_HEADER_ALLOW, allow);
     if (o != NULL) {
@@ -443,6 +457,8 @@ static enum MHD_Result queue(req *r, struct MHD_Connection *c, int status, struc
         add_header(mr, MHD_HTTP_HEADER_WWW_AUTHENTICATE, o->www_authenticate);
         add_header(mr, "Link", o->link);
         add_header(mr, "X-Total-Count", o->total_count);
+        for (size_t i = 0; i < o->n_set_cookie && i < GH_OAUTH_MAX_COOKIES; i++)
+            add_header(mr, MHD_HTTP_HEADER_SET_COOKIE, o->set_cookie[i]);
         if (status >= 400 && o->error != NULL)
             r->error = gh_arena_strdup(r->arena, o->error);
     }
@@ -570,6 +586,13 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
         hs->content_type_raw = value;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
         hs->content_length = value;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_COOKIE) == 0) {
+        /* SPEC: RFC6265 5.4 a user agent sends one Cookie header; HTTP/2 gateways may
+         * split it, so several are joined as one list. */
+        r->cookie = r->cookie == NULL ? value : gh_arena_printf(r->arena, "%s; %s", r->cookie, value);
+    } else if (strcasecmp(key, "Origin") == 0) {
+        r->n_origin++;
+        r->origin = value;
     }
     return MHD_YES;
 }
@@ -746,6 +769,9 @@ static enum MHD_Result dispatch(req *r, struct MHD_Connection *c)
     }
     q.authorization = r->n_authorization == 1 ? r->authorization : NULL;
     q.dpop = r->n_dpop == 1 ? r->dpop : NULL;
+    q.cookie = r->cookie;
+    q.origin = r->n_origin == 1 ? r->origin : NULL;
+    q.remote_addr = r->ctx.remote_addr;
     if (r->content_type != NULL && strcmp(r->content_type, FORM_MEDIA_TYPE) == 0) {
         err = gh_form_parse(r->arena, q.body != NULL ? q.body : "", q.body_len, &form);
         if (err != GH_OK)

@@ -297,6 +297,13 @@ done:
     return GH_OK;
 }
 
+gh_err gh_engine_derive_key(const gh_engine *e, const char *label, unsigned char out[32])
+{
+    const char *secret = e->cfg->secrets_system;
+
+    return gh_hkdf_sha256(secret, strlen(secret), NULL, 0, label, out, 32);
+}
+
 void gh_engine_free(gh_engine *e)
 {
     if (e == NULL)

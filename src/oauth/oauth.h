@@ -36,6 +36,10 @@ void gh_engine_free(gh_engine *e);
 const gh_config *gh_engine_config(const gh_engine *e);
 /* True if presented is the admin key (constant time). */
 bool gh_engine_admin_key_ok(const gh_engine *e, const char *presented);
+/* Derives a 32-byte key for label from the system secret (HKDF-SHA256, RFC 5869); distinct
+ * labels give independent keys ("gatehouse/ui-csrf", ...). */
+GH_MUST_CHECK gh_err gh_engine_derive_key(const gh_engine *e, const char *label,
+                                          unsigned char out[32]);
 /* Starts a request context with the engine's clock. */
 void gh_engine_ctx_init(const gh_engine *e, gh_ctx *ctx, gh_arena *arena);
 
@@ -50,7 +54,13 @@ typedef struct gh_oauth_request {
     size_t body_len;
     const char *authorization; /* the Authorization header, NULL if absent */
     const char *dpop;          /* the DPoP header, NULL if absent */
+    const char *cookie;        /* the Cookie header(s), joined with "; ", NULL if absent */
+    const char *remote_addr;   /* the peer's IP address as text, NULL if unknown */
+    const char *origin;        /* the Origin header, NULL if absent */
 } gh_oauth_request;
+
+/* At most this many Set-Cookie headers per response. */
+#define GH_OAUTH_MAX_COOKIES 4
 
 /* What the engine answers. http turns it into an HTTP response. */
 typedef struct gh_oauth_response {
@@ -66,6 +76,16 @@ typedef struct gh_oauth_response {
     bool no_store;             /* Cache-Control: no-store and Pragma: no-cache */
     const char *error;         /* the OAuth error code when status >= 400 (for the access
                                   log); never a secret */
+    const char *set_cookie[GH_OAUTH_MAX_COOKIES]; /* Set-Cookie values (gh_oauth_cookie) */
+    size_t n_set_cookie;
+    const char *csp;           /* Content-Security-Policy of an HTML page; NULL: http sends
+                                  its default (default-src 'none'; frame-ancestors 'none') */
+    /* response_mode=form_post (OAuth 2.0 Form Post Response Mode): the authorization
+     * response is body (a JSON object of string parameters) to be POSTed to
+     * form_post_action; ui renders the page. status is 200. */
+    const char *form_post_action;
+    bool user_facing;          /* an error for the user, not the client: ui renders it as an
+                                  HTML page instead of JSON */
     /* A deferred write (DESIGN.md performance budget: a request waiting for its commit must
      * not hold a thread). The caller sets can_defer when it can commit without blocking; an
      * endpoint that then has a transaction to commit before it answers leaves it in commit
@@ -90,6 +110,22 @@ void gh_oauth_response_clear(gh_oauth_response *r);
  * desc must be safe to show to the client (never internal detail). */
 void gh_oauth_error(gh_oauth_response *r, int status, const char *code, const char *desc);
 
+/* Adds a Set-Cookie header to r: name=value; Path=/; HttpOnly; SameSite=Lax, plus Secure
+ * when the issuer is https, and Max-Age=max_age when max_age > 0 (max_age < 0: Max-Age=0,
+ * deleting the cookie; 0: a browser-session cookie). value must be cookie-safe (base64url).
+ * Ignored (and logged) past GH_OAUTH_MAX_COOKIES. */
+void gh_oauth_cookie(const gh_engine *e, gh_ctx *ctx, gh_oauth_response *r, const char *name,
+                     const char *value, int64_t max_age);
+/* The name a cookie has on this server: "__Host-" + base when the issuer is https (RFC 6265bis
+ * 4.1.3.2), base otherwise. Static storage per base of GH_OAUTH_COOKIE_*. */
+const char *gh_oauth_cookie_name(const gh_engine *e, const char *base);
+/* The value of cookie name in a Cookie header (arena copy), or NULL. */
+const char *gh_oauth_cookie_get(gh_ctx *ctx, const char *cookie_header, const char *name);
+
+#define GH_OAUTH_COOKIE_SESSION "gh_session" /* the login session (oauth) */
+#define GH_OAUTH_COOKIE_FLOW "gh_flow"       /* binds flows to the browser that began them */
+#define GH_OAUTH_COOKIE_CSRF "gh_csrf"       /* the UI's CSRF secret (ui) */
+
 /* Every endpoint has this shape. */
 typedef gh_err (*gh_oauth_endpoint)(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                     gh_oauth_response *resp);
@@ -112,6 +148,17 @@ gh_err gh_oauth_register(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
 gh_err gh_oauth_register_manage(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                 gh_oauth_response *resp);  /* GET|PUT|DELETE /oauth2/register/{id} */
 
+gh_err gh_oauth_authorize(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                          gh_oauth_response *resp);        /* GET|POST /oauth2/auth */
+gh_err gh_oauth_userinfo(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                         gh_oauth_response *resp);         /* GET|POST /userinfo */
+gh_err gh_oauth_logout(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                       gh_oauth_response *resp);           /* GET|POST /oauth2/sessions/logout */
+
+/* /oauth2/auth and /oauth2/sessions/logout answer errors that must not go back to the client
+ * (unknown client, unregistered redirect URI, bad logout request) with status 400 and an
+ * OAuth error body, and user_facing set: ui renders them as an HTML error page. */
+
 /* Admin endpoints (the caller has checked the admin key). */
 gh_err gh_oauth_admin_clients(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                               gh_oauth_response *resp);    /* GET|POST /admin/clients */
@@ -121,6 +168,188 @@ gh_err gh_oauth_admin_introspect(gh_engine *e, gh_ctx *ctx, const gh_oauth_reque
                                  gh_oauth_response *resp); /* POST /admin/oauth2/introspect */
 gh_err gh_oauth_admin_keys(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                            gh_oauth_response *resp);       /* GET /admin/keys, POST /admin/keys/rotate */
+gh_err gh_oauth_admin_consent_sessions(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                       gh_oauth_response *resp);
+                          /* GET|DELETE /admin/oauth2/auth/sessions/consent?subject=&client=&all= */
+
+/* ---- the login / consent / logout flow interface (Hydra's challenges) ----
+ *
+ * /oauth2/auth turns an authorization request into a flow. When the user must log in it
+ * redirects the browser to the login app (urls.login) with ?login_challenge=; the login app
+ * reads the request (gh_oauth_login_get), authenticates the user, and accepts or rejects it;
+ * either answer is a redirect_to URL that the login app sends the browser to (back to
+ * /oauth2/auth with a login_verifier). Consent works the same way with consent_challenge and
+ * urls.consent, logout with logout_challenge and urls.logout. The built-in UI (ui/) is one
+ * login/consent/logout app; the admin API exposes the same functions to an operator's own.
+ *
+ * Errors of these functions: GH_ENOTFOUND for an unknown, malformed or expired challenge;
+ * GH_ECONFLICT for a challenge already answered (the view/redirect_to are then still filled
+ * when known, as Hydra's 410 "request was already handled"); GH_EINVAL with a safe message
+ * in *out_msg for a bad answer (e.g. a scope that was not requested). */
+
+typedef struct gh_oauth_client_view {
+    const char *client_id;
+    const char *client_name;   /* may be NULL */
+    const char *client_uri;    /* may be NULL */
+    const char *logo_uri;      /* may be NULL */
+    const char *policy_uri;    /* may be NULL */
+    const char *tos_uri;       /* may be NULL */
+} gh_oauth_client_view;
+
+typedef struct gh_oauth_scope_view {
+    const char *name;
+    const char *description;   /* the catalog's */
+    bool sensitive;
+} gh_oauth_scope_view;
+
+typedef struct gh_oauth_login_view {
+    const char *challenge;
+    gh_oauth_client_view client;
+    const gh_oauth_scope_view *requested_scope; /* in request order */
+    size_t n_requested_scope;
+    const char *login_hint;    /* may be NULL */
+    bool skip;                 /* a valid session exists and prompt=login was not asked: the
+                                  app should accept with subject without asking */
+    const char *subject;       /* the session's subject when skip, else NULL */
+    const char *session_id;    /* the sid the flow will use, may be NULL */
+    const char *request_url;   /* the original authorization request URL */
+    int64_t requested_at;
+} gh_oauth_login_view;
+
+typedef struct gh_oauth_login_answer {
+    const char *subject;       /* required */
+    bool remember;             /* keep the login session for remember_for seconds */
+    int64_t remember_for;      /* 0: ttl.login_session */
+    const char *acr;           /* may be NULL */
+} gh_oauth_login_answer;
+
+typedef struct gh_oauth_consent_view {
+    const char *challenge;
+    gh_oauth_client_view client;
+    const char *subject;
+    const gh_oauth_scope_view *requested_scope; /* in request order, each once */
+    size_t n_requested_scope;
+    const char *const *requested_audience;      /* resource indicators, may be 0 */
+    size_t n_requested_audience;
+    const char *redirect_host; /* host of the redirect URI, shown to the user */
+    bool skip;                 /* a remembered consent covers the request (no prompt=consent) */
+    const char *login_session_id;
+    const char *request_url;
+    int64_t requested_at;
+} gh_oauth_consent_view;
+
+typedef struct gh_oauth_consent_answer {
+    const char *const *grant_scope; /* what the user ticked: a subset of the requested */
+    size_t n_grant_scope;
+    bool remember;                  /* remember the non-sensitive part */
+    int64_t remember_for;           /* 0: ttl.remembered_consent */
+} gh_oauth_consent_answer;
+
+typedef struct gh_oauth_logout_view {
+    const char *challenge;
+    const char *subject;            /* may be NULL (no session) */
+    const char *sid;                /* may be NULL */
+    const char *client_id;          /* from id_token_hint or client_id; may be NULL */
+    bool rp_initiated;              /* an RP sent the user here */
+    const char *request_url;
+} gh_oauth_logout_view;
+
+GH_MUST_CHECK gh_err gh_oauth_login_get(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                        gh_oauth_login_view *out);
+GH_MUST_CHECK gh_err gh_oauth_login_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                           const gh_oauth_login_answer *in,
+                                           const char **out_redirect_to, const char **out_msg);
+/* error: an OAuth error code for the client (e.g. "access_denied", "login_required"). */
+GH_MUST_CHECK gh_err gh_oauth_login_reject(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                           const char *error, const char *description,
+                                           const char **out_redirect_to);
+GH_MUST_CHECK gh_err gh_oauth_consent_get(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                          gh_oauth_consent_view *out);
+GH_MUST_CHECK gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                             const gh_oauth_consent_answer *in,
+                                             const char **out_redirect_to,
+                                             const char **out_msg);
+GH_MUST_CHECK gh_err gh_oauth_consent_reject(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                             const char *error, const char *description,
+                                             const char **out_redirect_to);
+GH_MUST_CHECK gh_err gh_oauth_logout_get(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                         gh_oauth_logout_view *out);
+GH_MUST_CHECK gh_err gh_oauth_logout_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                            const char **out_redirect_to);
+GH_MUST_CHECK gh_err gh_oauth_logout_reject(gh_engine *e, gh_ctx *ctx, const char *challenge);
+
+/* ---- login sessions and the user's own grants (the account page) ---- */
+
+typedef struct gh_oauth_session_view {
+    const char *sid;
+    const char *subject;
+    int64_t auth_time;
+    int64_t expires_at;
+} gh_oauth_session_view;
+
+/* The live login session named by the session cookie in cookie_header: GH_OK and *out filled,
+ * or GH_ENOTFOUND (no cookie, unknown, wrong secret, expired or revoked). */
+GH_MUST_CHECK gh_err gh_oauth_session_get(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
+                                          gh_oauth_session_view *out);
+
+typedef struct gh_oauth_app_grant {
+    gh_oauth_client_view client;
+    const char *scope;          /* granted, space-separated */
+    int64_t granted_at;
+    int64_t updated_at;
+    int64_t last_used_at;       /* 0: never */
+    bool remembered;
+} gh_oauth_app_grant;
+
+/* The live consents of subject, by client (arena). */
+GH_MUST_CHECK gh_err gh_oauth_grants_list(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                          gh_oauth_app_grant **out, size_t *out_n);
+/* Ends the consent of subject for client_id and revokes every token of that client for that
+ * subject (audit: consent.revoked with actor). GH_ENOTFOUND if there was none. */
+GH_MUST_CHECK gh_err gh_oauth_grant_revoke(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                           const char *client_id, const char *actor);
+
+/* ---- built-in users ---- */
+
+typedef struct gh_oauth_user_in {
+    const char *username;      /* 1..64 of [A-Za-z0-9._@-] */
+    const char *password;      /* 8..1024 bytes */
+    const char *name;          /* may be NULL */
+    const char *email;         /* may be NULL */
+    bool email_verified;
+} gh_oauth_user_in;
+
+/* Creates a user (argon2id password hash; audit user.created). GH_ECONFLICT if the username
+ * is taken, GH_EINVAL with a message in *out_msg for invalid input. *out (arena) gets the
+ * stored row (password_hash included: never print it). */
+GH_MUST_CHECK gh_err gh_oauth_user_create(gh_engine *e, gh_ctx *ctx,
+                                          const gh_oauth_user_in *in, const char *actor,
+                                          gh_user **out, const char **out_msg);
+/* Finds a user by id or, failing that, by username. GH_ENOTFOUND. */
+GH_MUST_CHECK gh_err gh_oauth_user_find(gh_engine *e, gh_ctx *ctx, const char *id_or_name,
+                                        gh_user **out);
+/* Sets a new password (audit user.password_changed). */
+GH_MUST_CHECK gh_err gh_oauth_user_passwd(gh_engine *e, gh_ctx *ctx, const char *id_or_name,
+                                          const char *password, const char *actor,
+                                          const char **out_msg);
+/* Deletes a user, revoking their tokens, consents and sessions (audit user.deleted). */
+GH_MUST_CHECK gh_err gh_oauth_user_delete(gh_engine *e, gh_ctx *ctx, const char *id_or_name,
+                                          const char *actor);
+
+typedef enum gh_oauth_login_result {
+    GH_LOGIN_OK = 0,
+    GH_LOGIN_BAD_CREDENTIALS = 1, /* wrong user or password: one generic message */
+    GH_LOGIN_THROTTLED = 2        /* too many failures for the account or the address */
+} gh_oauth_login_result;
+
+/* Checks a username and password (constant work whether or not the user exists), with login
+ * throttling per account and per remote address (login.throttle.*; counters in the store).
+ * Audits login.succeeded / login.failed / login.throttled with client_id (may be NULL). On
+ * GH_LOGIN_OK *out_user is the user; on THROTTLED *out_retry_after is in seconds. */
+GH_MUST_CHECK gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *username,
+                                         const char *password, const char *remote_addr,
+                                         const char *client_id, gh_oauth_login_result *out,
+                                         gh_user **out_user, int64_t *out_retry_after);
 
 /* Key rotation (CLI and admin): the NEXT key of each alg becomes ACTIVE, the ACTIVE one
  * RETIRED (published until its tokens expire), and a new NEXT key is generated and

@@ -53,6 +53,12 @@ typedef struct gh_oauth_client {
     gh_jwks jwks;                /* for private_key_jwt (parsed "jwks"; jwks_uri is not fetched) */
     const char *jwks_uri;
     const char *access_token_strategy; /* GH_STRATEGY_JWT or GH_STRATEGY_OPAQUE */
+    const char *client_uri;      /* OIDC Registration 2 / RFC 7591 2, may be NULL */
+    const char *logo_uri;        /* may be NULL */
+    const char *policy_uri;      /* may be NULL */
+    const char *tos_uri;         /* may be NULL */
+    gh_strv post_logout_redirect_uris; /* OIDC RP-Initiated Logout 3.1, exact match */
+    gh_jose_alg id_token_signed_response_alg; /* RS256 unless registered (ES256) */
     const char *doc;             /* the stored JSON text */
     bool has_secret;
     unsigned char secret_hash[GH_SHA256_LEN];

@@ -350,10 +350,7 @@ static void enqueue(gh_store_writer *wr, gh_store_txn *t)
     }
 }
 
-gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
-                     const gh_store_tokens *t, const gh_store_keys *k, const gh_store_audit *au,
-                     const gh_store_catalog *cat, const gh_store_kv *kv,
-                     const gh_store_writer_ops *w, gh_store **out)
+gh_err gh_store__new(const char *backend, void *h, const gh_store_vtables *v, gh_store **out)
 {
     gh_store *s = gh_xcalloc(1, sizeof(*s));
     gh_store_writer *wr = gh_xcalloc(1, sizeof(*wr));
@@ -361,13 +358,18 @@ gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
     *out = NULL;
     s->backend = backend;
     s->h = h;
-    s->clients = c;
-    s->tokens = t;
-    s->keys = k;
-    s->audit = au;
-    s->catalog = cat;
-    s->kv = kv;
-    s->writer = w;
+    s->clients = v->clients;
+    s->tokens = v->tokens;
+    s->keys = v->keys;
+    s->audit = v->audit;
+    s->catalog = v->catalog;
+    s->kv = v->kv;
+    s->users = v->users;
+    s->flows = v->flows;
+    s->sessions = v->sessions;
+    s->consents = v->consents;
+    s->counters = v->counters;
+    s->writer = v->writer;
     s->w = wr;
     wr->s = s;
     atomic_init(&wr->pushed, NULL);

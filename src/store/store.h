@@ -69,6 +69,7 @@ typedef struct gh_token {
     int64_t issued_at;
     int64_t expires_at;
     int64_t revoked_at;      /* 0 while not revoked */
+    int64_t used_at;         /* single-use tokens: when consumed (GH_OP_TOKEN_CONSUME); 0 */
     const char *request_id;  /* the request that issued it */
     const char *extra;       /* JSON object text for grant-specific data, may be NULL */
 } gh_token;
@@ -102,6 +103,74 @@ typedef struct gh_catalog_row {
     int64_t created_at;
 } gh_catalog_row;
 
+/* A built-in user (gatehouse users). The subject of everything the user authorizes is id. */
+typedef struct gh_user {
+    const char *id;            /* the subject: "u_" + random, never reused */
+    const char *username;      /* unique login name */
+    const char *password_hash; /* crypto_pwhash_str text ($argon2id$...) */
+    const char *name;          /* "profile" claim, may be NULL */
+    const char *email;         /* "email" claim, may be NULL */
+    bool email_verified;
+    int64_t created_at;
+    int64_t updated_at;
+} gh_user;
+
+/* A login, consent or logout request in progress (Hydra's challenges). The store does not
+ * interpret state or doc; version guards concurrent updates (GH_OP_FLOW_UPDATE). */
+typedef enum gh_flow_kind {
+    GH_FLOW_AUTHZ = 1,  /* one authorization request: its login and consent phases */
+    GH_FLOW_LOGOUT = 2  /* one RP-initiated logout */
+} gh_flow_kind;
+
+typedef struct gh_flow {
+    const char *id;        /* the public half of its challenges (base64url) */
+    gh_flow_kind kind;
+    int state;             /* engine-defined */
+    const char *client_id; /* may be NULL (a logout without a client) */
+    const char *subject;   /* NULL until known */
+    const char *doc;       /* JSON object text, engine-defined */
+    int64_t version;       /* 1 when inserted; each update adds one */
+    int64_t created_at;
+    int64_t expires_at;
+} gh_flow;
+
+/* A browser login session. The cookie holds id and a secret; only the secret's hash is
+ * stored. id is also the OpenID Connect "sid". */
+typedef struct gh_session {
+    const char *id;
+    unsigned char secret_hash[GH_SHA256_LEN];
+    const char *subject;
+    int64_t auth_time;
+    int64_t created_at;
+    int64_t expires_at;
+    int64_t revoked_at;    /* 0 while live */
+    const char *doc;       /* JSON object text (acr, amr, ...), may be NULL */
+} gh_session;
+
+/* What a user consented to for one client. One row per (subject, client_id); a new consent
+ * replaces it. remembered_scope is the part that may skip the consent page next time. */
+typedef struct gh_consent {
+    const char *subject;
+    const char *client_id;
+    const char *scope;            /* granted, space-separated */
+    const char *remembered_scope; /* subset of scope ("" when not remembered) */
+    const char *audience;         /* space-separated, may be "" */
+    int64_t catalog_version;
+    int64_t granted_at;           /* the first consent of this row's life */
+    int64_t updated_at;           /* the latest consent */
+    int64_t last_used_at;         /* the latest token issued or refreshed under it (0: never) */
+    int64_t remember_until;       /* 0 = until revoked */
+    int64_t revoked_at;           /* 0 while live */
+    const char *doc;              /* JSON object text (requested scope, session id ...) */
+} gh_consent;
+
+/* A fixed-window counter (login throttling). */
+typedef struct gh_counter {
+    const char *key;
+    int64_t window_start;
+    int64_t count;
+} gh_counter;
+
 /* ---- write transactions ---- */
 
 typedef enum gh_store_op_kind {
@@ -118,7 +187,31 @@ typedef enum gh_store_op_kind {
     GH_OP_KV_INSERT,         /* ECONFLICT if key exists */
     GH_OP_KV_PUT,            /* insert or replace */
     GH_OP_AUDIT_APPEND,      /* seq and hashes assigned by the writer */
-    GH_OP_PURGE_EXPIRED,     /* deletes jtis and tokens expired before at - retention */
+    GH_OP_PURGE_EXPIRED,     /* deletes jtis, tokens, flows and sessions expired before
+                                u.purge.before */
+    GH_OP_TOKEN_CONSUME,     /* single use (codes, rotated refresh tokens): sets used_at = at;
+                                ECONFLICT if used_at or revoked_at is already set; ENOTFOUND
+                                if missing (u.revoke) */
+    GH_OP_USER_INSERT,       /* ECONFLICT if id or username exists */
+    GH_OP_USER_UPDATE,       /* by id: every field but id, username and created_at; ENOTFOUND */
+    GH_OP_USER_DELETE,       /* by id (u.revoke.id); ENOTFOUND; also revokes the user's
+                                tokens, consents and sessions (at = u.revoke.at) */
+    GH_OP_FLOW_INSERT,       /* ECONFLICT if id exists */
+    GH_OP_FLOW_UPDATE,       /* by id, when the stored version equals flow->version: stores
+                                state, subject, doc, expires_at and version + 1; ENOTFOUND if
+                                missing, ECONFLICT if the version differs */
+    GH_OP_SESSION_INSERT,    /* ECONFLICT if id exists */
+    GH_OP_SESSION_REVOKE,    /* sets revoked_at if 0 (u.revoke); ENOTFOUND if missing */
+    GH_OP_CONSENT_PUT,       /* insert or replace by (subject, client_id); granted_at is kept
+                                from a live (unrevoked) row being replaced */
+    GH_OP_CONSENT_TOUCH,     /* last_used_at = u.consent_ref.at if a row exists (else no-op) */
+    GH_OP_CONSENT_REVOKE,    /* u.consent_ref: sets revoked_at on the live consent of
+                                (subject, client_id) (client_id NULL: every client) and on
+                                every token of that subject and client; ENOTFOUND if no live
+                                consent matched */
+    GH_OP_COUNTER_HIT,       /* u.counter: count + 1, or count = 1 and window_start = at when
+                                missing or window_start + window <= at */
+    GH_OP_COUNTER_RESET,     /* u.counter.key: deletes the counter (no-op if missing) */
     GH_OP__COUNT
 } gh_store_op_kind;
 
@@ -149,6 +242,20 @@ typedef struct gh_store_op {
         struct {
             int64_t before;        /* remove what expired before this time */
         } purge;
+        const gh_user *user;       /* USER_INSERT, USER_UPDATE */
+        const gh_flow *flow;       /* FLOW_INSERT, FLOW_UPDATE */
+        const gh_session *session; /* SESSION_INSERT */
+        const gh_consent *consent; /* CONSENT_PUT */
+        struct {
+            const char *subject;
+            const char *client_id; /* CONSENT_REVOKE: NULL = every client */
+            int64_t at;
+        } consent_ref;             /* CONSENT_TOUCH, CONSENT_REVOKE */
+        struct {
+            const char *key;
+            int64_t at;
+            int64_t window;        /* seconds */
+        } counter;                 /* COUNTER_HIT, COUNTER_RESET */
     } u;
 } gh_store_op;
 
@@ -198,6 +305,40 @@ typedef struct gh_store_catalog {
     gh_err (*get)(void *h, int64_t version, gh_arena *a, gh_catalog_row **out);
 } gh_store_catalog;
 
+typedef struct gh_store_users {
+    /* GH_ENOTFOUND if no such user. */
+    gh_err (*get)(void *h, const char *id, gh_arena *a, gh_user **out);
+    gh_err (*get_by_username)(void *h, const char *username, gh_arena *a, gh_user **out);
+    /* Users ordered by username, those > after (NULL: from the start), at most limit. */
+    gh_err (*list)(void *h, const char *after, size_t limit, gh_arena *a, gh_user **out,
+                   size_t *out_n);
+} gh_store_users;
+
+typedef struct gh_store_flows {
+    /* GH_ENOTFOUND if no such flow (expiry is the engine's to check). */
+    gh_err (*get)(void *h, const char *id, gh_arena *a, gh_flow **out);
+} gh_store_flows;
+
+typedef struct gh_store_sessions {
+    /* GH_ENOTFOUND if no such session (expiry and revocation are the engine's to check). */
+    gh_err (*get)(void *h, const char *id, gh_arena *a, gh_session **out);
+} gh_store_sessions;
+
+typedef struct gh_store_consents {
+    /* The row of (subject, client_id), revoked or not; GH_ENOTFOUND if none. */
+    gh_err (*get)(void *h, const char *subject, const char *client_id, gh_arena *a,
+                  gh_consent **out);
+    /* The live (unrevoked) consents of subject ordered by client_id, those > after (NULL:
+     * from the start), at most limit. */
+    gh_err (*list)(void *h, const char *subject, const char *after, size_t limit, gh_arena *a,
+                   gh_consent **out, size_t *out_n);
+} gh_store_consents;
+
+typedef struct gh_store_counters {
+    /* GH_ENOTFOUND if no such counter. */
+    gh_err (*get)(void *h, const char *key, gh_arena *a, gh_counter **out);
+} gh_store_counters;
+
 typedef struct gh_store_kv {
     gh_err (*get)(void *h, const char *key, gh_arena *a, char **out);
 } gh_store_kv;
@@ -220,6 +361,22 @@ typedef struct gh_store_writer_ops {
     void (*close)(void *h);
 } gh_store_writer_ops;
 
+/* The read interfaces of one backend. */
+typedef struct gh_store_vtables {
+    const gh_store_clients *clients;
+    const gh_store_tokens *tokens;
+    const gh_store_keys *keys;
+    const gh_store_audit *audit;
+    const gh_store_catalog *catalog;
+    const gh_store_kv *kv;
+    const gh_store_users *users;
+    const gh_store_flows *flows;
+    const gh_store_sessions *sessions;
+    const gh_store_consents *consents;
+    const gh_store_counters *counters;
+    const gh_store_writer_ops *writer;
+} gh_store_vtables;
+
 /* Members are private to store/: use the wrappers. */
 typedef struct gh_store {
     const char *backend;  /* "sqlite", "mem", "postgres" */
@@ -230,6 +387,11 @@ typedef struct gh_store {
     const gh_store_audit *audit;
     const gh_store_catalog *catalog;
     const gh_store_kv *kv;
+    const gh_store_users *users;
+    const gh_store_flows *flows;
+    const gh_store_sessions *sessions;
+    const gh_store_consents *consents;
+    const gh_store_counters *counters;
     const gh_store_writer_ops *writer;
     struct gh_store_writer *w; /* the group-commit writer (store.c) */
 } gh_store;
@@ -237,10 +399,7 @@ typedef struct gh_store {
 /* Called by backends' open functions: starts the writer thread over the backend. Returns a
  * new store that owns h (closed by gh_store_free through w->close). On failure h is not
  * closed: it remains the caller's. */
-GH_MUST_CHECK gh_err gh_store__new(const char *backend, void *h, const gh_store_clients *c,
-                                   const gh_store_tokens *t, const gh_store_keys *k,
-                                   const gh_store_audit *au, const gh_store_catalog *cat,
-                                   const gh_store_kv *kv, const gh_store_writer_ops *w,
+GH_MUST_CHECK gh_err gh_store__new(const char *backend, void *h, const gh_store_vtables *v,
                                    gh_store **out);
 /* Stops the writer (after draining queued transactions) and closes the backend. NULL OK. */
 void gh_store_free(gh_store *s);
@@ -310,6 +469,52 @@ GH_MUST_CHECK static inline gh_err gh_store_kv_get(gh_store *s, const char *key,
                                                    char **out)
 {
     return s->kv->get(s->h, key, a, out);
+}
+
+GH_MUST_CHECK static inline gh_err gh_store_user_get(gh_store *s, const char *id, gh_arena *a,
+                                                     gh_user **out)
+{
+    return s->users->get(s->h, id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_user_get_by_username(gh_store *s,
+                                                                 const char *username,
+                                                                 gh_arena *a, gh_user **out)
+{
+    return s->users->get_by_username(s->h, username, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_user_list(gh_store *s, const char *after,
+                                                      size_t limit, gh_arena *a, gh_user **out,
+                                                      size_t *out_n)
+{
+    return s->users->list(s->h, after, limit, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_flow_get(gh_store *s, const char *id, gh_arena *a,
+                                                     gh_flow **out)
+{
+    return s->flows->get(s->h, id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_session_get(gh_store *s, const char *id,
+                                                        gh_arena *a, gh_session **out)
+{
+    return s->sessions->get(s->h, id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_consent_get(gh_store *s, const char *subject,
+                                                        const char *client_id, gh_arena *a,
+                                                        gh_consent **out)
+{
+    return s->consents->get(s->h, subject, client_id, a, out);
+}
+GH_MUST_CHECK static inline gh_err gh_store_consent_list(gh_store *s, const char *subject,
+                                                         const char *after, size_t limit,
+                                                         gh_arena *a, gh_consent **out,
+                                                         size_t *out_n)
+{
+    return s->consents->list(s->h, subject, after, limit, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_counter_get(gh_store *s, const char *key,
+                                                        gh_arena *a, gh_counter **out)
+{
+    return s->counters->get(s->h, key, a, out);
 }
 
 #endif

@@ -479,6 +479,19 @@ static gh_err mw_apply(void *h, const gh_store_op *op)
         return op_audit(m, op->u.event);
     case GH_OP_PURGE_EXPIRED:
         return op_purge(m, op->u.purge.before);
+    case GH_OP_TOKEN_CONSUME: /* TEMPORARY: the store change replaces these */
+    case GH_OP_USER_INSERT:
+    case GH_OP_USER_UPDATE:
+    case GH_OP_USER_DELETE:
+    case GH_OP_FLOW_INSERT:
+    case GH_OP_FLOW_UPDATE:
+    case GH_OP_SESSION_INSERT:
+    case GH_OP_SESSION_REVOKE:
+    case GH_OP_CONSENT_PUT:
+    case GH_OP_CONSENT_TOUCH:
+    case GH_OP_CONSENT_REVOKE:
+    case GH_OP_COUNTER_HIT:
+    case GH_OP_COUNTER_RESET:
     case GH_OP__COUNT:
         break;
     }
@@ -734,8 +747,10 @@ gh_err gh_store_mem_open(gh_store **out)
 {
     gh_mem *m = gh_xcalloc(1, sizeof(*m));
     pthread_mutex_init(&m->mu, NULL);
-    gh_err e = gh_store__new("mem", m, &mem_clients, &mem_tokens, &mem_keys, &mem_audit,
-                             &mem_catalog, &mem_kv, &mem_writer, out);
+    static const gh_store_vtables v = {
+        .clients = &mem_clients, .tokens = &mem_tokens, .keys = &mem_keys, .audit = &mem_audit,
+        .catalog = &mem_catalog, .kv = &mem_kv, .writer = &mem_writer};
+    gh_err e = gh_store__new("mem", m, &v, out);
     if (e != GH_OK)
         mw_close(m);
     return e;

@@ -595,6 +595,10 @@ static void configure_sqlite(void)
         gh_log(GH_LOG_WARN, "sqlite: WAL write coalescing unavailable; using the default VFS");
 }
 
+static const gh_store_vtables sq_vtables = {
+    .clients = &sq_clients, .tokens = &sq_tokens, .keys = &sq_keys, .audit = &sq_audit,
+    .catalog = &sq_catalog, .kv = &sq_kv, .writer = &gh_sqlite__writer_ops};
+
 gh_err gh_store_sqlite_open(const char *path, gh_store **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -634,8 +638,7 @@ gh_err gh_store_sqlite_open(const char *path, gh_store **out)
         goto done;
     if (!s->memory && (err = gh_sqlite__checkpointer_start(s)) != GH_OK)
         goto done;
-    err = gh_store__new("sqlite", s, &sq_clients, &sq_tokens, &sq_keys, &sq_audit, &sq_catalog,
-                        &sq_kv, &gh_sqlite__writer_ops, out);
+    err = gh_store__new("sqlite", s, &sq_vtables, out);
     if (err == GH_OK)
         s = NULL; /* the store owns it now (and frees it through the writer's close) */
 done:

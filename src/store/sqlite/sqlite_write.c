@@ -463,6 +463,19 @@ static gh_err sw_apply(void *h, const gh_store_op *op)
         return op_audit_append(s, op->u.event);
     case GH_OP_PURGE_EXPIRED:
         return op_purge(s, op->u.purge.before);
+    case GH_OP_TOKEN_CONSUME: /* TEMPORARY: the store change replaces these */
+    case GH_OP_USER_INSERT:
+    case GH_OP_USER_UPDATE:
+    case GH_OP_USER_DELETE:
+    case GH_OP_FLOW_INSERT:
+    case GH_OP_FLOW_UPDATE:
+    case GH_OP_SESSION_INSERT:
+    case GH_OP_SESSION_REVOKE:
+    case GH_OP_CONSENT_PUT:
+    case GH_OP_CONSENT_TOUCH:
+    case GH_OP_CONSENT_REVOKE:
+    case GH_OP_COUNTER_HIT:
+    case GH_OP_COUNTER_RESET:
     case GH_OP__COUNT:
         break;
     }
