@@ -292,6 +292,16 @@ typedef struct gh_oauth_session_view {
 GH_MUST_CHECK gh_err gh_oauth_session_get(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
                                           gh_oauth_session_view *out);
 
+/* Starts a login session for subject outside any authorization request (the account page's
+ * own sign-in): inserts the session (audit session.started) and sets its cookie on resp
+ * (persistent for ttl.login_session when remember, else a browser-session cookie). */
+GH_MUST_CHECK gh_err gh_oauth_session_start(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                            bool remember, gh_oauth_response *resp);
+/* Ends the session named by the cookie (if any, audit session.ended with actor) and clears
+ * the cookie on resp. GH_OK also when there was none. */
+GH_MUST_CHECK gh_err gh_oauth_session_end(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
+                                          const char *actor, gh_oauth_response *resp);
+
 typedef struct gh_oauth_app_grant {
     gh_oauth_client_view client;
     const char *scope;          /* granted, space-separated */
