@@ -76,6 +76,16 @@ static void check_defaults(const gh_config *c)
     assert_int_equal(c->ttl_authorization_code, 60);
     assert_int_equal(c->ttl_id_token, 3600);
     assert_int_equal(c->ttl_registration_token, 0);
+    assert_int_equal(c->ttl_login_session, 86400);
+    assert_int_equal(c->ttl_flow, 600);
+    assert_int_equal(c->ttl_remembered_consent, 0);
+    assert_null(c->url_login);
+    assert_null(c->url_consent);
+    assert_null(c->url_logout);
+    assert_null(c->url_post_logout_redirect);
+    assert_int_equal(c->throttle_account_failures, 5);
+    assert_int_equal(c->throttle_address_failures, 20);
+    assert_int_equal(c->throttle_window, 900);
     /* 0 resolves to the longest signed token's lifetime (the ID token's hour) + 1 day. */
     assert_int_equal(c->key_retire_after, 3600 + 86400);
     assert_string_equal(c->access_token_strategy, "jwt");
@@ -84,6 +94,27 @@ static void check_defaults(const gh_config *c)
     assert_null(c->registration_initial_token);
     assert_int_equal(c->n_scopes, 0);
     assert_int_equal(c->n_resources, 0);
+}
+
+static void test_login_urls_and_throttle(void **state)
+{
+    (void)state;
+    gh_config *c = NULL;
+    char *env[] = {"GATEHOUSE_URLS_LOGIN=https://login.example.test/signin",
+                   "GATEHOUSE_LOGIN_THROTTLE_WINDOW=60", NULL};
+    char *bad[] = {"GATEHOUSE_URLS_CONSENT=not a url", NULL};
+    char *zero[] = {"GATEHOUSE_LOGIN_THROTTLE_ACCOUNT_FAILURES=0", NULL};
+
+    assert_int_equal(gh_config_load(NULL, env, &c, errbuf, sizeof errbuf), GH_OK);
+    assert_string_equal(c->url_login, "https://login.example.test/signin");
+    assert_null(c->url_consent);
+    assert_int_equal(c->throttle_window, 60);
+    gh_config_free(c);
+    c = NULL;
+    assert_int_equal(gh_config_load(NULL, bad, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_URLS_CONSENT"));
+    assert_int_equal(gh_config_load(NULL, zero, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_LOGIN_THROTTLE_ACCOUNT_FAILURES"));
 }
 
 static void test_defaults_without_file(void **state)
@@ -283,16 +314,17 @@ static void test_unknown_keys(void **state)
                  "t.yaml:3:5: serve.public: unknown key \"lissen\" (expected one of: listen)");
     expect_error("issuer: http://a.test\nfoo: 1\n", NULL,
                  "t.yaml:2:1: unknown key \"foo\" (expected one of: issuer, dsn, log_level, "
-                 "migrate, serve, secrets, ttl, keys, tokens, registration, scopes, "
+                 "migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, scopes, "
                  "resources)");
     /* A dotted key is not a shortcut for nesting. */
     expect_error("serve.threads: 2\n", NULL,
                  "t.yaml:1:1: unknown key \"serve.threads\" (expected one of: issuer, dsn, "
-                 "log_level, migrate, serve, secrets, ttl, keys, tokens, registration, "
+                 "log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, "
                  "scopes, resources)");
     expect_error("ttl:\n  access: 5\n", NULL,
                  "t.yaml:2:3: ttl: unknown key \"access\" (expected one of: access_token, "
-                 "refresh_token, authorization_code, id_token, registration_token)");
+                 "refresh_token, authorization_code, id_token, registration_token, login_session, flow, "
+                 "remembered_consent)");
 }
 
 static void test_duplicate_keys(void **state)
@@ -575,6 +607,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_without_file),
+        cmocka_unit_test(test_login_urls_and_throttle),
         cmocka_unit_test(test_defaults_empty_and_null_sections),
         cmocka_unit_test(test_every_key_set),
         cmocka_unit_test(test_retire_after_derived_from_longest_ttl),
