@@ -147,6 +147,54 @@ bool gh_oauth__form_post(const gh_oauth_request *req, gh_oauth_response *resp);
 /* The token parameter (required, once); NULL when resp holds the error (400). */
 const char *gh_oauth__token_param(const gh_oauth_request *req, gh_oauth_response *resp);
 
+/* ---- split tokens, codes and refresh tokens (code.c) ---- */
+
+/* Audit event types of the token half (DESIGN.md audit trail; issue3 plan). */
+#define GH_OAUTH_AUDIT_CODE_ISSUED "code.issued"
+#define GH_OAUTH_AUDIT_CODE_EXCHANGED "code.exchanged"
+#define GH_OAUTH_AUDIT_CODE_REPLAYED "code.replayed"
+#define GH_OAUTH_AUDIT_TOKEN_REFRESHED "token.refreshed"
+#define GH_OAUTH_AUDIT_REFRESH_REUSED "refresh.reused"
+
+/* A split token (codes, refresh tokens): PREFIX + base64url(16-byte time-ordered selector)
+ * + base64url(32-byte secret); row id = id prefix + base64url(selector). */
+#define GH_OAUTH_SPLIT_SELECTOR_BYTES 16
+#define GH_OAUTH_SPLIT_SECRET_BYTES 32
+#define GH_OAUTH_CODE_ID_PREFIX "c."
+#define GH_OAUTH_REFRESH_ID_PREFIX "r."
+/* Codes live at most this long (seconds), whatever ttl.authorization_code says. */
+#define GH_OAUTH_CODE_TTL_MAX 60
+/* Bytes of a stored token row's extra JSON that we parse. */
+#define GH_OAUTH_TOKEN_EXTRA_MAX (16 * 1024)
+
+/* Makes a new split token: *out_value and *out_id in ctx->arena. */
+void gh_oauth__split_new(gh_ctx *ctx, const char *prefix, const char *id_prefix, char **out_value,
+                         char **out_id);
+/* The row id of a presented split token (arena), or NULL when value is not one (wrong
+ * prefix, length, or not canonical base64url). */
+char *gh_oauth__split_id(gh_arena *a, const char *prefix, const char *id_prefix,
+                         const char *value);
+/* Finds the row of a presented split token of kind: by its selector, then the value must hash
+ * to the row's GH_OAUTH_TOKEN_HASH_MEMBER (constant time). *out NULL when malformed, unknown,
+ * of another kind or a wrong secret (never an error). Expiry, use and revocation are the
+ * caller's to check. */
+GH_MUST_CHECK gh_err gh_oauth__split_find(gh_engine *e, gh_ctx *ctx, const char *prefix,
+                                          const char *id_prefix, gh_token_kind kind,
+                                          const char *value, gh_token **out);
+/* Splits a stored space-separated list (scope, audience) into the arena. */
+gh_strv gh_oauth__split_list(gh_ctx *ctx, const char *s);
+
+/* gh_oauth__code_find needs authz_int.h, whose gh_oauth_authz collides with the
+ * Authorization header struct of client_int.h: it is declared only where authz_int.h was
+ * included first. */
+#ifdef GH_OAUTH_AUTHZ_INT_H
+/* Finds a presented authorization code: *out_row and *out (strings in ctx->arena) are set
+ * when the value names a code row and its secret matches; *out_row NULL otherwise (never an
+ * error). Expiry, use and revocation are the caller's to check. */
+GH_MUST_CHECK gh_err gh_oauth__code_find(gh_engine *e, gh_ctx *ctx, const char *value,
+                                         gh_token **out_row, gh_oauth_authz *out);
+#endif
+
 /* ---- discovery (discovery.c) ---- */
 
 /* Builds e->discovery_as and e->discovery_oidc from the configuration. */
