@@ -4,7 +4,8 @@
  * under which secrets and registration access tokens are stored.
  *
  * A stored row's doc is the normalised document that client_validate.c made; loading it again
- * re-parses the lists, the scope and the inline jwks into the struct every grant reads. A doc
+ * re-parses the lists, the scope, the inline jwks, the web URIs shown on the consent page,
+ * the post-logout redirect URIs and the ID token algorithm into the struct every grant reads. A doc
  * that does not parse is a server fault, never a client's. Secrets are kept only as
  * HMAC-SHA256 under the engine's secret_hash_key, and neither a secret nor a hash ever
  * reaches the JSON view (RFC 7591 3.2.1 returns the secret once, at creation, and that is the
@@ -58,7 +59,7 @@ gh_err gh_oauth__client_from_row(const gh_client *row, gh_oauth_client **out)
     gh_oauth_client *c = NULL;
     json_t *doc = NULL;
     const json_t *jwks;
-    const char *alg = NULL;
+    const char *alg = NULL, *idt_alg = NULL;
     size_t doclen;
     gh_err err;
 
@@ -83,6 +84,13 @@ gh_err gh_oauth__client_from_row(const gh_client *row, gh_oauth_client **out)
         (err = doc_str(doc, "access_token_strategy", a, GH_STRATEGY_JWT,
                        &c->access_token_strategy)) != GH_OK ||
         (err = doc_str(doc, "token_endpoint_auth_signing_alg", a, NULL, &alg)) != GH_OK ||
+        (err = doc_str(doc, "id_token_signed_response_alg", a, NULL, &idt_alg)) != GH_OK ||
+        (err = doc_str(doc, "client_uri", a, NULL, &c->client_uri)) != GH_OK ||
+        (err = doc_str(doc, "logo_uri", a, NULL, &c->logo_uri)) != GH_OK ||
+        (err = doc_str(doc, "policy_uri", a, NULL, &c->policy_uri)) != GH_OK ||
+        (err = doc_str(doc, "tos_uri", a, NULL, &c->tos_uri)) != GH_OK ||
+        (err = doc_strv(doc, "post_logout_redirect_uris", a, GH_OAUTH_CLIENT_LIST_MAX,
+                        &c->post_logout_redirect_uris)) != GH_OK ||
         (err = doc_strv(doc, "redirect_uris", a, GH_LIMIT_REDIRECT_URIS, &c->redirect_uris)) !=
             GH_OK ||
         (err = doc_strv(doc, "grant_types", a, 16, &c->grant_types)) != GH_OK ||
@@ -95,6 +103,17 @@ gh_err gh_oauth__client_from_row(const gh_client *row, gh_oauth_client **out)
     if (alg != NULL) {
         c->token_endpoint_auth_signing_alg = gh_jose_alg_parse(alg);
         if (c->token_endpoint_auth_signing_alg == GH_ALG_NONE) {
+            err = GH_EINVAL;
+            goto done;
+        }
+    }
+    /* SPEC: OIDC Registration 2 - id_token_signed_response_alg defaults to RS256; only
+     * RS256 and ES256 are registrable (client_validate.c) */
+    c->id_token_signed_response_alg = GH_ALG_RS256;
+    if (idt_alg != NULL) {
+        c->id_token_signed_response_alg = gh_jose_alg_parse(idt_alg);
+        if (c->id_token_signed_response_alg != GH_ALG_RS256 &&
+            c->id_token_signed_response_alg != GH_ALG_ES256) {
             err = GH_EINVAL;
             goto done;
         }

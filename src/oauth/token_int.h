@@ -195,6 +195,42 @@ GH_MUST_CHECK gh_err gh_oauth__code_find(gh_engine *e, gh_ctx *ctx, const char *
                                          gh_token **out_row, gh_oauth_authz *out);
 #endif
 
+/* ---- ID tokens and user claims (idtoken.c) ---- */
+
+typedef struct gh_oauth_idtoken_in {
+    const gh_oauth_client *c;  /* aud, and the signing alg (gh_oauth__id_token_alg) */
+    const char *subject;
+    const char *access_token;  /* issued alongside (at_hash), may be NULL */
+    const char *nonce;         /* may be NULL */
+    int64_t auth_time;         /* 0: omitted */
+    const char *sid;           /* may be NULL */
+    const char *acr;           /* may be NULL */
+    const gh_strv *scopes;     /* granted: profile and email add the user's claims */
+} gh_oauth_idtoken_in;
+
+/* Signs an ID token (idtoken.c's file comment lists the claims); *out in ctx->arena. */
+GH_MUST_CHECK gh_err gh_oauth__id_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_idtoken_in *in,
+                                        char **out);
+/* RS256, or ES256 when the client registered it. */
+gh_jose_alg gh_oauth__id_token_alg(const gh_oauth_client *c);
+/* at_hash of an access token (OIDC Core 3.1.3.6), in the arena. */
+char *gh_oauth__at_hash(gh_arena *a, const char *access_token);
+/* Adds the claims of a built-in user (store users, by subject) that scopes allow: name
+ * (profile), email and email_verified (email). Nothing for a subject that is no built-in
+ * user. claims is borrowed. */
+GH_MUST_CHECK gh_err gh_oauth__user_claims(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                           const gh_strv *scopes, json_t *claims);
+/* Verifies an id_token_hint (OIDC RP-Initiated Logout 1.0 2): a JWS signed by one of our
+ * published keys (RS256 or ES256, the alg from the key), iss = our issuer, with sub and aud
+ * (a string, a one-element array, or an array holding azp); exp is NOT checked (a hint may
+ * have expired); an access token (typ at+jwt) is refused. GH_OK with *out_client_id (aud),
+ * *out_subject and *out_sid (NULL when absent) in ctx->arena; GH_EINVAL when the hint is not
+ * valid (all outputs NULL). */
+GH_MUST_CHECK gh_err gh_oauth__id_token_hint_verify(gh_engine *e, gh_ctx *ctx, const char *jwt,
+                                                    const char **out_client_id,
+                                                    const char **out_subject,
+                                                    const char **out_sid);
+
 /* ---- discovery (discovery.c) ---- */
 
 /* Builds e->discovery_as and e->discovery_oidc from the configuration. */
