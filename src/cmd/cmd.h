@@ -6,6 +6,7 @@
  *   cmd_serve.c    serve and migrate
  *   cmd_clients.c  clients create|list|get|update|delete (through the admin client API)
  *   cmd_keys.c     keys list|rotate
+ *   cmd_users.c    users create|list|get|delete|passwd (built-in users, through the engine)
  *
  * Exit codes (DESIGN.md): 0 success, 1 failure, 2 bad usage or invalid configuration.
  */
@@ -69,5 +70,6 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_migrate(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_clients(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_keys(gh_cmd_env *env, int argc, char **argv);
+int gh_cmd_users(gh_cmd_env *env, int argc, char **argv);
 
 #endif

@@ -4,15 +4,16 @@
  *
  *   gatehouse [--config FILE] <command> [options]
  *
- * Commands: serve, migrate, clients, keys, version. Each takes --help (usage on stdout,
- * exit 0). Exit 0 on success, 1 on failure, 2 on bad usage or an invalid configuration.
+ * Commands: serve, migrate, clients, keys, users, version. Each takes --help (usage on
+ * stdout, exit 0). Exit 0 on success, 1 on failure, 2 on bad usage or an invalid configuration.
  * The configuration is --config FILE, else $GATEHOUSE_CONFIG, else ./gatehouse.yaml if it
  * exists, else the defaults; every key can be overridden from the environment (config.h).
  * The DSN picks the store: sqlite:///abs/path, sqlite://rel/path, sqlite::memory:, mem:
  * (in-memory, for tests). PostgreSQL is not built into this version.
  *
- * Commands that act on clients or keys go through the same engine functions as the admin
- * API, so validation and audit are the same whichever way an operator comes in.
+ * Commands that act on clients, keys or users go through the same engine functions as the
+ * admin API and the login pages, so validation and audit are the same whichever way an
+ * operator comes in.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ static const char usage_text[] =
     "  migrate    apply pending database migrations\n"
     "  clients    create, list, get, update and delete OAuth clients\n"
     "  keys       list and rotate signing keys\n"
+    "  users      create, list, get, delete built-in users and set their passwords\n"
     "  version    print the version\n"
     "\n"
     "global options:\n"
@@ -342,7 +344,7 @@ static const struct {
     command_fn fn;
 } commands[] = {
     {"serve", gh_cmd_serve}, {"migrate", gh_cmd_migrate}, {"clients", gh_cmd_clients},
-    {"keys", gh_cmd_keys},   {"version", cmd_version},
+    {"keys", gh_cmd_keys},   {"users", gh_cmd_users},     {"version", cmd_version},
 };
 
 int main(int argc, char **argv)
