@@ -15,6 +15,11 @@
  *     back to the savepoint's mark, ROLLBACK undoes everything, COMMIT frees the records.
  *  3. The audit chain head is the last row of the audit table, so undoing an append also
  *     restores the head.
+ *  4. usernames maps each user's username to its id (the unique index of the SQLite schema):
+ *     a user row and its usernames row are inserted and deleted together.
+ *  5. consents are keyed by consent_key(subject, client_id): every key of one subject starts
+ *     with the same prefix and then sorts by client_id, so a subject's consents are one run
+ *     of the table in client_id order.
  */
 #include "store/mem/mem.h"
 
@@ -46,6 +51,7 @@ typedef struct mundo {
 typedef struct gh_mem {
     pthread_mutex_t mu;
     mtable clients, tokens, jtis, keys, catalog, kv, audit;
+    mtable users, usernames, flows, sessions, consents, counters;
     /* Writer state, valid while the writer holds mu. */
     mundo *undo;
     size_t nundo, capundo;
@@ -259,6 +265,57 @@ static char *jti_key(const char *ns, const char *jti)
     return k;
 }
 
+static void copy_user(gh_arena *a, gh_user *d, const gh_user *s)
+{
+    *d = *s;
+    d->id = gh_arena_strdup(a, s->id);
+    d->username = gh_arena_strdup(a, s->username);
+    d->password_hash = gh_arena_strdup(a, s->password_hash);
+    d->name = gh_arena_strdup(a, s->name);
+    d->email = gh_arena_strdup(a, s->email);
+}
+
+static void copy_flow(gh_arena *a, gh_flow *d, const gh_flow *s)
+{
+    *d = *s;
+    d->id = gh_arena_strdup(a, s->id);
+    d->client_id = gh_arena_strdup(a, s->client_id);
+    d->subject = gh_arena_strdup(a, s->subject);
+    d->doc = gh_arena_strdup(a, s->doc);
+}
+
+static void copy_session(gh_arena *a, gh_session *d, const gh_session *s)
+{
+    *d = *s;
+    d->id = gh_arena_strdup(a, s->id);
+    d->subject = gh_arena_strdup(a, s->subject);
+    d->doc = gh_arena_strdup(a, s->doc);
+}
+
+static void copy_consent(gh_arena *a, gh_consent *d, const gh_consent *s)
+{
+    *d = *s;
+    d->subject = gh_arena_strdup(a, s->subject);
+    d->client_id = gh_arena_strdup(a, s->client_id);
+    d->scope = gh_arena_strdup(a, s->scope);
+    d->remembered_scope = gh_arena_strdup(a, s->remembered_scope);
+    d->audience = gh_arena_strdup(a, s->audience);
+    d->doc = gh_arena_strdup(a, s->doc);
+}
+
+static void copy_counter(gh_arena *a, gh_counter *d, const gh_counter *s)
+{
+    *d = *s;
+    d->key = gh_arena_strdup(a, s->key);
+}
+
+/* The key of a consent row (invariant 5): the length of subject leads, so that no other pair
+ * produces it and a subject's keys share the prefix consent_key(subject, ""). Heap. */
+static char *consent_key(const char *subject, const char *client_id)
+{
+    return jti_key(subject, client_id);
+}
+
 /* ---- operations ---- */
 
 static gh_err op_client(gh_mem *m, const gh_client *c, bool insert)
@@ -428,6 +485,257 @@ static gh_err op_purge(gh_mem *m, int64_t before)
         if (t->expires_at > 0 && t->expires_at < before)
             del(m, &m->tokens, m->tokens.rows[i]->key);
     }
+    /* The same convention for flows and sessions (0: no expiry). */
+    for (size_t i = m->flows.n; i-- > 0;) {
+        const gh_flow *f = m->flows.rows[i]->v;
+        if (f->expires_at > 0 && f->expires_at < before)
+            del(m, &m->flows, m->flows.rows[i]->key);
+    }
+    for (size_t i = m->sessions.n; i-- > 0;) {
+        const gh_session *x = m->sessions.rows[i]->v;
+        if (x->expires_at > 0 && x->expires_at < before)
+            del(m, &m->sessions, m->sessions.rows[i]->key);
+    }
+    return GH_OK;
+}
+
+/* Replaces the token row cur by a copy (copy on write, with its undo record) and returns the
+ * copy, for the caller to change. */
+static gh_token *token_cow(gh_mem *m, const mrow *cur)
+{
+    mrow *r = row_new(cur->key);
+    gh_token *v = GH_ARENA_NEW(r->a, gh_token);
+    copy_token(r->a, v, cur->v);
+    r->v = v;
+    put(m, &m->tokens, r);
+    return v;
+}
+
+static gh_err op_token_consume(gh_mem *m, const char *id, int64_t at)
+{
+    /* used_at 0 means "not used": consuming at 0 would leave the token usable again. */
+    if (!id || at <= 0)
+        return GH_EINVAL;
+    const mrow *cur = tget(&m->tokens, id);
+    if (!cur)
+        return GH_ENOTFOUND;
+    const gh_token *t = cur->v;
+    if (t->used_at != 0 || t->revoked_at != 0)
+        return GH_ECONFLICT;
+    token_cow(m, cur)->used_at = at;
+    return GH_OK;
+}
+
+/* Revokes every live token of subject (and of client_id, unless it is NULL). */
+static void revoke_subject_tokens(gh_mem *m, const char *subject, const char *client_id,
+                                  int64_t at)
+{
+    for (size_t i = 0; i < m->tokens.n; i++) {
+        const gh_token *t = m->tokens.rows[i]->v;
+        if (t->subject && strcmp(t->subject, subject) == 0 &&
+            (!client_id || strcmp(t->client_id, client_id) == 0))
+            revoke_row(m, m->tokens.rows[i], at);
+    }
+}
+
+static gh_err op_user(gh_mem *m, const gh_user *u, bool insert)
+{
+    if (!u->id || !u->password_hash || (insert && !u->username))
+        return GH_EINVAL;
+    const mrow *cur = tget(&m->users, u->id);
+    if (insert && (cur || tget(&m->usernames, u->username)))
+        return GH_ECONFLICT;
+    if (!insert && !cur)
+        return GH_ENOTFOUND;
+    mrow *r = row_new(u->id);
+    gh_user *v = GH_ARENA_NEW(r->a, gh_user);
+    copy_user(r->a, v, u);
+    if (!insert) {
+        /* Every field but id, username and created_at. */
+        const gh_user *old = cur->v;
+        v->username = gh_arena_strdup(r->a, old->username);
+        v->created_at = old->created_at;
+    }
+    r->v = v;
+    put(m, &m->users, r);
+    if (insert) {
+        mrow *n = row_new(u->username);
+        n->v = gh_arena_strdup(n->a, u->id);
+        put(m, &m->usernames, n);
+    }
+    return GH_OK;
+}
+
+/* Sets revoked_at = at on every live consent of subject (and of client_id unless NULL);
+ * returns how many. */
+static size_t revoke_consents(gh_mem *m, const char *subject, const char *client_id,
+                              int64_t at)
+{
+    char *prefix = consent_key(subject, "");
+    size_t plen = strlen(prefix), n = 0;
+    bool found;
+    for (size_t i = tfind(&m->consents, prefix, &found); i < m->consents.n; i++) {
+        const mrow *cur = m->consents.rows[i];
+        if (strncmp(cur->key, prefix, plen) != 0)
+            break;
+        const gh_consent *c = cur->v;
+        if (c->revoked_at != 0 || (client_id && strcmp(c->client_id, client_id) != 0))
+            continue;
+        mrow *r = row_new(cur->key);
+        gh_consent *v = GH_ARENA_NEW(r->a, gh_consent);
+        copy_consent(r->a, v, c);
+        v->revoked_at = at;
+        r->v = v;
+        put(m, &m->consents, r); /* replaces in place: i stays valid */
+        n++;
+    }
+    free(prefix);
+    return n;
+}
+
+static void revoke_session_row(gh_mem *m, const mrow *cur, int64_t at)
+{
+    const gh_session *x = cur->v;
+    if (x->revoked_at != 0)
+        return;
+    mrow *r = row_new(cur->key);
+    gh_session *v = GH_ARENA_NEW(r->a, gh_session);
+    copy_session(r->a, v, x);
+    v->revoked_at = at;
+    r->v = v;
+    put(m, &m->sessions, r);
+}
+
+static gh_err op_user_delete(gh_mem *m, const char *id, int64_t at)
+{
+    if (!id)
+        return GH_EINVAL;
+    const mrow *cur = tget(&m->users, id);
+    if (!cur)
+        return GH_ENOTFOUND;
+    del(m, &m->usernames, ((const gh_user *)cur->v)->username);
+    del(m, &m->users, id); /* cur is now kept by the undo record, not freed */
+    revoke_subject_tokens(m, id, NULL, at);
+    (void)revoke_consents(m, id, NULL, at);
+    for (size_t i = 0; i < m->sessions.n; i++) {
+        const gh_session *x = m->sessions.rows[i]->v;
+        if (strcmp(x->subject, id) == 0)
+            revoke_session_row(m, m->sessions.rows[i], at);
+    }
+    return GH_OK;
+}
+
+static gh_err op_flow(gh_mem *m, const gh_flow *f, bool insert)
+{
+    if (!f->id)
+        return GH_EINVAL;
+    const mrow *cur = tget(&m->flows, f->id);
+    if (insert && cur)
+        return GH_ECONFLICT;
+    if (!insert && !cur)
+        return GH_ENOTFOUND;
+    const gh_flow *old = insert ? NULL : cur->v;
+    if (old && old->version != f->version)
+        return GH_ECONFLICT; /* another update came first */
+    mrow *r = row_new(f->id);
+    gh_flow *v = GH_ARENA_NEW(r->a, gh_flow);
+    if (insert) {
+        copy_flow(r->a, v, f);
+        v->version = 1;
+    } else {
+        /* state, subject, doc, expires_at and the next version; the rest stays. */
+        copy_flow(r->a, v, old);
+        v->state = f->state;
+        v->subject = gh_arena_strdup(r->a, f->subject);
+        v->doc = gh_arena_strdup(r->a, f->doc);
+        v->expires_at = f->expires_at;
+        v->version = old->version + 1;
+    }
+    r->v = v;
+    put(m, &m->flows, r);
+    return GH_OK;
+}
+
+static gh_err op_session_insert(gh_mem *m, const gh_session *x)
+{
+    if (!x->id || !x->subject)
+        return GH_EINVAL;
+    if (tget(&m->sessions, x->id))
+        return GH_ECONFLICT;
+    mrow *r = row_new(x->id);
+    gh_session *v = GH_ARENA_NEW(r->a, gh_session);
+    copy_session(r->a, v, x);
+    r->v = v;
+    put(m, &m->sessions, r);
+    return GH_OK;
+}
+
+static gh_err op_consent_put(gh_mem *m, const gh_consent *c)
+{
+    if (!c->subject || !c->client_id)
+        return GH_EINVAL;
+    char *k = consent_key(c->subject, c->client_id);
+    const mrow *cur = tget(&m->consents, k);
+    mrow *r = row_new(k);
+    free(k);
+    gh_consent *v = GH_ARENA_NEW(r->a, gh_consent);
+    copy_consent(r->a, v, c);
+    /* A live row being replaced keeps the time of its first consent. */
+    if (cur && ((const gh_consent *)cur->v)->revoked_at == 0)
+        v->granted_at = ((const gh_consent *)cur->v)->granted_at;
+    r->v = v;
+    put(m, &m->consents, r);
+    return GH_OK;
+}
+
+static gh_err op_consent_touch(gh_mem *m, const char *subject, const char *client_id,
+                               int64_t at)
+{
+    if (!subject || !client_id)
+        return GH_EINVAL;
+    char *k = consent_key(subject, client_id);
+    const mrow *cur = tget(&m->consents, k);
+    free(k);
+    if (!cur)
+        return GH_OK;
+    mrow *r = row_new(cur->key);
+    gh_consent *v = GH_ARENA_NEW(r->a, gh_consent);
+    copy_consent(r->a, v, cur->v);
+    v->last_used_at = at;
+    r->v = v;
+    put(m, &m->consents, r);
+    return GH_OK;
+}
+
+static gh_err op_consent_revoke(gh_mem *m, const char *subject, const char *client_id,
+                                int64_t at)
+{
+    if (!subject)
+        return GH_EINVAL;
+    if (revoke_consents(m, subject, client_id, at) == 0)
+        return GH_ENOTFOUND;
+    revoke_subject_tokens(m, subject, client_id, at);
+    return GH_OK;
+}
+
+static gh_err op_counter_hit(gh_mem *m, const char *key, int64_t at, int64_t window)
+{
+    if (!key)
+        return GH_EINVAL;
+    const mrow *cur = tget(&m->counters, key);
+    const gh_counter *old = cur ? cur->v : NULL;
+    mrow *r = row_new(key);
+    gh_counter *v = GH_ARENA_NEW(r->a, gh_counter);
+    v->key = r->key;
+    if (!old || old->window_start + window <= at) {
+        v->window_start = at; /* a new window */
+        v->count = 1;
+    } else {
+        v->window_start = old->window_start;
+        v->count = old->count + 1;
+    }
+    r->v = v;
+    put(m, &m->counters, r);
     return GH_OK;
 }
 
@@ -479,19 +787,44 @@ static gh_err mw_apply(void *h, const gh_store_op *op)
         return op_audit(m, op->u.event);
     case GH_OP_PURGE_EXPIRED:
         return op_purge(m, op->u.purge.before);
-    case GH_OP_TOKEN_CONSUME: /* TEMPORARY: the store change replaces these */
+    case GH_OP_TOKEN_CONSUME:
+        return op_token_consume(m, op->u.revoke.id, op->u.revoke.at);
     case GH_OP_USER_INSERT:
+        return op_user(m, op->u.user, true);
     case GH_OP_USER_UPDATE:
+        return op_user(m, op->u.user, false);
     case GH_OP_USER_DELETE:
+        return op_user_delete(m, op->u.revoke.id, op->u.revoke.at);
     case GH_OP_FLOW_INSERT:
+        return op_flow(m, op->u.flow, true);
     case GH_OP_FLOW_UPDATE:
+        return op_flow(m, op->u.flow, false);
     case GH_OP_SESSION_INSERT:
-    case GH_OP_SESSION_REVOKE:
+        return op_session_insert(m, op->u.session);
+    case GH_OP_SESSION_REVOKE: {
+        if (!op->u.revoke.id)
+            return GH_EINVAL;
+        const mrow *cur = tget(&m->sessions, op->u.revoke.id);
+        if (!cur)
+            return GH_ENOTFOUND;
+        revoke_session_row(m, cur, op->u.revoke.at);
+        return GH_OK;
+    }
     case GH_OP_CONSENT_PUT:
+        return op_consent_put(m, op->u.consent);
     case GH_OP_CONSENT_TOUCH:
+        return op_consent_touch(m, op->u.consent_ref.subject, op->u.consent_ref.client_id,
+                                op->u.consent_ref.at);
     case GH_OP_CONSENT_REVOKE:
+        return op_consent_revoke(m, op->u.consent_ref.subject, op->u.consent_ref.client_id,
+                                 op->u.consent_ref.at);
     case GH_OP_COUNTER_HIT:
+        return op_counter_hit(m, op->u.counter.key, op->u.counter.at, op->u.counter.window);
     case GH_OP_COUNTER_RESET:
+        if (!op->u.counter.key)
+            return GH_EINVAL;
+        del(m, &m->counters, op->u.counter.key);
+        return GH_OK;
     case GH_OP__COUNT:
         break;
     }
@@ -563,6 +896,12 @@ static void mw_close(void *h)
     tclear(&m->catalog);
     tclear(&m->kv);
     tclear(&m->audit);
+    tclear(&m->users);
+    tclear(&m->usernames);
+    tclear(&m->flows);
+    tclear(&m->sessions);
+    tclear(&m->consents);
+    tclear(&m->counters);
     free(m->undo);
     pthread_mutex_destroy(&m->mu);
     free(m);
@@ -735,6 +1074,172 @@ static gh_err mr_kv_get(void *h, const char *key, gh_arena *a, char **out)
     return e;
 }
 
+static gh_err mr_user_get(void *h, const char *id, gh_arena *a, gh_user **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    pthread_mutex_lock(&m->mu);
+    const mrow *r = id ? tget(&m->users, id) : NULL;
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_user);
+        copy_user(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
+static gh_err mr_user_get_by_username(void *h, const char *username, gh_arena *a,
+                                      gh_user **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    pthread_mutex_lock(&m->mu);
+    const mrow *n = username ? tget(&m->usernames, username) : NULL;
+    const mrow *r = n ? tget(&m->users, n->v) : NULL;
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_user);
+        copy_user(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
+static gh_err mr_user_list(void *h, const char *after, size_t limit, gh_arena *a, gh_user **out,
+                           size_t *out_n)
+{
+    gh_mem *m = h;
+    size_t i = 0, n = 0;
+    pthread_mutex_lock(&m->mu);
+    if (after) {
+        bool found;
+        i = tfind(&m->usernames, after, &found);
+        if (found)
+            i++;
+    }
+    size_t avail = m->usernames.n - i;
+    n = limit < avail ? limit : avail;
+    *out = n ? GH_ARENA_NEWN(a, gh_user, n) : NULL;
+    for (size_t j = 0; j < n; j++) {
+        const mrow *r = tget(&m->users, m->usernames.rows[i + j]->v);
+        gh_assert(r); /* invariant 4 */
+        copy_user(a, &(*out)[j], r->v);
+    }
+    pthread_mutex_unlock(&m->mu);
+    *out_n = n;
+    return GH_OK;
+}
+
+static gh_err mr_flow_get(void *h, const char *id, gh_arena *a, gh_flow **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    pthread_mutex_lock(&m->mu);
+    const mrow *r = id ? tget(&m->flows, id) : NULL;
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_flow);
+        copy_flow(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
+static gh_err mr_session_get(void *h, const char *id, gh_arena *a, gh_session **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    pthread_mutex_lock(&m->mu);
+    const mrow *r = id ? tget(&m->sessions, id) : NULL;
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_session);
+        copy_session(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
+static gh_err mr_consent_get(void *h, const char *subject, const char *client_id, gh_arena *a,
+                             gh_consent **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    if (!subject || !client_id)
+        return e;
+    char *k = consent_key(subject, client_id);
+    pthread_mutex_lock(&m->mu);
+    const mrow *r = tget(&m->consents, k);
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_consent);
+        copy_consent(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    free(k);
+    return e;
+}
+
+static gh_err mr_consent_list(void *h, const char *subject, const char *after, size_t limit,
+                              gh_arena *a, gh_consent **out, size_t *out_n)
+{
+    gh_mem *m = h;
+    bool found;
+    size_t n = 0;
+    *out = NULL;
+    *out_n = 0;
+    if (!subject || limit == 0)
+        return GH_OK;
+    char *prefix = consent_key(subject, "");
+    char *start = consent_key(subject, after ? after : "");
+    size_t plen = strlen(prefix);
+    pthread_mutex_lock(&m->mu);
+    size_t i = tfind(&m->consents, start, &found);
+    if (found && after)
+        i++;
+    /* At most limit rows: count the live ones of the run first. */
+    size_t end = i;
+    for (; end < m->consents.n && n < limit; end++) {
+        const mrow *r = m->consents.rows[end];
+        if (strncmp(r->key, prefix, plen) != 0)
+            break;
+        n += ((const gh_consent *)r->v)->revoked_at == 0;
+    }
+    *out = n ? GH_ARENA_NEWN(a, gh_consent, n) : NULL;
+    for (size_t j = 0; i < end; i++) {
+        const gh_consent *c = m->consents.rows[i]->v;
+        if (c->revoked_at == 0)
+            copy_consent(a, &(*out)[j++], c);
+    }
+    pthread_mutex_unlock(&m->mu);
+    free(start);
+    free(prefix);
+    *out_n = n;
+    return GH_OK;
+}
+
+static gh_err mr_counter_get(void *h, const char *key, gh_arena *a, gh_counter **out)
+{
+    gh_mem *m = h;
+    gh_err e = GH_ENOTFOUND;
+    *out = NULL;
+    pthread_mutex_lock(&m->mu);
+    const mrow *r = key ? tget(&m->counters, key) : NULL;
+    if (r) {
+        *out = GH_ARENA_NEW(a, gh_counter);
+        copy_counter(a, *out, r->v);
+        e = GH_OK;
+    }
+    pthread_mutex_unlock(&m->mu);
+    return e;
+}
+
 static const gh_store_clients mem_clients = {.get = mr_client_get, .list = mr_client_list};
 static const gh_store_tokens mem_tokens = {.get = mr_token_get};
 static const gh_store_keys mem_keys = {.list = mr_key_list};
@@ -742,6 +1247,12 @@ static const gh_store_audit mem_audit = {.list = mr_audit_list};
 static const gh_store_catalog mem_catalog = {.latest = mr_catalog_latest,
                                              .get = mr_catalog_get};
 static const gh_store_kv mem_kv = {.get = mr_kv_get};
+static const gh_store_users mem_users = {
+    .get = mr_user_get, .get_by_username = mr_user_get_by_username, .list = mr_user_list};
+static const gh_store_flows mem_flows = {.get = mr_flow_get};
+static const gh_store_sessions mem_sessions = {.get = mr_session_get};
+static const gh_store_consents mem_consents = {.get = mr_consent_get, .list = mr_consent_list};
+static const gh_store_counters mem_counters = {.get = mr_counter_get};
 
 gh_err gh_store_mem_open(gh_store **out)
 {
@@ -749,7 +1260,9 @@ gh_err gh_store_mem_open(gh_store **out)
     pthread_mutex_init(&m->mu, NULL);
     static const gh_store_vtables v = {
         .clients = &mem_clients, .tokens = &mem_tokens, .keys = &mem_keys, .audit = &mem_audit,
-        .catalog = &mem_catalog, .kv = &mem_kv, .writer = &mem_writer};
+        .catalog = &mem_catalog, .kv = &mem_kv, .users = &mem_users, .flows = &mem_flows,
+        .sessions = &mem_sessions, .consents = &mem_consents, .counters = &mem_counters,
+        .writer = &mem_writer};
     gh_err e = gh_store__new("mem", m, &v, out);
     if (e != GH_OK)
         mw_close(m);

@@ -26,10 +26,18 @@
 #define CLIENT_COLS "client_id, doc, secret_hash, reg_token_hash, created_at, updated_at"
 #define TOKEN_COLS                                                                            \
     "id, kind, format, grant_id, client_id, subject, scope, audience, catalog_version, "     \
-    "issued_at, expires_at, revoked_at, request_id, extra"
+    "issued_at, expires_at, revoked_at, request_id, extra, used_at"
 #define KEY_COLS                                                                              \
     "kid, alg, state, created_at, activated_at, retired_at, expires_at, sealed_private, "    \
     "public_jwk"
+#define USER_COLS                                                                             \
+    "id, username, password_hash, name, email, email_verified, created_at, updated_at"
+#define FLOW_COLS "id, kind, state, client_id, subject, doc, version, created_at, expires_at"
+#define SESSION_COLS                                                                          \
+    "id, secret_hash, subject, auth_time, created_at, expires_at, revoked_at, doc"
+#define CONSENT_COLS                                                                          \
+    "subject, client_id, scope, remembered_scope, audience, catalog_version, granted_at, "    \
+    "updated_at, last_used_at, remember_until, revoked_at, doc"
 #define AUDIT_COLS                                                                            \
     "seq, time_us, type, actor, client_id, subject, token_id, scope, request_id, data, "      \
     "prev_hash, hash"
@@ -49,6 +57,21 @@ static const char *const reader_sql[GH_RQ__COUNT] = {
     [GH_RQ_CATALOG_GET] =
         "SELECT version, hash, doc, created_at FROM catalog_versions WHERE version = ?1",
     [GH_RQ_KV_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [GH_RQ_USER_GET] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+    [GH_RQ_USER_GET_BY_USERNAME] = "SELECT " USER_COLS " FROM users WHERE username = ?1",
+    [GH_RQ_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY username LIMIT ?1",
+    [GH_RQ_USER_LIST_AFTER] = "SELECT " USER_COLS
+                              " FROM users WHERE username > ?1 ORDER BY username LIMIT ?2",
+    [GH_RQ_FLOW_GET] = "SELECT " FLOW_COLS " FROM flows WHERE id = ?1",
+    [GH_RQ_SESSION_GET] = "SELECT " SESSION_COLS " FROM sessions WHERE id = ?1",
+    [GH_RQ_CONSENT_GET] = "SELECT " CONSENT_COLS
+                          " FROM consents WHERE subject = ?1 AND client_id = ?2",
+    [GH_RQ_CONSENT_LIST] = "SELECT " CONSENT_COLS " FROM consents WHERE subject = ?1 AND "
+                           "revoked_at = 0 ORDER BY client_id LIMIT ?3",
+    [GH_RQ_CONSENT_LIST_AFTER] = "SELECT " CONSENT_COLS
+                                 " FROM consents WHERE subject = ?1 AND client_id > ?2 AND "
+                                 "revoked_at = 0 ORDER BY client_id LIMIT ?3",
+    [GH_RQ_COUNTER_GET] = "SELECT key, window_start, count FROM counters WHERE key = ?1",
 };
 
 /* ---- errors and connections ---- */
@@ -289,6 +312,67 @@ static void row_token(gh_arena *a, sqlite3_stmt *st, gh_token *t)
     t->revoked_at = sqlite3_column_int64(st, 11);
     t->request_id = col_text(a, st, 12);
     t->extra = col_text(a, st, 13);
+    t->used_at = sqlite3_column_int64(st, 14);
+}
+
+static void row_user(gh_arena *a, sqlite3_stmt *st, gh_user *u)
+{
+    u->id = col_text(a, st, 0);
+    u->username = col_text(a, st, 1);
+    u->password_hash = col_text(a, st, 2);
+    u->name = col_text(a, st, 3);
+    u->email = col_text(a, st, 4);
+    u->email_verified = sqlite3_column_int(st, 5) != 0;
+    u->created_at = sqlite3_column_int64(st, 6);
+    u->updated_at = sqlite3_column_int64(st, 7);
+}
+
+static void row_flow(gh_arena *a, sqlite3_stmt *st, gh_flow *f)
+{
+    f->id = col_text(a, st, 0);
+    f->kind = (gh_flow_kind)sqlite3_column_int(st, 1);
+    f->state = sqlite3_column_int(st, 2);
+    f->client_id = col_text(a, st, 3);
+    f->subject = col_text(a, st, 4);
+    f->doc = col_text(a, st, 5);
+    f->version = sqlite3_column_int64(st, 6);
+    f->created_at = sqlite3_column_int64(st, 7);
+    f->expires_at = sqlite3_column_int64(st, 8);
+}
+
+static void row_session(gh_arena *a, sqlite3_stmt *st, gh_session *x)
+{
+    x->id = col_text(a, st, 0);
+    (void)col_hash(st, 1, x->secret_hash);
+    x->subject = col_text(a, st, 2);
+    x->auth_time = sqlite3_column_int64(st, 3);
+    x->created_at = sqlite3_column_int64(st, 4);
+    x->expires_at = sqlite3_column_int64(st, 5);
+    x->revoked_at = sqlite3_column_int64(st, 6);
+    x->doc = col_text(a, st, 7);
+}
+
+static void row_consent(gh_arena *a, sqlite3_stmt *st, gh_consent *c)
+{
+    c->subject = col_text(a, st, 0);
+    c->client_id = col_text(a, st, 1);
+    c->scope = col_text(a, st, 2);
+    c->remembered_scope = col_text(a, st, 3);
+    c->audience = col_text(a, st, 4);
+    c->catalog_version = sqlite3_column_int64(st, 5);
+    c->granted_at = sqlite3_column_int64(st, 6);
+    c->updated_at = sqlite3_column_int64(st, 7);
+    c->last_used_at = sqlite3_column_int64(st, 8);
+    c->remember_until = sqlite3_column_int64(st, 9);
+    c->revoked_at = sqlite3_column_int64(st, 10);
+    c->doc = col_text(a, st, 11);
+}
+
+static void row_counter(gh_arena *a, sqlite3_stmt *st, gh_counter *c)
+{
+    c->key = col_text(a, st, 0);
+    c->window_start = sqlite3_column_int64(st, 1);
+    c->count = sqlite3_column_int64(st, 2);
 }
 
 static void row_key(gh_arena *a, sqlite3_stmt *st, gh_key_row *k)
@@ -447,6 +531,26 @@ static void fill_catalog(gh_arena *a, sqlite3_stmt *st, void *out)
 {
     row_catalog(a, st, out);
 }
+static void fill_user(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_user(a, st, out);
+}
+static void fill_flow(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_flow(a, st, out);
+}
+static void fill_session(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_session(a, st, out);
+}
+static void fill_consent(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_consent(a, st, out);
+}
+static void fill_counter(gh_arena *a, sqlite3_stmt *st, void *out)
+{
+    row_counter(a, st, out);
+}
 static void fill_str(gh_arena *a, sqlite3_stmt *st, void *out)
 {
     *(const char **)out = col_text(a, st, 0);
@@ -549,6 +653,116 @@ static gh_err sq_kv_get(void *h, const char *key, gh_arena *a, char **out)
     return e;
 }
 
+/* A one-row read by one text key: GH_ENOTFOUND when there is none. */
+static gh_err get1(gh_sqlite *s, gh_sqlite_rq q, bind_fn bind, const void *arg, gh_arena *a,
+                   fill_fn fill, size_t size, void **out)
+{
+    rows r = {0};
+    gh_err e = query(s, q, bind, arg, a, fill, size, 1, &r);
+    if (e == GH_OK && r.n == 0)
+        e = GH_ENOTFOUND;
+    *out = e == GH_OK ? r.v : NULL;
+    return e;
+}
+
+static gh_err sq_user_get(void *h, const char *id, gh_arena *a, gh_user **out)
+{
+    void *v = NULL;
+    gh_err e = get1(h, GH_RQ_USER_GET, bind_str1, id, a, fill_user, sizeof(gh_user), &v);
+    *out = v;
+    return e;
+}
+
+static gh_err sq_user_get_by_username(void *h, const char *username, gh_arena *a,
+                                      gh_user **out)
+{
+    void *v = NULL;
+    gh_err e = get1(h, GH_RQ_USER_GET_BY_USERNAME, bind_str1, username, a, fill_user,
+                    sizeof(gh_user), &v);
+    *out = v;
+    return e;
+}
+
+static gh_err sq_user_list(void *h, const char *after, size_t limit, gh_arena *a, gh_user **out,
+                           size_t *out_n)
+{
+    rows r = {0};
+    page_arg p = {.after = after, .limit = clamp_limit(limit)};
+    gh_err e = GH_OK;
+    if (limit > 0)
+        e = query(h, after ? GH_RQ_USER_LIST_AFTER : GH_RQ_USER_LIST,
+                  after ? bind_page_after : bind_page, &p, a, fill_user, sizeof(gh_user), limit,
+                  &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
+static gh_err sq_flow_get(void *h, const char *id, gh_arena *a, gh_flow **out)
+{
+    void *v = NULL;
+    gh_err e = get1(h, GH_RQ_FLOW_GET, bind_str1, id, a, fill_flow, sizeof(gh_flow), &v);
+    *out = v;
+    return e;
+}
+
+static gh_err sq_session_get(void *h, const char *id, gh_arena *a, gh_session **out)
+{
+    void *v = NULL;
+    gh_err e =
+        get1(h, GH_RQ_SESSION_GET, bind_str1, id, a, fill_session, sizeof(gh_session), &v);
+    *out = v;
+    return e;
+}
+
+typedef struct consent_arg {
+    const char *subject;
+    const char *client_id; /* get: the client; list: after (may be NULL) */
+    int64_t limit;
+} consent_arg;
+
+static void bind_consent(sqlite3_stmt *st, const void *arg)
+{
+    const consent_arg *c = arg;
+    bind_text(st, 1, c->subject);
+    bind_text(st, 2, c->client_id);
+    sqlite3_bind_int64(st, 3, c->limit); /* a get has no ?3: ignored (SQLITE_RANGE) */
+}
+
+static gh_err sq_consent_get(void *h, const char *subject, const char *client_id, gh_arena *a,
+                             gh_consent **out)
+{
+    void *v = NULL;
+    consent_arg c = {.subject = subject, .client_id = client_id};
+    gh_err e = get1(h, GH_RQ_CONSENT_GET, bind_consent, &c, a, fill_consent,
+                    sizeof(gh_consent), &v);
+    *out = v;
+    return e;
+}
+
+static gh_err sq_consent_list(void *h, const char *subject, const char *after, size_t limit,
+                              gh_arena *a, gh_consent **out, size_t *out_n)
+{
+    rows r = {0};
+    consent_arg c = {.subject = subject, .client_id = after, .limit = clamp_limit(limit)};
+    gh_err e = GH_OK;
+    if (limit > 0)
+        e = query(h, after ? GH_RQ_CONSENT_LIST_AFTER : GH_RQ_CONSENT_LIST, bind_consent, &c, a,
+                  fill_consent, sizeof(gh_consent), limit, &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
+static gh_err sq_counter_get(void *h, const char *key, gh_arena *a, gh_counter **out)
+{
+    void *v = NULL;
+    gh_err e =
+        get1(h, GH_RQ_COUNTER_GET, bind_str1, key, a, fill_counter, sizeof(gh_counter), &v);
+    *out = v;
+    return e;
+}
+
 static const gh_store_clients sq_clients = {.get = sq_client_get, .list = sq_client_list};
 static const gh_store_tokens sq_tokens = {.get = sq_token_get};
 static const gh_store_keys sq_keys = {.list = sq_key_list};
@@ -556,6 +770,12 @@ static const gh_store_audit sq_audit = {.list = sq_audit_list};
 static const gh_store_catalog sq_catalog = {.latest = sq_catalog_latest,
                                             .get = sq_catalog_get};
 static const gh_store_kv sq_kv = {.get = sq_kv_get};
+static const gh_store_users sq_users = {
+    .get = sq_user_get, .get_by_username = sq_user_get_by_username, .list = sq_user_list};
+static const gh_store_flows sq_flows = {.get = sq_flow_get};
+static const gh_store_sessions sq_sessions = {.get = sq_session_get};
+static const gh_store_consents sq_consents = {.get = sq_consent_get, .list = sq_consent_list};
+static const gh_store_counters sq_counters = {.get = sq_counter_get};
 
 /* ---- open and close ---- */
 
@@ -597,7 +817,9 @@ static void configure_sqlite(void)
 
 static const gh_store_vtables sq_vtables = {
     .clients = &sq_clients, .tokens = &sq_tokens, .keys = &sq_keys, .audit = &sq_audit,
-    .catalog = &sq_catalog, .kv = &sq_kv, .writer = &gh_sqlite__writer_ops};
+    .catalog = &sq_catalog, .kv = &sq_kv, .users = &sq_users, .flows = &sq_flows,
+    .sessions = &sq_sessions, .consents = &sq_consents, .counters = &sq_counters,
+    .writer = &gh_sqlite__writer_ops};
 
 gh_err gh_store_sqlite_open(const char *path, gh_store **out)
 {

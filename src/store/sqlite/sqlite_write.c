@@ -58,8 +58,8 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
         "UPDATE tokens SET revoked_at = ?2 WHERE client_id = ?1 AND revoked_at = 0",
     [GH_WQ_TOKEN_INSERT] =
         "INSERT INTO tokens (id, kind, format, grant_id, client_id, subject, scope, audience, "
-        "catalog_version, issued_at, expires_at, revoked_at, request_id, extra) VALUES (?1, ?2, "
-        "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        "catalog_version, issued_at, expires_at, revoked_at, request_id, extra, used_at) VALUES "
+        "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [GH_WQ_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
     [GH_WQ_TOKEN_EXISTS] = "SELECT 1 FROM tokens WHERE id = ?1",
     [GH_WQ_GRANT_REVOKE] =
@@ -86,6 +86,65 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
     [GH_WQ_PURGE_JTIS] = "DELETE FROM jtis WHERE expires_at < ?1",
     /* expires_at 0 means the token never expires: it is never purged. */
     [GH_WQ_PURGE_TOKENS] = "DELETE FROM tokens WHERE expires_at > 0 AND expires_at < ?1",
+    /* The same convention for flows and sessions (0: no expiry). */
+    [GH_WQ_PURGE_FLOWS] = "DELETE FROM flows WHERE expires_at > 0 AND expires_at < ?1",
+    [GH_WQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires_at > 0 AND expires_at < ?1",
+    /* Single use, one indexed UPDATE: a row that is used or revoked already does not change
+     * (then TOKEN_EXISTS tells a conflict from a missing token). */
+    [GH_WQ_TOKEN_CONSUME] =
+        "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0 AND revoked_at = 0",
+    [GH_WQ_USER_INSERT] = "INSERT INTO users (id, username, password_hash, name, email, "
+                          "email_verified, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+                          "?6, ?7, ?8)",
+    [GH_WQ_USER_UPDATE] = "UPDATE users SET password_hash = ?3, name = ?4, email = ?5, "
+                          "email_verified = ?6, updated_at = ?8 WHERE id = ?1",
+    [GH_WQ_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+    /* "revoked_at = 0" lets these use the partial index tokens_subject_client (0003). */
+    [GH_WQ_SUBJECT_TOKENS_REVOKE] =
+        "UPDATE tokens SET revoked_at = ?2 WHERE subject = ?1 AND revoked_at = 0",
+    [GH_WQ_SUBJECT_CLIENT_TOKENS_REVOKE] = "UPDATE tokens SET revoked_at = ?3 WHERE subject = ?1 "
+                                           "AND client_id = ?2 AND revoked_at = 0",
+    [GH_WQ_SUBJECT_CONSENTS_REVOKE] =
+        "UPDATE consents SET revoked_at = ?2 WHERE subject = ?1 AND revoked_at = 0",
+    [GH_WQ_SUBJECT_SESSIONS_REVOKE] =
+        "UPDATE sessions SET revoked_at = ?2 WHERE subject = ?1 AND revoked_at = 0",
+    /* A flow starts at version 1 whatever the caller's struct says. */
+    [GH_WQ_FLOW_INSERT] = "INSERT INTO flows (id, kind, state, client_id, subject, doc, version, "
+                          "created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8)",
+    [GH_WQ_FLOW_UPDATE] = "UPDATE flows SET state = ?3, subject = ?4, doc = ?5, expires_at = ?6, "
+                          "version = version + 1 WHERE id = ?1 AND version = ?2",
+    [GH_WQ_FLOW_EXISTS] = "SELECT 1 FROM flows WHERE id = ?1",
+    [GH_WQ_SESSION_INSERT] = "INSERT INTO sessions (id, secret_hash, subject, auth_time, "
+                             "created_at, expires_at, revoked_at, doc) VALUES (?1, ?2, ?3, ?4, "
+                             "?5, ?6, ?7, ?8)",
+    [GH_WQ_SESSION_REVOKE] =
+        "UPDATE sessions SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
+    [GH_WQ_SESSION_EXISTS] = "SELECT 1 FROM sessions WHERE id = ?1",
+    /* A replaced row keeps its granted_at while it is live: it is the first consent of the
+     * row's life, which only a revocation ends. */
+    [GH_WQ_CONSENT_PUT] =
+        "INSERT INTO consents (subject, client_id, scope, remembered_scope, audience, "
+        "catalog_version, granted_at, updated_at, last_used_at, remember_until, revoked_at, doc) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+        "ON CONFLICT (subject, client_id) DO UPDATE SET scope = excluded.scope, "
+        "remembered_scope = excluded.remembered_scope, audience = excluded.audience, "
+        "catalog_version = excluded.catalog_version, granted_at = CASE WHEN "
+        "consents.revoked_at = 0 THEN consents.granted_at ELSE excluded.granted_at END, "
+        "updated_at = excluded.updated_at, last_used_at = excluded.last_used_at, "
+        "remember_until = excluded.remember_until, revoked_at = excluded.revoked_at, "
+        "doc = excluded.doc",
+    [GH_WQ_CONSENT_TOUCH] =
+        "UPDATE consents SET last_used_at = ?3 WHERE subject = ?1 AND client_id = ?2",
+    [GH_WQ_CONSENT_REVOKE] = "UPDATE consents SET revoked_at = ?3 WHERE subject = ?1 AND "
+                             "client_id = ?2 AND revoked_at = 0",
+    /* Every expression of an UPDATE SET sees the old row: both CASEs test the old window. */
+    [GH_WQ_COUNTER_HIT] =
+        "INSERT INTO counters (key, window_start, count) VALUES (?1, ?2, 1) "
+        "ON CONFLICT (key) DO UPDATE SET "
+        "count = CASE WHEN counters.window_start + ?3 <= ?2 THEN 1 ELSE counters.count + 1 END, "
+        "window_start = CASE WHEN counters.window_start + ?3 <= ?2 THEN ?2 "
+        "ELSE counters.window_start END",
+    [GH_WQ_COUNTER_RESET] = "DELETE FROM counters WHERE key = ?1",
 };
 
 /* Returns the writer's prepared statement q (prepared on first use), or NULL (logged). */
@@ -257,29 +316,53 @@ static gh_err op_token_insert(gh_sqlite *s, const gh_token *t)
     sqlite3_bind_int64(st, 12, t->revoked_at);
     bind_text(st, 13, t->request_id);
     bind_text(st, 14, t->extra);
+    sqlite3_bind_int64(st, 15, t->used_at);
     return step(s, st, GH_WQ_TOKEN_INSERT);
 }
 
-static gh_err op_token_revoke(gh_sqlite *s, const char *id, int64_t at)
+/* Runs the one-parameter existence query q for id: GH_OK if the row exists, GH_ENOTFOUND if
+ * not. */
+static gh_err row_exists(gh_sqlite *s, gh_sqlite_wq q, const char *id)
 {
-    int changed = 0;
-    if (!id)
-        return GH_EINVAL;
-    gh_err e = run_id_at(s, GH_WQ_TOKEN_REVOKE, id, at, &changed);
-    if (e != GH_OK || changed > 0)
-        return e;
-    /* Nothing changed: either it is already revoked (fine) or it does not exist. */
-    sqlite3_stmt *st = wstmt(s, GH_WQ_TOKEN_EXISTS);
+    sqlite3_stmt *st = wstmt(s, q);
     if (!st)
         return GH_ESTORE;
     bind_text(st, 1, id);
     int rc = sqlite3_step(st);
-    e = rc == SQLITE_ROW    ? GH_OK
-        : rc == SQLITE_DONE ? GH_ENOTFOUND
-                            : gh_sqlite__err(s->wdb, rc, writer_sql[GH_WQ_TOKEN_EXISTS]);
+    gh_err e = rc == SQLITE_ROW    ? GH_OK
+               : rc == SQLITE_DONE ? GH_ENOTFOUND
+                                   : gh_sqlite__err(s->wdb, rc, writer_sql[q]);
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return e;
+}
+
+/* TOKEN_REVOKE and SESSION_REVOKE: set revoked_at once; GH_ENOTFOUND if the row is missing. */
+static gh_err op_revoke_once(gh_sqlite *s, gh_sqlite_wq q, gh_sqlite_wq exists, const char *id,
+                             int64_t at)
+{
+    int changed = 0;
+    if (!id)
+        return GH_EINVAL;
+    gh_err e = run_id_at(s, q, id, at, &changed);
+    if (e != GH_OK || changed > 0)
+        return e;
+    /* Nothing changed: either it is already revoked (fine) or it does not exist. */
+    return row_exists(s, exists, id);
+}
+
+static gh_err op_token_consume(gh_sqlite *s, const char *id, int64_t at)
+{
+    int changed = 0;
+    /* used_at 0 means "not used": consuming at 0 would leave the token usable again. */
+    if (!id || at <= 0)
+        return GH_EINVAL;
+    gh_err e = run_id_at(s, GH_WQ_TOKEN_CONSUME, id, at, &changed);
+    if (e != GH_OK || changed > 0)
+        return e;
+    /* Nothing changed: used or revoked already (a replay), or missing. */
+    e = row_exists(s, GH_WQ_TOKEN_EXISTS, id);
+    return e == GH_OK ? GH_ECONFLICT : e;
 }
 
 static gh_err op_jti_insert(gh_sqlite *s, const gh_store_op *op)
@@ -420,11 +503,178 @@ static gh_err op_purge(gh_sqlite *s, int64_t before)
     sqlite3_bind_int64(st, 1, before);
     if ((e = step(s, st, GH_WQ_PURGE_JTIS)) != GH_OK)
         return e;
-    st = wstmt(s, GH_WQ_PURGE_TOKENS);
+    static const gh_sqlite_wq rest[] = {GH_WQ_PURGE_TOKENS, GH_WQ_PURGE_FLOWS,
+                                        GH_WQ_PURGE_SESSIONS};
+    for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
+        if (!(st = wstmt(s, rest[i])))
+            return GH_ESTORE;
+        sqlite3_bind_int64(st, 1, before);
+        if ((e = step(s, st, rest[i])) != GH_OK)
+            return e;
+    }
+    return GH_OK;
+}
+
+/* Binds (a, b, at) to q and runs it; returns the number of rows changed in *changed. */
+static gh_err run_pair_at(gh_sqlite *s, gh_sqlite_wq q, const char *a, const char *b, int64_t at,
+                          int *changed)
+{
+    sqlite3_stmt *st = wstmt(s, q);
     if (!st)
         return GH_ESTORE;
-    sqlite3_bind_int64(st, 1, before);
-    return step(s, st, GH_WQ_PURGE_TOKENS);
+    bind_text(st, 1, a);
+    bind_text(st, 2, b);
+    sqlite3_bind_int64(st, 3, at);
+    gh_err e = step(s, st, q);
+    *changed = e == GH_OK ? sqlite3_changes(s->wdb) : 0;
+    return e;
+}
+
+static gh_err op_user_write(gh_sqlite *s, gh_sqlite_wq q, const gh_user *u)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!u->id || !u->password_hash || (q == GH_WQ_USER_INSERT && !u->username))
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, u->id);
+    bind_text(st, 3, u->password_hash);
+    bind_text(st, 4, u->name);
+    bind_text(st, 5, u->email);
+    sqlite3_bind_int(st, 6, u->email_verified ? 1 : 0);
+    sqlite3_bind_int64(st, 8, u->updated_at);
+    if (q == GH_WQ_USER_INSERT) {
+        bind_text(st, 2, u->username);
+        sqlite3_bind_int64(st, 7, u->created_at);
+    }
+    gh_err e = step(s, st, q);
+    if (e == GH_OK && q == GH_WQ_USER_UPDATE && sqlite3_changes(s->wdb) == 0)
+        e = GH_ENOTFOUND;
+    return e;
+}
+
+/* Deletes the user and revokes what was issued to it: tokens, consents, sessions. */
+static gh_err op_user_delete(gh_sqlite *s, const char *id, int64_t at)
+{
+    static const gh_sqlite_wq cascade[] = {GH_WQ_SUBJECT_TOKENS_REVOKE,
+                                           GH_WQ_SUBJECT_CONSENTS_REVOKE,
+                                           GH_WQ_SUBJECT_SESSIONS_REVOKE};
+    int changed = 0;
+    if (!id)
+        return GH_EINVAL;
+    gh_err e = run_id_at(s, GH_WQ_USER_DELETE, id, at, &changed);
+    if (e == GH_OK && changed == 0)
+        return GH_ENOTFOUND;
+    for (size_t i = 0; e == GH_OK && i < sizeof(cascade) / sizeof(cascade[0]); i++)
+        e = run_id_at(s, cascade[i], id, at, &changed);
+    return e;
+}
+
+static gh_err op_flow_write(gh_sqlite *s, gh_sqlite_wq q, const gh_flow *f)
+{
+    sqlite3_stmt *st = wstmt(s, q);
+    if (!f->id)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, f->id);
+    if (q == GH_WQ_FLOW_INSERT) {
+        sqlite3_bind_int(st, 2, (int)f->kind);
+        sqlite3_bind_int(st, 3, f->state);
+        bind_text(st, 4, f->client_id);
+        bind_text(st, 5, f->subject);
+        bind_text(st, 6, f->doc);
+        sqlite3_bind_int64(st, 7, f->created_at);
+        sqlite3_bind_int64(st, 8, f->expires_at);
+        return step(s, st, q);
+    }
+    sqlite3_bind_int64(st, 2, f->version);
+    sqlite3_bind_int(st, 3, f->state);
+    bind_text(st, 4, f->subject);
+    bind_text(st, 5, f->doc);
+    sqlite3_bind_int64(st, 6, f->expires_at);
+    gh_err e = step(s, st, q);
+    if (e != GH_OK || sqlite3_changes(s->wdb) > 0)
+        return e;
+    /* Nothing changed: another update came first (its version moved on), or no such flow. */
+    e = row_exists(s, GH_WQ_FLOW_EXISTS, f->id);
+    return e == GH_OK ? GH_ECONFLICT : e;
+}
+
+static gh_err op_session_insert(gh_sqlite *s, const gh_session *x)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_SESSION_INSERT);
+    if (!x->id || !x->subject)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, x->id);
+    sqlite3_bind_blob(st, 2, x->secret_hash, GH_SHA256_LEN, SQLITE_STATIC);
+    bind_text(st, 3, x->subject);
+    sqlite3_bind_int64(st, 4, x->auth_time);
+    sqlite3_bind_int64(st, 5, x->created_at);
+    sqlite3_bind_int64(st, 6, x->expires_at);
+    sqlite3_bind_int64(st, 7, x->revoked_at);
+    bind_text(st, 8, x->doc);
+    return step(s, st, GH_WQ_SESSION_INSERT);
+}
+
+static gh_err op_consent_put(gh_sqlite *s, const gh_consent *c)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_CONSENT_PUT);
+    if (!c->subject || !c->client_id)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, c->subject);
+    bind_text(st, 2, c->client_id);
+    bind_text(st, 3, c->scope);
+    bind_text(st, 4, c->remembered_scope);
+    bind_text(st, 5, c->audience);
+    sqlite3_bind_int64(st, 6, c->catalog_version);
+    sqlite3_bind_int64(st, 7, c->granted_at);
+    sqlite3_bind_int64(st, 8, c->updated_at);
+    sqlite3_bind_int64(st, 9, c->last_used_at);
+    sqlite3_bind_int64(st, 10, c->remember_until);
+    sqlite3_bind_int64(st, 11, c->revoked_at);
+    bind_text(st, 12, c->doc);
+    return step(s, st, GH_WQ_CONSENT_PUT);
+}
+
+/* The live consent of (subject, client_id), or of every client when client_id is NULL, and
+ * every live token of the same; GH_ENOTFOUND when no live consent matched. */
+static gh_err op_consent_revoke(gh_sqlite *s, const char *subject, const char *client_id,
+                                int64_t at)
+{
+    int changed = 0;
+    gh_err e;
+    if (!subject)
+        return GH_EINVAL;
+    if (client_id)
+        e = run_pair_at(s, GH_WQ_CONSENT_REVOKE, subject, client_id, at, &changed);
+    else
+        e = run_id_at(s, GH_WQ_SUBJECT_CONSENTS_REVOKE, subject, at, &changed);
+    if (e == GH_OK && changed == 0)
+        return GH_ENOTFOUND;
+    if (e != GH_OK)
+        return e;
+    if (client_id)
+        return run_pair_at(s, GH_WQ_SUBJECT_CLIENT_TOKENS_REVOKE, subject, client_id, at,
+                           &changed);
+    return run_id_at(s, GH_WQ_SUBJECT_TOKENS_REVOKE, subject, at, &changed);
+}
+
+static gh_err op_counter_hit(gh_sqlite *s, const char *key, int64_t at, int64_t window)
+{
+    sqlite3_stmt *st = wstmt(s, GH_WQ_COUNTER_HIT);
+    if (!key)
+        return GH_EINVAL;
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, key);
+    sqlite3_bind_int64(st, 2, at);
+    sqlite3_bind_int64(st, 3, window);
+    return step(s, st, GH_WQ_COUNTER_HIT);
 }
 
 static gh_err sw_apply(void *h, const gh_store_op *op)
@@ -442,7 +692,8 @@ static gh_err sw_apply(void *h, const gh_store_op *op)
     case GH_OP_TOKEN_INSERT:
         return op_token_insert(s, op->u.token);
     case GH_OP_TOKEN_REVOKE:
-        return op_token_revoke(s, op->u.revoke.id, op->u.revoke.at);
+        return op_revoke_once(s, GH_WQ_TOKEN_REVOKE, GH_WQ_TOKEN_EXISTS, op->u.revoke.id,
+                              op->u.revoke.at);
     case GH_OP_GRANT_REVOKE:
         if (!op->u.revoke.id)
             return GH_EINVAL;
@@ -463,19 +714,39 @@ static gh_err sw_apply(void *h, const gh_store_op *op)
         return op_audit_append(s, op->u.event);
     case GH_OP_PURGE_EXPIRED:
         return op_purge(s, op->u.purge.before);
-    case GH_OP_TOKEN_CONSUME: /* TEMPORARY: the store change replaces these */
+    case GH_OP_TOKEN_CONSUME:
+        return op_token_consume(s, op->u.revoke.id, op->u.revoke.at);
     case GH_OP_USER_INSERT:
+        return op_user_write(s, GH_WQ_USER_INSERT, op->u.user);
     case GH_OP_USER_UPDATE:
+        return op_user_write(s, GH_WQ_USER_UPDATE, op->u.user);
     case GH_OP_USER_DELETE:
+        return op_user_delete(s, op->u.revoke.id, op->u.revoke.at);
     case GH_OP_FLOW_INSERT:
+        return op_flow_write(s, GH_WQ_FLOW_INSERT, op->u.flow);
     case GH_OP_FLOW_UPDATE:
+        return op_flow_write(s, GH_WQ_FLOW_UPDATE, op->u.flow);
     case GH_OP_SESSION_INSERT:
+        return op_session_insert(s, op->u.session);
     case GH_OP_SESSION_REVOKE:
+        return op_revoke_once(s, GH_WQ_SESSION_REVOKE, GH_WQ_SESSION_EXISTS, op->u.revoke.id,
+                              op->u.revoke.at);
     case GH_OP_CONSENT_PUT:
+        return op_consent_put(s, op->u.consent);
     case GH_OP_CONSENT_TOUCH:
+        if (!op->u.consent_ref.subject || !op->u.consent_ref.client_id)
+            return GH_EINVAL;
+        return run_pair_at(s, GH_WQ_CONSENT_TOUCH, op->u.consent_ref.subject,
+                           op->u.consent_ref.client_id, op->u.consent_ref.at, &changed);
     case GH_OP_CONSENT_REVOKE:
+        return op_consent_revoke(s, op->u.consent_ref.subject, op->u.consent_ref.client_id,
+                                 op->u.consent_ref.at);
     case GH_OP_COUNTER_HIT:
+        return op_counter_hit(s, op->u.counter.key, op->u.counter.at, op->u.counter.window);
     case GH_OP_COUNTER_RESET:
+        if (!op->u.counter.key)
+            return GH_EINVAL;
+        return run_id_at(s, GH_WQ_COUNTER_RESET, op->u.counter.key, 0, &changed);
     case GH_OP__COUNT:
         break;
     }
