@@ -178,6 +178,34 @@ export class Gatehouse {
     }
   }
 
+  /** `gatehouse users create NAME --password-stdin [--name N] [--email E] [--email-verified]`;
+   *  resolves with { username, password, ...what the CLI printed as JSON (if it did) }. */
+  async createUser(username, password, { name, email, emailVerified = false } = {}) {
+    const args = ['users', 'create', username, '--password-stdin'];
+    if (name !== undefined) args.push('--name', name);
+    if (email !== undefined) args.push('--email', email);
+    if (emailVerified) args.push('--email-verified');
+    const r = await this.cli(args, { input: `${password}\n` });
+    if (r.code !== 0) {
+      throw new Error(`users create failed (exit ${r.code}): ${r.stderr}${r.stdout}`);
+    }
+    let printed = {};
+    try { printed = JSON.parse(r.stdout); } catch { /* not JSON: nothing more to know */ }
+    return { ...printed, username, password };
+  }
+
+  /** POST /admin/oauth2/introspect with the admin key; resolves with the JSON answer. */
+  async adminIntrospect(token) {
+    const r = await this.adminFetch('/admin/oauth2/introspect', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    const text = await r.text();
+    if (r.status !== 200) throw new Error(`admin introspection answered ${r.status}: ${text}`);
+    return JSON.parse(text);
+  }
+
   /** fetch on the public listener. */
   fetch(p, init = {}) { return fetch(`${this.issuer}${p}`, init); }
 
