@@ -4,8 +4,8 @@
  *
  * A presented value is one of: a JWT access token (three dot-separated parts), looked up by
  * its jti and then authenticated; an opaque access token (GH_PREFIX_ACCESS), looked up by
- * its selector and then authenticated; or an opaque refresh token, looked up by its SHA-256
- * hex. Anything else is unknown. The store row is the truth: a token is active only if its
+ * its selector and then authenticated; or a refresh token, a split token found by its
+ * selector and proved by its hash (code.c, grant_refresh_token.c). Anything else is unknown. The store row is the truth: a token is active only if its
  * row exists, is not revoked and has not expired, and for an access token the presented
  * string is the one we issued.
  *
@@ -205,9 +205,11 @@ gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_tok
         kind = GH_TOKEN_ACCESS;
         format = GH_STRATEGY_OPAQUE;
     } else if (gh_str_startswith(value, GH_PREFIX_REFRESH)) {
-        id = gh_sha256_hex(ctx->arena, value, strlen(value));
-        kind = GH_TOKEN_REFRESH;
-        format = GH_STRATEGY_OPAQUE;
+        /* A split token (code.c): found by its selector, proved by its hash. */
+        err = gh_oauth__refresh_find(e, ctx, value, &row);
+        if (err == GH_OK)
+            *out = row;
+        return err;
     } else {
         return GH_OK;
     }

@@ -204,6 +204,17 @@ void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at
     resp->no_store = true;
 }
 
+void gh_oauth__token_response_full(gh_oauth_response *resp, const gh_oauth_issued *at,
+                                   const char *refresh_token, const char *id_token)
+{
+    gh_oauth__token_response(resp, at);
+    /* SPEC: RFC6749 5.1 - refresh_token OPTIONAL; OIDC Core 3.1.3.3 - id_token */
+    if (refresh_token != NULL)
+        json_object_set_new(resp->body, "refresh_token", json_string(refresh_token));
+    if (id_token != NULL)
+        json_object_set_new(resp->body, "id_token", json_string(id_token));
+}
+
 gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, gh_store_txn *t,
                         gh_oauth_commit_fn fn, void *arg)
 {

@@ -6,6 +6,10 @@
  * authentication, the client's registration for the grant, then the handler. Adding a grant
  * is adding a row to gh_oauth__grants; discovery advertises exactly the rows.
  *
+ * authorization_code and refresh_token are open to public clients (token_endpoint_auth_method
+ * none, which identify themselves by client_id: RFC 6749 4.1.3, 6); client_credentials is for
+ * confidential clients only (RFC 6749 4.4).
+ *
  * Not here: what a grant does (grant_*.c) and how tokens are made (issue.c).
  */
 #include <string.h>
@@ -14,6 +18,8 @@
 #include "oauth/token_int.h"
 
 const gh_oauth_grant gh_oauth__grants[] = {
+    {GH_GRANT_AUTHORIZATION_CODE, gh_oauth__grant_authorization_code, false},
+    {GH_GRANT_REFRESH_TOKEN, gh_oauth__grant_refresh_token, false},
     {GH_GRANT_CLIENT_CREDENTIALS, gh_oauth__grant_client_credentials, true},
 };
 const size_t gh_oauth__n_grants = sizeof(gh_oauth__grants) / sizeof(gh_oauth__grants[0]);

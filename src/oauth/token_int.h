@@ -92,6 +92,57 @@ GH_MUST_CHECK gh_err gh_oauth__grant_client_credentials(gh_engine *e, gh_ctx *ct
                                                         const gh_oauth_request *req,
                                                         const gh_oauth_client *c,
                                                         gh_oauth_response *resp);
+GH_MUST_CHECK gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx,
+                                                        const gh_oauth_request *req,
+                                                        const gh_oauth_client *c,
+                                                        gh_oauth_response *resp);
+GH_MUST_CHECK gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx,
+                                                   const gh_oauth_request *req,
+                                                   const gh_oauth_client *c,
+                                                   gh_oauth_response *resp);
+
+/* ---- grant helpers (grant_authorization_code.c, grant_refresh_token.c) ---- */
+
+/* RFC 7636 4.1 code_verifier syntax: 43..128 unreserved characters. */
+bool gh_oauth__pkce_verifier_syntax(const char *verifier);
+/* True if verifier has the RFC 7636 4.1 syntax and BASE64URL(SHA256(verifier)) equals
+ * challenge (constant time). */
+bool gh_oauth__pkce_s256_ok(const char *verifier, const char *challenge);
+/* The resource parameters of a token request narrowed against what the grant allows
+ * (RFC 8707 2.2): none given -> *out = *allowed; each given must be in allowed, else
+ * 400 invalid_target in resp and *ok false. */
+GH_MUST_CHECK gh_err gh_oauth__resource_narrow(const gh_oauth_request *req, gh_ctx *ctx,
+                                               const gh_strv *allowed, gh_oauth_response *resp,
+                                               gh_strv *out, bool *ok);
+/* A replayed code or reused refresh token: commits (blocking: a rare path) GRANT_REVOKE of
+ * grant_id with an audit event of type, then sets resp to 400 invalid_grant with desc. */
+GH_MUST_CHECK gh_err gh_oauth__grant_replayed(gh_engine *e, gh_ctx *ctx, const char *type,
+                                              const char *token_id, const char *grant_id,
+                                              const char *client_id, const char *subject,
+                                              gh_oauth_response *resp, const char *desc);
+/* Adds CONSENT_TOUCH(subject, client_id) at ctx->now to t. */
+void gh_oauth__consent_touch(gh_ctx *ctx, gh_store_txn *t, const char *subject,
+                             const char *client_id);
+
+typedef struct gh_oauth_refresh_in {
+    const gh_oauth_client *c;
+    const char *grant_id;
+    const char *subject;
+    const gh_strv *scopes;   /* the grant's scope */
+    const gh_strv *audience; /* the grant's resource indicators (may be empty) */
+    int64_t auth_time;       /* for ID tokens on refresh (0: unknown) */
+    const char *sid;         /* may be NULL */
+    const char *acr;         /* may be NULL */
+} gh_oauth_refresh_in;
+
+/* Adds a new refresh token's row (expiring after ttl.refresh_token) to t. *out_value (and
+ * *out_id when not NULL) in ctx->arena. */
+GH_MUST_CHECK gh_err gh_oauth__refresh_issue(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
+                                             const gh_oauth_refresh_in *in,
+                                             const char **out_value, const char **out_id);
+/* The row of a presented refresh token (gh_oauth__split_find); *out NULL if none. */
+GH_MUST_CHECK gh_err gh_oauth__refresh_find(gh_engine *e, gh_ctx *ctx, const char *value,
+                                            gh_token **out);
 
 /* ---- issuance (issue.c) ---- */
 
@@ -117,6 +168,9 @@ GH_MUST_CHECK gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_
                                             const gh_oauth_issue *in, gh_oauth_issued *out);
 /* Fills resp with the RFC 6749 5.1 token response (no-store). */
 void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at);
+/* The same with a refresh_token and an id_token (OIDC Core 3.1.3.3) when not NULL. */
+void gh_oauth__token_response_full(gh_oauth_response *resp, const gh_oauth_issued *at,
+                                   const char *refresh_token, const char *id_token);
 
 /* How an endpoint finishes once the commit of its transaction is known (see
  * gh_oauth_response.on_commit): fills resp, or returns an error (the server failed). */
