@@ -181,4 +181,35 @@ const char *gh_ui__url(gh_ui_req *u, const char *path);
 const char *gh_ui__flow_form_action(gh_ui_req *u, const char *request_url, const char *param,
                                     bool required, const char *extra_url);
 
+/* ---- login.c ---- */
+
+/* The sign-in form of the login page and of the account page. */
+typedef struct gh_ui_login_form {
+    const char *heading;     /* the h1 */
+    const char *client;      /* "to continue to <client>", or NULL */
+    const char *action;      /* the form's absolute URL */
+    const char *purpose;     /* CSRF purpose */
+    const char *challenge;   /* CSRF binding, and the hidden input's value */
+    const char *hidden_name; /* name of the hidden challenge input, or NULL for none */
+    const char *username;    /* prefilled, may be NULL */
+    const char *error;       /* a message shown above the form, or NULL */
+    bool cancel;             /* a Cancel button (name="action" value="cancel") */
+} gh_ui_login_form;
+
+GH_MUST_CHECK gh_err gh_ui__login_form(gh_ui_req *u, const gh_ui_login_form *f,
+                                       gh_ui_html *out);
+/* The message (and response status, and access-log error) for a failed login: one generic
+ * text for a wrong user or password (400), the wait for a throttled one (429). */
+const char *gh_ui__login_failure(gh_ui_req *u, gh_oauth_login_result r, int64_t retry_after,
+                                 int *out_status);
+
+/* ---- consent.c ---- */
+
+/* The client's logo as an <img> (http(s) logo_uri only), or an empty fragment. */
+GH_MUST_CHECK gh_err gh_ui__client_logo(gh_arena *a, const gh_oauth_client_view *c,
+                                        gh_ui_html *out);
+/* The client's home page, privacy policy and terms as links (http(s) only), or empty. */
+GH_MUST_CHECK gh_err gh_ui__client_links(gh_arena *a, const gh_oauth_client_view *c,
+                                         gh_ui_html *out);
+
 #endif
