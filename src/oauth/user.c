@@ -50,10 +50,10 @@
 #define AUDIT_LOGIN_FAILED "login.failed"
 #define AUDIT_LOGIN_THROTTLED "login.throttled"
 
-/* A hash of a password nobody knows, made once with the parameters above (a unit test checks
- * that they match: crypto_pwhash_str_needs_rehash). Verifying against it costs what verifying
- * a real user's password costs. */
-static const char DUMMY_HASH[] =
+/* A hash of a password nobody knows, made once with the parameters above. Verifying against
+ * it costs what verifying a real user's password costs; sodium_start checks that its
+ * parameters are still those above, so changing one without the other fails at once. */
+static const char DUMMY_HASH[crypto_pwhash_STRBYTES] =
     "$argon2id$v=19$m=19456,t=2,p=1$yRkrGiCXrc1ZO7pmoyLRuQ$"
     "LD/hgTIfMeL25vNcIf6RFzlX7nAgaXu70VvCR6kyg7A";
 
@@ -63,6 +63,7 @@ static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
 static void sodium_start(void)
 {
     gh_assert(sodium_init() >= 0);
+    gh_assert(crypto_pwhash_str_needs_rehash(DUMMY_HASH, PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) == 0);
 }
 
 static void sodium_ready(void)
@@ -165,8 +166,7 @@ static gh_err hash_password(gh_ctx *ctx, const char *password, const char **out)
     char buf[crypto_pwhash_STRBYTES];
 
     sodium_ready();
-    if (crypto_pwhash_str(buf, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) !=
-        0) {
+    if (crypto_pwhash_str(buf, password, strlen(password), PWHASH_OPSLIMIT, PWHASH_MEMLIMIT) != 0) {
         gh_ctx_fail(ctx, "users: password hashing failed (out of memory?)");
         return GH_ECRYPTO;
     }
@@ -265,8 +265,8 @@ gh_err gh_oauth_user_find(gh_engine *e, gh_ctx *ctx, const char *id_or_name, gh_
     return err;
 }
 
-gh_err gh_oauth_user_passwd(gh_engine *e, gh_ctx *ctx, const char *id_or_name,
-                            const char *password, const char *actor, const char **out_msg)
+gh_err gh_oauth_user_passwd(gh_engine *e, gh_ctx *ctx, const char *id_or_name, const char *password,
+                            const char *actor, const char **out_msg)
 {
     gh_user *u = NULL;
     gh_store_txn *t;
@@ -310,8 +310,8 @@ gh_err gh_oauth_user_delete(gh_engine *e, gh_ctx *ctx, const char *id_or_name, c
     if (err != GH_OK)
         return err;
     t = gh_store_txn_new(ctx->arena);
-    gh_store_txn_add(t, &(gh_store_op){.kind = GH_OP_USER_DELETE,
-                                       .u.revoke = {.id = u->id, .at = ctx->now}});
+    gh_store_txn_add(
+        t, &(gh_store_op){.kind = GH_OP_USER_DELETE, .u.revoke = {.id = u->id, .at = ctx->now}});
     data = user_audit_data(u);
     gh_oauth__audit(ctx, t, AUDIT_USER_DELETED, actor, NULL, u->id, NULL, NULL, data);
     json_decref(data);
@@ -384,14 +384,13 @@ static void add_counter(gh_store_txn *t, gh_store_op_kind kind, const char *key,
 {
     if (key == NULL)
         return;
-    gh_store_txn_add(t, &(gh_store_op){.kind = kind,
-                                       .u.counter = {.key = key, .at = at, .window = window}});
+    gh_store_txn_add(
+        t, &(gh_store_op){.kind = kind, .u.counter = {.key = key, .at = at, .window = window}});
 }
 
-gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *username,
-                           const char *password, const char *remote_addr,
-                           const char *client_id, gh_oauth_login_result *out,
-                           gh_user **out_user, int64_t *out_retry_after)
+gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *username, const char *password,
+                           const char *remote_addr, const char *client_id,
+                           gh_oauth_login_result *out, gh_user **out_user, int64_t *out_retry_after)
 {
     const char *addr = remote_addr != NULL ? remote_addr : ctx->remote_addr;
     const char *acct_key = account_key(ctx, username);
@@ -421,9 +420,10 @@ gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *username,
     if (wait_acct > 0 || wait_addr > 0) {
         /* Refused before the password is looked at: no hashing work for a guesser. */
         *out_retry_after = wait_acct > wait_addr ? wait_acct : wait_addr;
-        json_object_set_new(data, "by", json_string(wait_acct > 0 && wait_addr > 0 ? "both"
-                                                    : wait_acct > 0                ? "account"
-                                                                                   : "address"));
+        json_object_set_new(data, "by",
+                            json_string(wait_acct > 0 && wait_addr > 0 ? "both"
+                                        : wait_acct > 0                ? "account"
+                                                                       : "address"));
         json_object_set_new(data, "retry_after", json_integer(*out_retry_after));
         t = gh_store_txn_new(ctx->arena);
         gh_oauth__audit(ctx, t, AUDIT_LOGIN_THROTTLED, NULL, client_id, NULL, NULL, NULL, data);
@@ -446,21 +446,23 @@ gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *username,
         }
     }
     /* The same work whether or not the user exists: one Argon2id verification. */
-    ok = verify_password(u != NULL ? u->password_hash : DUMMY_HASH, password != NULL ? password : "");
+    ok = verify_password(u != NULL ? u->password_hash : DUMMY_HASH,
+                         password != NULL ? password : "");
     ok = ok && u != NULL;
 
     t = gh_store_txn_new(ctx->arena);
     if (ok) {
         add_counter(t, GH_OP_COUNTER_RESET, acct_key, ctx->now, window);
-        gh_oauth__audit(ctx, t, AUDIT_LOGIN_SUCCEEDED, gh_arena_printf(ctx->arena, "user:%s", u->id),
-                        client_id, u->id, NULL, NULL, data);
+        gh_oauth__audit(ctx, t, AUDIT_LOGIN_SUCCEEDED,
+                        gh_arena_printf(ctx->arena, "user:%s", u->id), client_id, u->id, NULL, NULL,
+                        data);
     } else {
         add_counter(t, GH_OP_COUNTER_HIT, acct_key, ctx->now, window);
         add_counter(t, GH_OP_COUNTER_HIT, addr_key, ctx->now, window);
         json_object_set_new(data, "reason",
                             json_string(u != NULL ? "wrong_password" : "unknown_user"));
-        gh_oauth__audit(ctx, t, AUDIT_LOGIN_FAILED, NULL, client_id, u != NULL ? u->id : NULL,
-                        NULL, NULL, data);
+        gh_oauth__audit(ctx, t, AUDIT_LOGIN_FAILED, NULL, client_id, u != NULL ? u->id : NULL, NULL,
+                        NULL, data);
     }
     err = gh_store_commit(e->store, t);
     if (err != GH_OK) {
