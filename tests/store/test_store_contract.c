@@ -858,6 +858,888 @@ static void test_invalid_ops(void **state)
     gh_arena_free(a);
 }
 
+/* ---- the authorization-code flow's entities ---- */
+
+static gh_err consume_op(gh_store *s, const char *id, int64_t at)
+{
+    return revoke_op(s, GH_OP_TOKEN_CONSUME, id, at);
+}
+
+static int64_t used_at(gh_store *s, gh_arena *a, const char *id)
+{
+    gh_token *t = NULL;
+    assert_int_equal(gh_store_token_get(s, id, a, &t), GH_OK);
+    return t->used_at;
+}
+
+/* Codes and rotated refresh tokens: the first consume wins, every later one conflicts. */
+static void test_token_consume(void **state)
+{
+    fixture *f = *state;
+    gh_token code = mk_token("c.1", "g1", "c1", 5000);
+    gh_token rt = mk_token("r.1", "g1", "c1", 5000);
+    gh_token used = mk_token("r.0", "g1", "c1", 5000);
+
+    code.kind = GH_TOKEN_CODE;
+    rt.kind = GH_TOKEN_REFRESH;
+    used.kind = GH_TOKEN_REFRESH;
+    used.used_at = 77; /* inserted as already used: kept as given */
+    assert_int_equal(token_insert(f->s, &code), GH_OK);
+    assert_int_equal(token_insert(f->s, &rt), GH_OK);
+    assert_int_equal(token_insert(f->s, &used), GH_OK);
+    assert_int_equal(used_at(f->s, f->a, "c.1"), 0);
+    assert_int_equal(used_at(f->s, f->a, "r.0"), 77);
+
+    assert_int_equal(consume_op(f->s, "c.1", 1100), GH_OK);
+    assert_int_equal(used_at(f->s, f->a, "c.1"), 1100);
+    /* A replay conflicts and changes nothing. */
+    assert_int_equal(consume_op(f->s, "c.1", 1200), GH_ECONFLICT);
+    assert_int_equal(used_at(f->s, f->a, "c.1"), 1100);
+    assert_int_equal(revoked_at(f->s, f->a, "c.1"), 0);
+    assert_int_equal(consume_op(f->s, "r.0", 1200), GH_ECONFLICT);
+    assert_int_equal(used_at(f->s, f->a, "r.0"), 77);
+    /* A revoked token cannot be consumed either. */
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "r.1", 1300), GH_OK);
+    assert_int_equal(consume_op(f->s, "r.1", 1400), GH_ECONFLICT);
+    assert_int_equal(used_at(f->s, f->a, "r.1"), 0);
+    assert_int_equal(consume_op(f->s, "nope", 1400), GH_ENOTFOUND);
+    /* A time of 0 would mean "not used": refused. */
+    assert_int_equal(consume_op(f->s, "r.0", 0), GH_EINVAL);
+    assert_int_equal(consume_op(f->s, NULL, 10), GH_EINVAL);
+    /* A consumed token can still be revoked (a replay revokes the grant). */
+    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g1", 1500), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "c.1"), 1500);
+    assert_int_equal(used_at(f->s, f->a, "c.1"), 1100);
+}
+
+/* The rotation of a refresh token: the consume and the new token's insert in one
+ * transaction; a second rotation of the same token conflicts and leaves no new token. */
+static void test_token_consume_rotation_atomic(void **state)
+{
+    fixture *f = *state;
+    gh_arena *a = gh_arena_new(0);
+    gh_token old = mk_token("r.old", "g1", "c1", 5000);
+    gh_token n1 = mk_token("r.new1", "g1", "c1", 5000);
+    gh_token n2 = mk_token("r.new2", "g1", "c1", 5000);
+    gh_token *got = NULL;
+
+    assert_int_equal(token_insert(f->s, &old), GH_OK);
+    for (int i = 0; i < 2; i++) {
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_store_op op = {.kind = GH_OP_TOKEN_CONSUME};
+        op.u.revoke.id = "r.old";
+        op.u.revoke.at = 100 + i;
+        gh_store_txn_add(t, &op);
+        op.kind = GH_OP_TOKEN_INSERT;
+        op.u.token = i ? &n2 : &n1;
+        gh_store_txn_add(t, &op);
+        assert_int_equal(gh_store_commit(f->s, t), i ? GH_ECONFLICT : GH_OK);
+        assert_int_equal(gh_store_txn_failed_op(t), i ? 0 : (size_t)-1);
+    }
+    assert_int_equal(gh_store_token_get(f->s, "r.new1", f->a, &got), GH_OK);
+    assert_int_equal(gh_store_token_get(f->s, "r.new2", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(used_at(f->s, f->a, "r.old"), 100);
+    gh_arena_free(a);
+}
+
+static gh_user mk_user(const char *id, const char *username, int64_t at)
+{
+    gh_user u = {.id = id,
+                 .username = username,
+                 .password_hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA",
+                 .name = "Alice Liddell",
+                 .email = "alice@example.com",
+                 .email_verified = true,
+                 .created_at = at,
+                 .updated_at = at};
+    return u;
+}
+
+static gh_err user_op(gh_store *s, gh_store_op_kind kind, const gh_user *u)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.user = u;
+    return commit1(s, &op);
+}
+
+static void test_users(void **state)
+{
+    fixture *f = *state;
+    gh_user u1 = mk_user("u_1", "alice", 100);
+    gh_user *got = NULL;
+
+    assert_int_equal(gh_store_user_get(f->s, "u_1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u1), GH_OK);
+    /* Same id, or same username under another id: both conflict. */
+    gh_user same_id = mk_user("u_1", "bob", 100);
+    gh_user same_name = mk_user("u_2", "alice", 100);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &same_id), GH_ECONFLICT);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &same_name), GH_ECONFLICT);
+    assert_int_equal(gh_store_user_get(f->s, "u_2", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "bob", f->a, &got), GH_ENOTFOUND);
+
+    assert_int_equal(gh_store_user_get(f->s, "u_1", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "u_1");
+    assert_string_equal(got->username, "alice");
+    assert_string_equal(got->password_hash, u1.password_hash);
+    assert_string_equal(got->name, "Alice Liddell");
+    assert_string_equal(got->email, "alice@example.com");
+    assert_true(got->email_verified);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->updated_at, 100);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "u_1");
+    /* Usernames are exact: no case folding in the store. */
+    assert_int_equal(gh_store_user_get_by_username(f->s, "Alice", f->a, &got), GH_ENOTFOUND);
+
+    /* Update: every field but id, username and created_at. */
+    gh_user u = {.id = "u_1", .username = "mallory", .password_hash = "$argon2id$new",
+                 .created_at = 999, .updated_at = 200};
+    assert_int_equal(user_op(f->s, GH_OP_USER_UPDATE, &u), GH_OK);
+    assert_int_equal(gh_store_user_get(f->s, "u_1", f->a, &got), GH_OK);
+    assert_string_equal(got->username, "alice");
+    assert_string_equal(got->password_hash, "$argon2id$new");
+    assert_null(got->name);
+    assert_null(got->email);
+    assert_false(got->email_verified);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->updated_at, 200);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "mallory", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &got), GH_OK);
+    gh_user missing = mk_user("u_9", "zed", 1);
+    assert_int_equal(user_op(f->s, GH_OP_USER_UPDATE, &missing), GH_ENOTFOUND);
+
+    /* Required fields. */
+    gh_user bad = mk_user("u_3", NULL, 1);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &bad), GH_EINVAL);
+    bad = mk_user("u_3", "carol", 1);
+    bad.password_hash = NULL;
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &bad), GH_EINVAL);
+
+    /* Delete: gone by id and by name, and the username is free again (not the id's row). */
+    assert_int_equal(revoke_op(f->s, GH_OP_USER_DELETE, "u_1", 300), GH_OK);
+    assert_int_equal(gh_store_user_get(f->s, "u_1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(revoke_op(f->s, GH_OP_USER_DELETE, "u_1", 300), GH_ENOTFOUND);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &same_name), GH_OK);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "u_2");
+}
+
+static void test_user_list_paging(void **state)
+{
+    fixture *f = *state;
+    gh_user *page = NULL;
+    size_t n = 99;
+    char ids[12][8], names[12][8];
+
+    assert_int_equal(gh_store_user_list(f->s, NULL, 5, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+    /* Ids run the other way from usernames: the list follows usernames. */
+    for (int i = 0; i < 12; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "u_%02d", 11 - i);
+        snprintf(names[i], sizeof(names[i]), "n%02d", i);
+    }
+    for (int i = 11; i >= 0; i--) {
+        gh_user u = mk_user(ids[i], names[i], i);
+        assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u), GH_OK);
+    }
+    const char *after = NULL;
+    int seen = 0;
+    for (int pageno = 0; pageno < 4; pageno++) {
+        assert_int_equal(gh_store_user_list(f->s, after, 5, f->a, &page, &n), GH_OK);
+        assert_int_equal(n, pageno < 2 ? 5 : pageno == 2 ? 2 : 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(page[i].username, names[seen]);
+            assert_string_equal(page[i].id, ids[seen]);
+            assert_int_equal(page[i].created_at, seen);
+            seen++;
+        }
+        if (n)
+            after = page[n - 1].username;
+    }
+    assert_int_equal(seen, 12);
+    assert_int_equal(gh_store_user_list(f->s, "n05x", 2, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(page[0].username, "n06");
+    assert_int_equal(gh_store_user_list(f->s, NULL, 0, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+}
+
+static gh_session mk_session(const char *id, const char *subject, int64_t exp)
+{
+    gh_session x = {.id = id, .subject = subject, .auth_time = 90, .created_at = 100,
+                    .expires_at = exp, .doc = "{\"amr\":[\"pwd\"]}"};
+    memset(x.secret_hash, 0x5a, GH_SHA256_LEN);
+    x.secret_hash[0] = (unsigned char)id[0];
+    return x;
+}
+
+static gh_err session_insert(gh_store *s, const gh_session *x)
+{
+    gh_store_op op = {.kind = GH_OP_SESSION_INSERT};
+    op.u.session = x;
+    return commit1(s, &op);
+}
+
+static gh_consent mk_consent(const char *subject, const char *client, int64_t at)
+{
+    gh_consent c = {.subject = subject,
+                    .client_id = client,
+                    .scope = "openid profile offline_access",
+                    .remembered_scope = "openid profile",
+                    .audience = "https://api.example",
+                    .catalog_version = 4,
+                    .granted_at = at,
+                    .updated_at = at,
+                    .remember_until = at + 1000,
+                    .doc = "{\"requested\":\"openid profile offline_access email\"}"};
+    return c;
+}
+
+static gh_err consent_put(gh_store *s, const gh_consent *c)
+{
+    gh_store_op op = {.kind = GH_OP_CONSENT_PUT};
+    op.u.consent = c;
+    return commit1(s, &op);
+}
+
+static gh_err consent_ref_op(gh_store *s, gh_store_op_kind kind, const char *subject,
+                             const char *client, int64_t at)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.consent_ref.subject = subject;
+    op.u.consent_ref.client_id = client;
+    op.u.consent_ref.at = at;
+    return commit1(s, &op);
+}
+
+static gh_consent *consent_get(gh_store *s, gh_arena *a, const char *subject,
+                               const char *client)
+{
+    gh_consent *c = NULL;
+    assert_int_equal(gh_store_consent_get(s, subject, client, a, &c), GH_OK);
+    return c;
+}
+
+static int64_t session_revoked_at(gh_store *s, gh_arena *a, const char *id)
+{
+    gh_session *x = NULL;
+    assert_int_equal(gh_store_session_get(s, id, a, &x), GH_OK);
+    return x->revoked_at;
+}
+
+/* Deleting a user revokes everything issued to it, and nothing of anyone else. */
+static void test_user_delete_cascade(void **state)
+{
+    fixture *f = *state;
+    gh_user u1 = mk_user("u_1", "alice", 1), u2 = mk_user("u_2", "bob", 1);
+    gh_token t[4] = {mk_token("a1", "g1", "c1", 9000), mk_token("a2", "g2", "c2", 9000),
+                     mk_token("a3", "g3", "c1", 9000), mk_token("b1", "g4", "c1", 9000)};
+    gh_session s1 = mk_session("s1", "u_1", 9000), s2 = mk_session("s2", "u_1", 9000);
+    gh_session s3 = mk_session("s3", "u_2", 9000);
+    gh_consent k1 = mk_consent("u_1", "c1", 10), k2 = mk_consent("u_1", "c2", 10);
+    gh_consent k3 = mk_consent("u_2", "c1", 10);
+
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u1), GH_OK);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u2), GH_OK);
+    for (int i = 0; i < 4; i++) {
+        t[i].subject = i < 3 ? "u_1" : "u_2";
+        assert_int_equal(token_insert(f->s, &t[i]), GH_OK);
+    }
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "a3", 20), GH_OK);
+    assert_int_equal(session_insert(f->s, &s1), GH_OK);
+    assert_int_equal(session_insert(f->s, &s2), GH_OK);
+    assert_int_equal(session_insert(f->s, &s3), GH_OK);
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE, "s2", 21), GH_OK);
+    assert_int_equal(consent_put(f->s, &k1), GH_OK);
+    assert_int_equal(consent_put(f->s, &k2), GH_OK);
+    assert_int_equal(consent_put(f->s, &k3), GH_OK);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", "c2", 22), GH_OK);
+
+    assert_int_equal(revoke_op(f->s, GH_OP_USER_DELETE, "u_1", 50), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "a1"), 50);
+    assert_int_equal(revoked_at(f->s, f->a, "a2"), 22); /* by the consent revocation */
+    assert_int_equal(revoked_at(f->s, f->a, "a3"), 20); /* already revoked: unchanged */
+    assert_int_equal(revoked_at(f->s, f->a, "b1"), 0);
+    assert_int_equal(session_revoked_at(f->s, f->a, "s1"), 50);
+    assert_int_equal(session_revoked_at(f->s, f->a, "s2"), 21);
+    assert_int_equal(session_revoked_at(f->s, f->a, "s3"), 0);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->revoked_at, 50);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c2")->revoked_at, 22);
+    assert_int_equal(consent_get(f->s, f->a, "u_2", "c1")->revoked_at, 0);
+    gh_user *got = NULL;
+    assert_int_equal(gh_store_user_get(f->s, "u_2", f->a, &got), GH_OK);
+}
+
+static gh_flow mk_flow(const char *id, int64_t exp)
+{
+    gh_flow fl = {.id = id,
+                  .kind = GH_FLOW_AUTHZ,
+                  .state = 1,
+                  .client_id = "c1",
+                  .subject = NULL,
+                  .doc = "{\"redirect_uri\":\"https://app.example/cb\"}",
+                  .version = 7, /* ignored: an inserted flow is at version 1 */
+                  .created_at = 100,
+                  .expires_at = exp};
+    return fl;
+}
+
+static gh_err flow_op(gh_store *s, gh_store_op_kind kind, const gh_flow *fl)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.flow = fl;
+    return commit1(s, &op);
+}
+
+static void test_flows(void **state)
+{
+    fixture *f = *state;
+    gh_flow fl = mk_flow("flow-1", 700);
+    gh_flow *got = NULL;
+
+    assert_int_equal(gh_store_flow_get(f->s, "flow-1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &fl), GH_OK);
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &fl), GH_ECONFLICT);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-1", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "flow-1");
+    assert_int_equal(got->kind, GH_FLOW_AUTHZ);
+    assert_int_equal(got->state, 1);
+    assert_string_equal(got->client_id, "c1");
+    assert_null(got->subject);
+    assert_string_equal(got->doc, fl.doc);
+    assert_int_equal(got->version, 1);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->expires_at, 700);
+
+    /* Update with the version read: state, subject, doc, expires_at; version + 1. */
+    gh_flow u = *got;
+    u.state = 2;
+    u.subject = "u_1";
+    u.doc = "{\"login\":\"accepted\"}";
+    u.expires_at = 800;
+    u.client_id = "other"; /* not an updated field */
+    u.kind = GH_FLOW_LOGOUT;
+    u.created_at = 5;
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_UPDATE, &u), GH_OK);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-1", f->a, &got), GH_OK);
+    assert_int_equal(got->state, 2);
+    assert_string_equal(got->subject, "u_1");
+    assert_string_equal(got->doc, "{\"login\":\"accepted\"}");
+    assert_int_equal(got->expires_at, 800);
+    assert_int_equal(got->version, 2);
+    assert_string_equal(got->client_id, "c1");
+    assert_int_equal(got->kind, GH_FLOW_AUTHZ);
+    assert_int_equal(got->created_at, 100);
+
+    /* A second answer built on the same read (version 1) conflicts and changes nothing. */
+    gh_flow stale = u;
+    stale.state = 6;
+    stale.doc = "{\"login\":\"rejected\"}";
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_UPDATE, &stale), GH_ECONFLICT);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-1", f->a, &got), GH_OK);
+    assert_int_equal(got->state, 2);
+    assert_int_equal(got->version, 2);
+    assert_string_equal(got->doc, "{\"login\":\"accepted\"}");
+    /* A version from the future conflicts too. */
+    stale.version = 3;
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_UPDATE, &stale), GH_ECONFLICT);
+    /* The current version goes through. */
+    stale.version = 2;
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_UPDATE, &stale), GH_OK);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-1", f->a, &got), GH_OK);
+    assert_int_equal(got->state, 6);
+    assert_int_equal(got->version, 3);
+
+    gh_flow missing = mk_flow("flow-9", 1);
+    missing.version = 1;
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_UPDATE, &missing), GH_ENOTFOUND);
+    /* A logout flow without a client, subject or doc. */
+    gh_flow lo = {.id = "flow-2", .kind = GH_FLOW_LOGOUT, .state = 1, .created_at = 1,
+                  .expires_at = 2};
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &lo), GH_OK);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-2", f->a, &got), GH_OK);
+    assert_int_equal(got->kind, GH_FLOW_LOGOUT);
+    assert_null(got->client_id);
+    assert_null(got->subject);
+    assert_null(got->doc);
+    gh_flow noid = mk_flow(NULL, 1);
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &noid), GH_EINVAL);
+}
+
+static void test_sessions(void **state)
+{
+    fixture *f = *state;
+    gh_session s1 = mk_session("sid-1", "u_1", 5000);
+    gh_session *got = NULL;
+
+    assert_int_equal(gh_store_session_get(f->s, "sid-1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(session_insert(f->s, &s1), GH_OK);
+    assert_int_equal(session_insert(f->s, &s1), GH_ECONFLICT);
+    assert_int_equal(gh_store_session_get(f->s, "sid-1", f->a, &got), GH_OK);
+    assert_string_equal(got->id, "sid-1");
+    assert_memory_equal(got->secret_hash, s1.secret_hash, GH_SHA256_LEN);
+    assert_string_equal(got->subject, "u_1");
+    assert_int_equal(got->auth_time, 90);
+    assert_int_equal(got->created_at, 100);
+    assert_int_equal(got->expires_at, 5000);
+    assert_int_equal(got->revoked_at, 0);
+    assert_string_equal(got->doc, "{\"amr\":[\"pwd\"]}");
+
+    gh_session s2 = mk_session("sid-2", "u_1", 5000);
+    s2.doc = NULL;
+    assert_int_equal(session_insert(f->s, &s2), GH_OK);
+    assert_int_equal(gh_store_session_get(f->s, "sid-2", f->a, &got), GH_OK);
+    assert_null(got->doc);
+
+    /* Revoked once: the first time stays. */
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE, "sid-1", 200), GH_OK);
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE, "sid-1", 300), GH_OK);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-1"), 200);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-2"), 0);
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE, "sid-9", 300), GH_ENOTFOUND);
+    gh_session bad = mk_session("sid-3", NULL, 1);
+    assert_int_equal(session_insert(f->s, &bad), GH_EINVAL);
+}
+
+static void test_consents(void **state)
+{
+    fixture *f = *state;
+    gh_consent c = mk_consent("u_1", "c1", 100);
+    gh_consent *got = NULL;
+
+    assert_int_equal(gh_store_consent_get(f->s, "u_1", "c1", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(consent_put(f->s, &c), GH_OK);
+    got = consent_get(f->s, f->a, "u_1", "c1");
+    assert_string_equal(got->subject, "u_1");
+    assert_string_equal(got->client_id, "c1");
+    assert_string_equal(got->scope, "openid profile offline_access");
+    assert_string_equal(got->remembered_scope, "openid profile");
+    assert_string_equal(got->audience, "https://api.example");
+    assert_int_equal(got->catalog_version, 4);
+    assert_int_equal(got->granted_at, 100);
+    assert_int_equal(got->updated_at, 100);
+    assert_int_equal(got->last_used_at, 0);
+    assert_int_equal(got->remember_until, 1100);
+    assert_int_equal(got->revoked_at, 0);
+    assert_string_equal(got->doc, c.doc);
+    assert_int_equal(gh_store_consent_get(f->s, "u_1", "c2", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(gh_store_consent_get(f->s, "u_2", "c1", f->a, &got), GH_ENOTFOUND);
+
+    /* A new consent replaces the live row and keeps its granted_at. */
+    gh_consent narrower = mk_consent("u_1", "c1", 200);
+    narrower.scope = "openid";
+    narrower.remembered_scope = "";
+    narrower.audience = "";
+    narrower.catalog_version = 5;
+    narrower.remember_until = 0;
+    narrower.doc = NULL;
+    assert_int_equal(consent_put(f->s, &narrower), GH_OK);
+    got = consent_get(f->s, f->a, "u_1", "c1");
+    assert_int_equal(got->granted_at, 100);
+    assert_int_equal(got->updated_at, 200);
+    assert_string_equal(got->scope, "openid");
+    assert_string_equal(got->remembered_scope, "");
+    assert_string_equal(got->audience, "");
+    assert_int_equal(got->catalog_version, 5);
+    assert_int_equal(got->remember_until, 0);
+    assert_null(got->doc);
+
+    /* Touch: last_used_at only; a missing row stays missing. */
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c1", 250), GH_OK);
+    got = consent_get(f->s, f->a, "u_1", "c1");
+    assert_int_equal(got->last_used_at, 250);
+    assert_int_equal(got->updated_at, 200);
+    assert_string_equal(got->scope, "openid");
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c9", 250), GH_OK);
+    assert_int_equal(gh_store_consent_get(f->s, "u_1", "c9", f->a, &got), GH_ENOTFOUND);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", NULL, 250), GH_EINVAL);
+
+    /* Revoked, the row is still read (revoked_at set); a consent after it starts a new life:
+     * granted_at is the new one. */
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", "c1", 300), GH_OK);
+    got = consent_get(f->s, f->a, "u_1", "c1");
+    assert_int_equal(got->revoked_at, 300);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", "c1", 310), GH_ENOTFOUND);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->revoked_at, 300);
+    gh_consent again = mk_consent("u_1", "c1", 400);
+    assert_int_equal(consent_put(f->s, &again), GH_OK);
+    got = consent_get(f->s, f->a, "u_1", "c1");
+    assert_int_equal(got->granted_at, 400);
+    assert_int_equal(got->revoked_at, 0);
+    assert_int_equal(got->last_used_at, 0);
+
+    gh_consent bad = mk_consent("u_1", NULL, 1);
+    assert_int_equal(consent_put(f->s, &bad), GH_EINVAL);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, NULL, "c1", 1), GH_EINVAL);
+}
+
+static void test_consent_list(void **state)
+{
+    fixture *f = *state;
+    /* Subjects chosen so that one is a prefix of another, and a subject plus a client can
+     * spell another subject plus client. */
+    static const char *const clients[] = {"c5", "c1", "c4", "c2", "c3", "c6", "c0"};
+    gh_consent *page = NULL;
+    size_t n = 99;
+
+    assert_int_equal(gh_store_consent_list(f->s, "ab", NULL, 10, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+    for (size_t i = 0; i < 7; i++) {
+        gh_consent c = mk_consent("ab", clients[i], (int64_t)i);
+        assert_int_equal(consent_put(f->s, &c), GH_OK);
+    }
+    gh_consent other[3] = {mk_consent("a", "bc1", 1), mk_consent("abc", "1", 1),
+                           mk_consent("ab2", "c1", 1)};
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(consent_put(f->s, &other[i]), GH_OK);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "ab", "c3", 50), GH_OK);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "ab", "c0", 50), GH_OK);
+
+    /* The live ones of "ab" in client_id order: c1 c2 c4 c5 c6, in pages of 2. */
+    static const char *const want[] = {"c1", "c2", "c4", "c5", "c6"};
+    const char *after = NULL;
+    size_t seen = 0;
+    for (int pageno = 0; pageno < 4; pageno++) {
+        assert_int_equal(gh_store_consent_list(f->s, "ab", after, 2, f->a, &page, &n), GH_OK);
+        assert_int_equal(n, pageno < 2 ? 2 : pageno == 2 ? 1 : 0);
+        for (size_t i = 0; i < n; i++) {
+            assert_string_equal(page[i].subject, "ab");
+            assert_string_equal(page[i].client_id, want[seen]);
+            assert_int_equal(page[i].revoked_at, 0);
+            seen++;
+        }
+        if (n)
+            after = page[n - 1].client_id;
+    }
+    assert_int_equal(seen, 5);
+    /* after need not exist, nor be live. */
+    assert_int_equal(gh_store_consent_list(f->s, "ab", "c3", 10, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(page[0].client_id, "c4");
+    assert_int_equal(gh_store_consent_list(f->s, "ab", "c22", 1, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(page[0].client_id, "c4");
+    assert_int_equal(gh_store_consent_list(f->s, "a", NULL, 10, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(page[0].client_id, "bc1");
+    assert_int_equal(gh_store_consent_list(f->s, "ab", NULL, 0, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(gh_store_consent_list(f->s, "nobody", NULL, 10, f->a, &page, &n), GH_OK);
+    assert_int_equal(n, 0);
+}
+
+/* CONSENT_REVOKE takes the tokens of that subject and client with it; with no client, every
+ * consent and token of the subject. */
+static void test_consent_revoke_cascade(void **state)
+{
+    fixture *f = *state;
+    gh_token t[5] = {mk_token("a1", "g1", "c1", 9000), mk_token("a2", "g1", "c1", 9000),
+                     mk_token("a3", "g2", "c2", 9000), mk_token("b1", "g3", "c1", 9000),
+                     mk_token("cc", "g4", "c1", 9000)};
+    const char *subjects[5] = {"u_1", "u_1", "u_1", "u_2", "c1"};
+    gh_consent k1 = mk_consent("u_1", "c1", 1), k2 = mk_consent("u_1", "c2", 1);
+    gh_consent k3 = mk_consent("u_2", "c1", 1);
+
+    for (int i = 0; i < 5; i++) {
+        t[i].subject = subjects[i];
+        if (i == 1)
+            t[i].kind = GH_TOKEN_REFRESH;
+        assert_int_equal(token_insert(f->s, &t[i]), GH_OK);
+    }
+    assert_int_equal(consent_put(f->s, &k1), GH_OK);
+    assert_int_equal(consent_put(f->s, &k2), GH_OK);
+    assert_int_equal(consent_put(f->s, &k3), GH_OK);
+
+    /* No live consent for (u_1, c9): nothing happens at all. */
+    gh_token extra = mk_token("a4", "g5", "c9", 9000);
+    extra.subject = "u_1";
+    assert_int_equal(token_insert(f->s, &extra), GH_OK);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", "c9", 10), GH_ENOTFOUND);
+    assert_int_equal(revoked_at(f->s, f->a, "a4"), 0);
+
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", "c1", 20), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "a1"), 20);
+    assert_int_equal(revoked_at(f->s, f->a, "a2"), 20);
+    assert_int_equal(revoked_at(f->s, f->a, "a3"), 0); /* another client */
+    assert_int_equal(revoked_at(f->s, f->a, "b1"), 0); /* another subject */
+    assert_int_equal(revoked_at(f->s, f->a, "cc"), 0); /* the client's own token */
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c2")->revoked_at, 0);
+
+    /* Every client: the remaining live consent of u_1 and all its live tokens. */
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", NULL, 30), GH_OK);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->revoked_at, 20);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c2")->revoked_at, 30);
+    assert_int_equal(consent_get(f->s, f->a, "u_2", "c1")->revoked_at, 0);
+    assert_int_equal(revoked_at(f->s, f->a, "a1"), 20);
+    assert_int_equal(revoked_at(f->s, f->a, "a3"), 30);
+    assert_int_equal(revoked_at(f->s, f->a, "a4"), 30);
+    assert_int_equal(revoked_at(f->s, f->a, "b1"), 0);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_REVOKE, "u_1", NULL, 40), GH_ENOTFOUND);
+}
+
+static gh_err counter_op(gh_store *s, gh_store_op_kind kind, const char *key, int64_t at,
+                         int64_t window)
+{
+    gh_store_op op = {.kind = kind};
+    op.u.counter.key = key;
+    op.u.counter.at = at;
+    op.u.counter.window = window;
+    return commit1(s, &op);
+}
+
+static void expect_counter(gh_store *s, gh_arena *a, const char *key, int64_t start,
+                           int64_t count)
+{
+    gh_counter *c = NULL;
+    assert_int_equal(gh_store_counter_get(s, key, a, &c), GH_OK);
+    assert_string_equal(c->key, key);
+    assert_int_equal(c->window_start, start);
+    assert_int_equal(c->count, count);
+}
+
+static void test_counters(void **state)
+{
+    fixture *f = *state;
+    gh_counter *c = NULL;
+
+    assert_int_equal(gh_store_counter_get(f->s, "acct:alice", f->a, &c), GH_ENOTFOUND);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 1000, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 1000, 1);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 1030, 60), GH_OK);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 1059, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 1000, 3);
+    /* window_start + window <= at: a new window. */
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 1060, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 1060, 1);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 1061, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 1060, 2);
+    /* Long after: a new window from that hit. */
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 5000, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 5000, 1);
+
+    /* Keys are independent. */
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "addr:192.0.2.1", 5001, 60), GH_OK);
+    expect_counter(f->s, f->a, "addr:192.0.2.1", 5001, 1);
+    expect_counter(f->s, f->a, "acct:alice", 5000, 1);
+
+    /* Several hits in one transaction count each one. */
+    gh_arena *a = gh_arena_new(0);
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_op op = {.kind = GH_OP_COUNTER_HIT};
+    op.u.counter.key = "acct:alice";
+    op.u.counter.at = 5002;
+    op.u.counter.window = 60;
+    for (int i = 0; i < 4; i++)
+        gh_store_txn_add(t, &op);
+    assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+    gh_arena_free(a);
+    expect_counter(f->s, f->a, "acct:alice", 5000, 5);
+
+    /* Reset deletes; resetting a missing counter is no error. */
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_RESET, "acct:alice", 0, 0), GH_OK);
+    assert_int_equal(gh_store_counter_get(f->s, "acct:alice", f->a, &c), GH_ENOTFOUND);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_RESET, "acct:alice", 0, 0), GH_OK);
+    expect_counter(f->s, f->a, "addr:192.0.2.1", 5001, 1);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 5003, 60), GH_OK);
+    expect_counter(f->s, f->a, "acct:alice", 5003, 1);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, NULL, 1, 60), GH_EINVAL);
+}
+
+/* PURGE_EXPIRED removes expired flows and sessions too (0: no expiry, kept); consents,
+ * users and counters stay. */
+static void test_purge_flows_sessions(void **state)
+{
+    fixture *f = *state;
+    gh_flow f1 = mk_flow("f-old", 100), f2 = mk_flow("f-young", 200);
+    gh_session s1 = mk_session("s-old", "u_1", 100), s2 = mk_session("s-young", "u_1", 200);
+    gh_session s3 = mk_session("s-forever", "u_1", 0);
+    gh_consent k = mk_consent("u_1", "c1", 1);
+    gh_user u = mk_user("u_1", "alice", 1);
+    gh_flow *fl = NULL;
+    gh_session *x = NULL;
+    gh_consent *kc = NULL;
+    gh_user *ug = NULL;
+    gh_counter *c = NULL;
+
+    k.remember_until = 50;
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &f1), GH_OK);
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &f2), GH_OK);
+    assert_int_equal(session_insert(f->s, &s1), GH_OK);
+    assert_int_equal(session_insert(f->s, &s2), GH_OK);
+    assert_int_equal(session_insert(f->s, &s3), GH_OK);
+    assert_int_equal(consent_put(f->s, &k), GH_OK);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u), GH_OK);
+    assert_int_equal(counter_op(f->s, GH_OP_COUNTER_HIT, "acct:alice", 10, 60), GH_OK);
+
+    gh_store_op op = {.kind = GH_OP_PURGE_EXPIRED};
+    op.u.purge.before = 150;
+    assert_int_equal(commit1(f->s, &op), GH_OK);
+    assert_int_equal(gh_store_flow_get(f->s, "f-old", f->a, &fl), GH_ENOTFOUND);
+    assert_int_equal(gh_store_flow_get(f->s, "f-young", f->a, &fl), GH_OK);
+    assert_int_equal(gh_store_session_get(f->s, "s-old", f->a, &x), GH_ENOTFOUND);
+    assert_int_equal(gh_store_session_get(f->s, "s-young", f->a, &x), GH_OK);
+    assert_int_equal(gh_store_session_get(f->s, "s-forever", f->a, &x), GH_OK);
+    assert_int_equal(gh_store_consent_get(f->s, "u_1", "c1", f->a, &kc), GH_OK);
+    assert_int_equal(gh_store_user_get(f->s, "u_1", f->a, &ug), GH_OK);
+    assert_int_equal(gh_store_counter_get(f->s, "acct:alice", f->a, &c), GH_OK);
+    /* A purged flow's id may be used again. */
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &f1), GH_OK);
+}
+
+/* ---- one batch: the failing transactions roll back alone ---- */
+
+typedef struct batch_wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int done;
+    gh_err errs[8];
+} batch_wait;
+
+typedef struct batch_one {
+    batch_wait *w;
+    int i;
+} batch_one;
+
+static void batch_done(void *ud, gh_err err)
+{
+    batch_one *o = ud;
+    pthread_mutex_lock(&o->w->mu);
+    o->w->errs[o->i] = err;
+    o->w->done++;
+    pthread_cond_signal(&o->w->cv);
+    pthread_mutex_unlock(&o->w->mu);
+}
+
+static void test_batch_flow_ops_rollback(void **state)
+{
+    fixture *f = *state;
+    gh_arena *a = gh_arena_new(0);
+    gh_token code = mk_token("c.x", "gx", "c1", 9000);
+    gh_flow fl = mk_flow("flow-b", 900);
+    gh_consent k = mk_consent("u_1", "c1", 1);
+    gh_user u = mk_user("u_1", "alice", 1);
+    batch_wait w = {.done = 0};
+    batch_one ones[6];
+
+    code.kind = GH_TOKEN_CODE;
+    code.subject = "u_1";
+    assert_int_equal(token_insert(f->s, &code), GH_OK);
+    assert_int_equal(flow_op(f->s, GH_OP_FLOW_INSERT, &fl), GH_OK);
+    assert_int_equal(consent_put(f->s, &k), GH_OK);
+    assert_int_equal(user_op(f->s, GH_OP_USER_INSERT, &u), GH_OK);
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+
+    /* Queued back to back, so that the writer takes them in one or few batches:
+     * 0: exchange the code (consume, insert an access token, touch the consent)  -> OK
+     * 1: exchange it again (consume conflicts; its token must not appear)        -> ECONFLICT
+     * 2: answer the flow at version 1 (and count a hit)                          -> OK
+     * 3: answer it again at version 1 (and count a hit, insert a session)        -> ECONFLICT
+     * 4: insert a user with a taken username (and a kv marker)                   -> ECONFLICT
+     * 5: count a hit                                                             -> OK */
+    gh_token *at = GH_ARENA_NEWN(a, gh_token, 2);
+    at[0] = mk_token("at.0", "gx", "c1", 9000);
+    at[1] = mk_token("at.1", "gx", "c1", 9000);
+    gh_flow *ans = GH_ARENA_NEWN(a, gh_flow, 2);
+    ans[0] = fl;
+    ans[0].version = 1;
+    ans[0].state = 2;
+    ans[1] = ans[0];
+    ans[1].state = 6;
+    gh_session *sx = GH_ARENA_NEW(a, gh_session);
+    *sx = mk_session("s-b", "u_1", 900);
+    gh_user *dup = GH_ARENA_NEW(a, gh_user);
+    *dup = mk_user("u_2", "alice", 2);
+    for (int i = 0; i < 6; i++) {
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_store_op op = {.kind = GH_OP_TOKEN_CONSUME};
+        switch (i) {
+        case 0:
+        case 1:
+            op.u.revoke.id = "c.x";
+            op.u.revoke.at = 500 + i;
+            gh_store_txn_add(t, &op);
+            op.kind = GH_OP_TOKEN_INSERT;
+            op.u.token = &at[i];
+            gh_store_txn_add(t, &op);
+            op.kind = GH_OP_CONSENT_TOUCH;
+            op.u.consent_ref.subject = "u_1";
+            op.u.consent_ref.client_id = "c1";
+            op.u.consent_ref.at = 500 + i;
+            gh_store_txn_add(t, &op);
+            break;
+        case 2:
+        case 3:
+            op.kind = GH_OP_COUNTER_HIT;
+            op.u.counter.key = "k";
+            op.u.counter.at = 600;
+            op.u.counter.window = 60;
+            gh_store_txn_add(t, &op);
+            if (i == 3) {
+                op.kind = GH_OP_SESSION_INSERT;
+                op.u.session = sx;
+                gh_store_txn_add(t, &op);
+            }
+            op.kind = GH_OP_FLOW_UPDATE;
+            op.u.flow = &ans[i - 2];
+            gh_store_txn_add(t, &op);
+            break;
+        case 4:
+            op.kind = GH_OP_KV_PUT;
+            op.u.kv.key = "marker";
+            op.u.kv.value = "x";
+            gh_store_txn_add(t, &op);
+            op.kind = GH_OP_USER_INSERT;
+            op.u.user = dup;
+            gh_store_txn_add(t, &op);
+            break;
+        default:
+            op.kind = GH_OP_COUNTER_HIT;
+            op.u.counter.key = "k";
+            op.u.counter.at = 601;
+            op.u.counter.window = 60;
+            gh_store_txn_add(t, &op);
+            break;
+        }
+        ones[i] = (batch_one){.w = &w, .i = i};
+        gh_store_commit_async(f->s, t, batch_done, &ones[i]);
+    }
+    pthread_mutex_lock(&w.mu);
+    while (w.done < 6)
+        pthread_cond_wait(&w.cv, &w.mu);
+    pthread_mutex_unlock(&w.mu);
+    static const gh_err want[6] = {GH_OK, GH_ECONFLICT, GH_OK, GH_ECONFLICT, GH_ECONFLICT,
+                                   GH_OK};
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(w.errs[i], want[i]);
+
+    gh_token *tok = NULL;
+    gh_flow *fg = NULL;
+    gh_session *x = NULL;
+    gh_user *ug = NULL;
+    char *v = NULL;
+    assert_int_equal(used_at(f->s, f->a, "c.x"), 500);
+    assert_int_equal(gh_store_token_get(f->s, "at.0", f->a, &tok), GH_OK);
+    assert_int_equal(gh_store_token_get(f->s, "at.1", f->a, &tok), GH_ENOTFOUND);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->last_used_at, 500);
+    assert_int_equal(gh_store_flow_get(f->s, "flow-b", f->a, &fg), GH_OK);
+    assert_int_equal(fg->state, 2);
+    assert_int_equal(fg->version, 2);
+    assert_int_equal(gh_store_session_get(f->s, "s-b", f->a, &x), GH_ENOTFOUND);
+    expect_counter(f->s, f->a, "k", 600, 2); /* transactions 2 and 5, not 3 */
+    assert_int_equal(gh_store_kv_get(f->s, "marker", f->a, &v), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get(f->s, "u_2", f->a, &ug), GH_ENOTFOUND);
+    assert_int_equal(gh_store_user_get_by_username(f->s, "alice", f->a, &ug), GH_OK);
+    assert_string_equal(ug->id, "u_1");
+
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    gh_arena_free(a);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(int argc, char **argv)
@@ -879,6 +1761,19 @@ int main(int argc, char **argv)
         T(test_purge),
         T(test_durability),
         T(test_invalid_ops),
+        T(test_token_consume),
+        T(test_token_consume_rotation_atomic),
+        T(test_users),
+        T(test_user_list_paging),
+        T(test_user_delete_cascade),
+        T(test_flows),
+        T(test_sessions),
+        T(test_consents),
+        T(test_consent_list),
+        T(test_consent_revoke_cascade),
+        T(test_counters),
+        T(test_purge_flows_sessions),
+        T(test_batch_flow_ops_rollback),
     };
     if (argc != 2) {
         fprintf(stderr, "usage: store_contract mem|sqlite|postgres\n");
