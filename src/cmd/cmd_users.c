@@ -280,6 +280,7 @@ static int users_create(gh_cmd_env *env, const users_args *a, gh_ctx *ctx)
     gh_oauth_user_in in;
     gh_user *u = NULL;
     const char *msg = NULL;
+    gh_err err;
     int rc;
 
     rc = get_password(a->password_stdin, a->target, pw, PASSWORD_READ_MAX);
@@ -290,8 +291,8 @@ static int users_create(gh_cmd_env *env, const users_args *a, gh_ctx *ctx)
         in.name = a->name;
         in.email = a->email;
         in.email_verified = a->email_verified;
-        rc = report(gh_oauth_user_create(env->engine, ctx, &in, "cli", &u, &msg), ctx, a->target,
-                    msg);
+        err = gh_oauth_user_create(env->engine, ctx, &in, "cli", &u, &msg);
+        rc = report(err, ctx, a->target, msg);
     }
     gh_wipe(pw, PASSWORD_READ_MAX);
     free(pw);
@@ -313,9 +314,11 @@ static int users_passwd(gh_cmd_env *env, const users_args *a, gh_ctx *ctx)
         return rc;
     pw = gh_xmalloc(PASSWORD_READ_MAX);
     rc = get_password(a->password_stdin, u->username, pw, PASSWORD_READ_MAX);
-    if (rc == GH_CMD_OK)
-        rc = report(gh_oauth_user_passwd(env->engine, ctx, u->id, pw, "cli", &msg), ctx, a->target,
-                    msg);
+    if (rc == GH_CMD_OK) {
+        /* msg is set by the call, so the call comes first. */
+        gh_err err = gh_oauth_user_passwd(env->engine, ctx, u->id, pw, "cli", &msg);
+        rc = report(err, ctx, a->target, msg);
+    }
     gh_wipe(pw, PASSWORD_READ_MAX);
     free(pw);
     if (rc == GH_CMD_OK)

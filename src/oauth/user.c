@@ -89,6 +89,23 @@ static bool username_ok(const char *s)
     return n > 0;
 }
 
+/* True if s has the form of a user id ("u_" + 22 base64url characters): such a name would be
+ * shadowed by the id in gh_oauth_user_find, so it is not a valid username. */
+static bool looks_like_id(const char *s)
+{
+    size_t n = strlen(s), i;
+
+    if (n != 24 || s[0] != 'u' || s[1] != '_')
+        return false;
+    for (i = 2; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 static const char *password_problem(const char *pw)
 {
     size_t n;
@@ -149,6 +166,8 @@ static const char *user_in_problem(const gh_oauth_user_in *in)
 
     if (!username_ok(in->username))
         return "the username must be 1 to 64 characters of A-Z a-z 0-9 . _ @ -";
+    if (looks_like_id(in->username))
+        return "the username must not have the form of a user id (u_ and 22 characters)";
     if (name != NULL && !name_ok(name))
         return "the name must be 1 to 256 bytes of UTF-8 text without control characters";
     if (email != NULL && !email_ok(email))

@@ -278,6 +278,7 @@ static void test_validation(void **state)
         {{.username = "bang!", .password = PW}},
         {{.username = "ünï", .password = PW}},
         {{.username = long_name, .password = PW}},
+        {{.username = "u_T-w6gi6K0Jd1DS8_9FzHcQ", .password = PW}},
         {{.username = "carol", .password = "seven77"}},
         {{.username = "carol", .password = NULL}},
         {{.username = "carol", .password = long_pw}},
@@ -329,6 +330,13 @@ static void test_validation(void **state)
     assert_int_equal(gh_oauth_user_create(env->e, gh_test_ctx(env), &ok64, "test", &u, &msg),
                      GH_OK);
     assert_int_equal(login(env, "dave", long_pw, "192.0.2.1", NULL, NULL), GH_LOGIN_OK);
+    /* one character off the id form is an ordinary name */
+    ok64.username = "u_T-w6gi6K0Jd1DS8_9FzHcQx";
+    ok64.password = PW;
+    ok64.email = NULL;
+    ok64.name = NULL;
+    assert_int_equal(gh_oauth_user_create(env->e, gh_test_ctx(env), &ok64, "test", &u, &msg),
+                     GH_OK);
     /* empty optional strings are "not given" */
     ok64.username = "erin";
     ok64.password = PW;
