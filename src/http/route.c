@@ -15,6 +15,7 @@
 #include "base/mem.h"
 #include "base/str.h"
 #include "http/http_int.h"
+#include "ui/ui.h"
 
 #define M_GET (GH_HTTP_M_GET | GH_HTTP_M_HEAD)
 #define M_POST GH_HTTP_M_POST
@@ -40,6 +41,26 @@ static const gh_http_route routes[] = {
      false, "register"},
     {GH_HTTP_PUBLIC, "/oauth2/register", GH_HTTP_WITH_ID, M_GET | GH_HTTP_M_PUT | GH_HTTP_M_DELETE,
      gh_oauth_register_manage, GH_HTTP_ENDPOINT, false, "register_manage"},
+    /* The authorization code flow: /oauth2/auth and the logout endpoint answer browsers, so
+     * ui renders their user-facing errors and form_post pages (OpenID Connect Core 3.1.2.1:
+     * GET and POST). */
+    {GH_HTTP_PUBLIC, "/oauth2/auth", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_authorize,
+     GH_HTTP_ENDPOINT, false, "authorize"},
+    {GH_HTTP_PUBLIC, "/oauth2/sessions/logout", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_end_session,
+     GH_HTTP_ENDPOINT, false, "end_session"},
+    {GH_HTTP_PUBLIC, "/userinfo", GH_HTTP_EXACT, M_GET | M_POST, gh_oauth_userinfo,
+     GH_HTTP_ENDPOINT, false, "userinfo"},
+    /* The built-in login, consent, logout and account pages. */
+    {GH_HTTP_PUBLIC, "/ui/login", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_login, GH_HTTP_ENDPOINT,
+     false, "ui_login"},
+    {GH_HTTP_PUBLIC, "/ui/consent", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_consent,
+     GH_HTTP_ENDPOINT, false, "ui_consent"},
+    {GH_HTTP_PUBLIC, "/ui/logout", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_logout, GH_HTTP_ENDPOINT,
+     false, "ui_logout"},
+    {GH_HTTP_PUBLIC, "/ui/logged-out", GH_HTTP_EXACT, M_GET, gh_ui_logged_out, GH_HTTP_ENDPOINT,
+     false, "ui_logged_out"},
+    {GH_HTTP_PUBLIC, "/ui/account", GH_HTTP_EXACT, M_GET | M_POST, gh_ui_account,
+     GH_HTTP_ENDPOINT, false, "ui_account"},
     {GH_HTTP_PUBLIC, "/health/alive", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_HEALTH, false,
      "health_alive"},
     {GH_HTTP_PUBLIC, "/health/ready", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_HEALTH, false,
@@ -56,6 +77,9 @@ static const gh_http_route routes[] = {
      true, "admin_keys"},
     {GH_HTTP_ADMIN, "/admin/keys", GH_HTTP_WITH_ID, M_POST, gh_oauth_admin_keys, GH_HTTP_ENDPOINT,
      true, "admin_keys_op"},
+    {GH_HTTP_ADMIN, "/admin/oauth2/auth/sessions/consent", GH_HTTP_EXACT,
+     M_GET | GH_HTTP_M_DELETE, gh_oauth_admin_consent_sessions, GH_HTTP_ENDPOINT, true,
+     "admin_consent_sessions"},
     {GH_HTTP_ADMIN, "/admin/metrics/prometheus", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_METRICS, true,
      "admin_metrics"},
     {GH_HTTP_ADMIN, "/version", GH_HTTP_EXACT, M_GET, NULL, GH_HTTP_VERSION, true, "version"},

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "http/http_int.h"
+#include "ui/ui.h"
 
 static gh_http_match_result find(gh_http_listener l, const gh_http_issuer_paths *ip,
                                  const char *path)
@@ -47,6 +48,49 @@ static void test_public_routes(void **state)
     m = find(GH_HTTP_PUBLIC, NULL, "/health/ready");
     assert_int_equal(m.route->builtin, GH_HTTP_HEALTH);
     assert_false(m.route->admin_auth);
+}
+
+static void test_flow_routes(void **state)
+{
+    const unsigned get_post = GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST;
+    static const struct {
+        const char *path;
+        gh_oauth_endpoint fn;
+        unsigned methods;
+    } want[] = {
+        {"/oauth2/auth", gh_ui_authorize, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/oauth2/sessions/logout", gh_ui_end_session,
+         GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/userinfo", gh_oauth_userinfo, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/ui/login", gh_ui_login, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/ui/consent", gh_ui_consent, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/ui/logout", gh_ui_logout, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/ui/account", gh_ui_account, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_POST},
+        {"/ui/logged-out", gh_ui_logged_out, GH_HTTP_M_GET | GH_HTTP_M_HEAD},
+    };
+    gh_http_match_result m;
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        m = find(GH_HTTP_PUBLIC, NULL, want[i].path);
+        assert_non_null(m.route);
+        assert_ptr_equal(m.route->fn, want[i].fn);
+        assert_int_equal(m.route->methods, want[i].methods);
+        assert_false(m.route->admin_auth);
+        /* The browser-facing routes are public only. */
+        assert_null(find(GH_HTTP_ADMIN, NULL, want[i].path).route);
+    }
+    assert_int_equal(find(GH_HTTP_PUBLIC, NULL, "/oauth2/auth").route->methods, get_post);
+    assert_null(find(GH_HTTP_PUBLIC, NULL, "/ui/login/x").route);
+    assert_null(find(GH_HTTP_PUBLIC, NULL, "/ui").route);
+
+    /* Hydra's consent sessions: admin listener, admin key. */
+    m = find(GH_HTTP_ADMIN, NULL, "/admin/oauth2/auth/sessions/consent");
+    assert_ptr_equal(m.route->fn, gh_oauth_admin_consent_sessions);
+    assert_int_equal(m.route->methods, GH_HTTP_M_GET | GH_HTTP_M_HEAD | GH_HTTP_M_DELETE);
+    assert_true(m.route->admin_auth);
+    assert_null(find(GH_HTTP_PUBLIC, NULL, "/admin/oauth2/auth/sessions/consent").route);
 }
 
 static void test_with_id(void **state)
@@ -234,7 +278,8 @@ static void test_request_target(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_public_routes),   cmocka_unit_test(test_with_id),
+        cmocka_unit_test(test_public_routes),   cmocka_unit_test(test_flow_routes),
+        cmocka_unit_test(test_with_id),
         cmocka_unit_test(test_listeners_apart), cmocka_unit_test(test_no_normalisation),
         cmocka_unit_test(test_methods),         cmocka_unit_test(test_issuer_paths),
         cmocka_unit_test(test_request_target),
