@@ -6,8 +6,9 @@
  * database and keep it bounded under constant writes; a commit's WAL frames (which the
  * store's VFS buffers) are in the file, for any other connection, once the commit returns;
  * migration 0002 turns a database of 0001 into one whose grant index skips tokens without a
- * grant and still serves GRANT_REVOKE. The behaviour every backend shares is
- * in tests/store/test_store_contract.c.
+ * grant and still serves GRANT_REVOKE; migration 0003 turns a database of 0002 into one with
+ * the flow tables, keeping its rows, and the revocation cascades and hot-path statements
+ * search indexes. The behaviour every backend shares is in tests/store/test_store_contract.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/migrations.h"
 #include "store/sqlite/sqlite.h"
 #include "store/sqlite/sqlite_int.h"
 
@@ -209,6 +211,193 @@ static void test_grant_index_partial(void **state)
                                   first_text, text, NULL),
                      SQLITE_OK);
     assert_non_null(strstr(text, "USING INDEX tokens_grant_id"));
+    sqlite3_close(db);
+}
+
+/* ---- migration 0003: the flow tables, on a database of 0002 ---- */
+
+/* Appends the last column of each row to the 1024-byte buffer ud ("; " between rows). */
+static int all_text(void *ud, int n, char **v, char **names)
+{
+    (void)names;
+    char *out = ud;
+    size_t len = strlen(out);
+    (void)snprintf(out + len, 1024 - len, "%s%s", len ? "; " : "",
+                   n > 0 && v[n - 1] ? v[n - 1] : "");
+    return 0;
+}
+
+/* The query plan of sql, every step. */
+static void plan(sqlite3 *db, const char *sql, char out[1024])
+{
+    char q[512];
+    out[0] = '\0';
+    (void)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_exec(db, q, all_text, out, NULL), SQLITE_OK);
+}
+
+/* Builds the database an older gatehouse (schema 0002) left, with rows in it, straight from
+ * the embedded migrations: the migrator's own table, 0001 and 0002, and their records. */
+static void make_0002_database(const char *path)
+{
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(exec(db, "PRAGMA journal_mode=WAL; CREATE TABLE schema_migrations "
+                              "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at "
+                              "INTEGER NOT NULL)"),
+                     SQLITE_OK);
+    for (unsigned i = 0; i < gh_migrations_sqlite_n; i++) {
+        const gh_migration *m = &gh_migrations_sqlite[i];
+        char rec[160];
+        if (m->version > 2)
+            continue;
+        assert_int_equal(exec(db, m->sql), SQLITE_OK);
+        (void)snprintf(rec, sizeof(rec), "INSERT INTO schema_migrations VALUES (%d, '%s', 1)",
+                       m->version, m->name);
+        assert_int_equal(exec(db, rec), SQLITE_OK);
+    }
+    assert_int_equal(
+        exec(db, "INSERT INTO clients VALUES ('c1', '{\"client_name\":\"old\"}', NULL, NULL, "
+                 "10, 11); "
+                 "INSERT INTO tokens (id, kind, format, grant_id, client_id, subject, scope, "
+                 "audience, catalog_version, issued_at, expires_at, revoked_at, request_id, "
+                 "extra) VALUES "
+                 "('t-live', 2, 'opaque', 'g1', 'c1', 'u_1', 'openid', '', 3, 100, 9000, 0, "
+                 "'r1', '{\"x\":1}'), "
+                 "('t-revoked', 1, 'jwt', 'g1', 'c1', 'u_1', 'openid', '', 3, 100, 9000, 150, "
+                 "'r1', NULL), "
+                 "('t-other', 1, 'jwt', NULL, 'c1', 'c1', 'dns:read', '', 3, 100, 9000, 0, "
+                 "'r2', NULL); "
+                 "INSERT INTO kv VALUES ('k', 'v')"),
+        SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void test_migration_0003_keeps_rows(void **state)
+{
+    fx *f = *state;
+    gh_store *s = NULL;
+    gh_arena *a = gh_arena_new(0);
+    int applied = -1;
+    gh_client *c = NULL;
+    gh_token *t = NULL;
+    char *v = NULL;
+
+    make_0002_database(f->path);
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, &applied), GH_OK);
+    assert_int_equal(applied, (int)gh_migrations_sqlite_n - 2);
+
+    /* The old rows, whole; the new column reads 0. */
+    assert_int_equal(gh_store_client_get(s, "c1", a, &c), GH_OK);
+    assert_string_equal(c->doc, "{\"client_name\":\"old\"}");
+    assert_int_equal(c->updated_at, 11);
+    assert_int_equal(gh_store_token_get(s, "t-live", a, &t), GH_OK);
+    assert_int_equal(t->kind, GH_TOKEN_REFRESH);
+    assert_string_equal(t->grant_id, "g1");
+    assert_string_equal(t->subject, "u_1");
+    assert_string_equal(t->extra, "{\"x\":1}");
+    assert_int_equal(t->expires_at, 9000);
+    assert_int_equal(t->revoked_at, 0);
+    assert_int_equal(t->used_at, 0);
+    assert_int_equal(gh_store_token_get(s, "t-revoked", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 150);
+    assert_int_equal(t->used_at, 0);
+    assert_int_equal(gh_store_kv_get(s, "k", a, &v), GH_OK);
+    assert_string_equal(v, "v");
+
+    /* The old rows take part in the new operations. */
+    gh_store_txn *txn = gh_store_txn_new(a);
+    gh_store_op op = {.kind = GH_OP_TOKEN_CONSUME};
+    op.u.revoke.id = "t-live";
+    op.u.revoke.at = 200;
+    gh_store_txn_add(txn, &op);
+    gh_consent k = {.subject = "u_1", .client_id = "c1", .scope = "openid",
+                    .remembered_scope = "openid", .audience = "", .catalog_version = 3,
+                    .granted_at = 200, .updated_at = 200};
+    op.kind = GH_OP_CONSENT_PUT;
+    op.u.consent = &k;
+    gh_store_txn_add(txn, &op);
+    assert_int_equal(gh_store_commit(s, txn), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "t-live", a, &t), GH_OK);
+    assert_int_equal(t->used_at, 200);
+    txn = gh_store_txn_new(a);
+    op.kind = GH_OP_CONSENT_REVOKE;
+    op.u.consent_ref.subject = "u_1";
+    op.u.consent_ref.client_id = "c1";
+    op.u.consent_ref.at = 300;
+    gh_store_txn_add(txn, &op);
+    assert_int_equal(gh_store_commit(s, txn), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "t-live", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 300);
+    assert_int_equal(gh_store_token_get(s, "t-revoked", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 150);
+    assert_int_equal(gh_store_token_get(s, "t-other", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 0);
+    assert_int_equal(gh_store_migrate(s, &applied), GH_OK);
+    assert_int_equal(applied, 0);
+    gh_store_free(s);
+
+    sqlite3 *db = NULL;
+    char text[1024] = "";
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT name FROM schema_migrations WHERE version = 3",
+                                  first_text, text, NULL),
+                     SQLITE_OK);
+    assert_string_equal(text, "0003_flows");
+    assert_int_equal(sqlite3_exec(db, "PRAGMA integrity_check", first_text, text, NULL),
+                     SQLITE_OK);
+    assert_string_equal(text, "ok");
+    sqlite3_close(db);
+    gh_arena_free(a);
+}
+
+/* The statements of the revocation cascades and of the hot paths search an index (the same
+ * SQL as sqlite_write.c): none of them scans a table. */
+static void test_flow_statements_use_indexes(void **state)
+{
+    fx *f = *state;
+    sqlite3 *db = NULL;
+    char text[1024];
+    static const struct {
+        const char *sql;
+        const char *index;
+    } want[] = {
+        /* CONSENT_REVOKE with a client, and without (as USER_DELETE) */
+        {"UPDATE tokens SET revoked_at = 1 WHERE subject = 'u' AND client_id = 'c' AND "
+         "revoked_at = 0",
+         "USING INDEX tokens_subject_client (subject=? AND client_id=?)"},
+        {"UPDATE tokens SET revoked_at = 1 WHERE subject = 'u' AND revoked_at = 0",
+         "USING INDEX tokens_subject_client (subject=?)"},
+        /* TOKEN_CONSUME: by primary key */
+        {"UPDATE tokens SET used_at = 1 WHERE id = 'x' AND used_at = 0 AND revoked_at = 0",
+         "USING INDEX sqlite_autoindex_tokens_1 (id=?)"},
+        /* CONSENT_TOUCH, CONSENT_REVOKE and the account page's list */
+        {"UPDATE consents SET last_used_at = 1 WHERE subject = 'u' AND client_id = 'c'",
+         "USING PRIMARY KEY (subject=? AND client_id=?)"},
+        {"SELECT * FROM consents WHERE subject = 'u' AND client_id > 'c' AND revoked_at = 0 "
+         "ORDER BY client_id LIMIT 5",
+         "USING PRIMARY KEY (subject=? AND client_id>?)"},
+        {"UPDATE sessions SET revoked_at = 1 WHERE subject = 'u' AND revoked_at = 0",
+         "USING INDEX sessions_subject (subject=?)"},
+        {"SELECT * FROM users WHERE username = 'alice'",
+         "USING INDEX sqlite_autoindex_users_2 (username=?)"},
+        /* PURGE_EXPIRED */
+        {"DELETE FROM flows WHERE expires_at > 0 AND expires_at < 5",
+         "USING INDEX flows_expires_at (expires_at>? AND expires_at<?)"},
+        {"DELETE FROM sessions WHERE expires_at > 0 AND expires_at < 5",
+         "USING INDEX sessions_expires_at (expires_at>? AND expires_at<?)"},
+    };
+
+    populate(f->path);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        plan(db, want[i].sql, text);
+        if (!strstr(text, want[i].index) || strstr(text, "SCAN")) {
+            print_error("%s\n  plan: %s\n  want: %s\n", want[i].sql, text, want[i].index);
+            fail();
+        }
+    }
     sqlite3_close(db);
 }
 
@@ -500,6 +689,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grant_index_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_0003_keeps_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_flow_statements_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_connection_memory_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkpoint_bounds_wal, setup, teardown),
