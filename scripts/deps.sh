@@ -5,7 +5,8 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
     libsqlite3-dev libpq-dev libsodium-dev libcyaml-dev libyaml-dev sqlite3)
-test_pkgs=(libcmocka-dev clang jq curl wrk python3-authlib python3-requests)
+# chromium: the browser test drives Debian's chromium with playwright-core (no browser download)
+test_pkgs=(libcmocka-dev clang jq curl wrk python3-authlib python3-requests chromium)
 
 want=("${build_pkgs[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Black-box tests of a real gatehouse binary with independent OAuth client libraries
-# (oauth4webapi and jose from npm, python3-authlib from Debian).
+# (oauth4webapi, openid-client and jose from npm, python3-authlib from Debian) and, for the
+# built-in pages, Debian's chromium driven by playwright-core.
 #
 #   tests/e2e/run.sh <path-to-gatehouse> [test files...]
 #
@@ -12,8 +13,10 @@
 # status is non-zero when any test fails.
 #
 # Environment: GATEHOUSE_E2E_CONCURRENCY (test files run at once, default 2),
-# GATEHOUSE_E2E_PYTHON (default /usr/bin/python3), GATEHOUSE_E2E_REPORTER (node's reporter;
-# default: node's own choice, tap when the output is not a terminal).
+# GATEHOUSE_E2E_PYTHON (default /usr/bin/python3), GATEHOUSE_E2E_CHROMIUM (the browser
+# browser.test.mjs drives with playwright-core; default Debian's /usr/bin/chromium, never a
+# downloaded one), GATEHOUSE_E2E_REPORTER (node's reporter; default: node's own choice, tap
+# when the output is not a terminal).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,6 +51,18 @@ if [ $# -gt 0 ]; then
 else
   files=(*.test.mjs)
 fi
+# the browser test needs a Chromium on this machine: say so before any test starts
+for f in "${files[@]}"; do
+  if [ "$(basename "$f")" = browser.test.mjs ]; then
+    chromium=${GATEHOUSE_E2E_CHROMIUM:-/usr/bin/chromium}
+    if [ ! -x "$chromium" ]; then
+      echo "run.sh: $chromium not found: browser.test.mjs needs Debian's chromium" \
+        "(scripts/deps.sh --test, or apt-get install chromium), or GATEHOUSE_E2E_CHROMIUM=<path>" >&2
+      exit 2
+    fi
+    export GATEHOUSE_E2E_CHROMIUM="$chromium"
+  fi
+done
 mkdir -p artifacts
 export GATEHOUSE_BIN="$bin"
 reporter=()
