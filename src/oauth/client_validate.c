@@ -16,6 +16,10 @@
  *     and a redirect URI, and code needs authorization_code. client_credentials needs a
  *     confidential client. Defaults (RFC 7591 2): grant_types ["authorization_code"] and
  *     response_types ["code"]; when only one of the two is given the other follows it.
+ *   - client_uri, logo_uri, policy_uri, tos_uri (shown on the consent page): absolute https
+ *     URIs, or http on a loopback host. post_logout_redirect_uris follow the redirect URI
+ *     rules (OIDC RP-Initiated Logout 1.0 3.1). id_token_signed_response_alg is RS256 or
+ *     ES256 (the ID token algorithms with published keys).
  *   - scope: RFC 6749 3.3 syntax, every token in the catalog. Absent, it defaults to those of
  *     "openid offline_access" that the catalog has (Hydra's default less its "offline").
  *     The registered scope is the most the client may ever get.
@@ -244,6 +248,19 @@ static bool check_jwks(vstate *v, json_t **out, gh_jwks *keys)
     return true;
 }
 
+/* client_uri, logo_uri, policy_uri, tos_uri: absolute https URIs, or http on a loopback
+ * host (local development, as for redirect URIs); NULL when valid, else why not. */
+static const char *web_uri_why(gh_arena *a, const char *uri)
+{
+    const char *why = gh_oauth__web_uri_check(uri, false);
+
+    if (why == NULL && (uri[0] == 'h' || uri[0] == 'H') && gh_str_caseeq(gh_arena_strndup(a, uri, 5), "http:") &&
+        !gh_oauth__redirect_uri_valid(uri, false, NULL))
+        why = "may use http only on a loopback address (127.0.0.1, [::1], localhost); use "
+              "https";
+    return why;
+}
+
 static void set_strv(json_t *doc, const char *key, const gh_strv *l)
 {
     json_object_set_new(doc, key, gh_json_strv(l));
@@ -432,7 +449,7 @@ static bool validate(vstate *v, const gh_config *cfg, gh_oauth_client_src src, j
         const char *why;
         if (!opt_str(v, uri_keys[i], GH_LIMIT_URI, &uris[i]))
             goto done;
-        if (uris[i] != NULL && (why = gh_oauth__web_uri_check(uris[i], false)) != NULL) {
+        if (uris[i] != NULL && (why = web_uri_why(v->a, uris[i])) != NULL) {
             meta_fail(v->err, GH_E_INVALID_CLIENT_METADATA,
                       gh_arena_printf(v->a, "%s %s", uri_keys[i], why));
             goto done;

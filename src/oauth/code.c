@@ -240,8 +240,8 @@ gh_err gh_oauth__code_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_toke
                                value, &row);
     if (err != GH_OK || row == NULL)
         return err;
-    if (gh_json_parse_object(row->extra, strlen(row->extra), GH_OAUTH_TOKEN_EXTRA_MAX, &x, NULL, 0) !=
-        GH_OK) {
+    if (gh_json_parse_object(row->extra, strlen(row->extra), GH_OAUTH_TOKEN_EXTRA_MAX, &x, NULL,
+                             0) != GH_OK) {
         gh_ctx_fail(ctx, "code %s: its data does not parse", row->id);
         return GH_EINTERNAL;
     }

@@ -3,13 +3,16 @@
  * (OpenID Connect Discovery 1.0 3), built once when the engine starts: they depend only on
  * the configuration and the grant table, so a request costs a copy, not a JSON encoding.
  *
- * Advertised: the endpoints that exist, the catalog's scopes, exactly the grant types that
- * have a handler in token.c, the client authentication methods client_auth.c implements.
- * Never advertised: what OAuth 2.1 removed (implicit, the password grant, PKCE plain).
- * Until the authorization endpoint is served, neither document names one and
- * response_types_supported is empty: a client must never be sent to an endpoint that does not
- * exist. The OIDC document adds subject_types_supported and the ID token algorithms whose keys
- * are published; the code flow's members arrive with the endpoint.
+ * Advertised in both documents: the endpoints that exist (authorization, token, userinfo,
+ * end_session, jwks, registration when enabled, introspection, revocation), the catalog's
+ * scopes, exactly the grant types that have a handler in token.c, the client authentication
+ * methods client_auth.c implements (none included: public clients use the code and refresh
+ * grants and revocation), response type code with response modes query and form_post, PKCE
+ * S256 only, the RFC 9207 iss parameter, the ID token algorithms (RS256 and ES256), public
+ * subjects, the claims gatehouse can return, and the prompt values /oauth2/auth honours.
+ * Never advertised: what OAuth 2.1 removed (implicit, the password grant, PKCE plain), the
+ * request and claims parameters (not supported), and front- or back-channel logout (not
+ * implemented).
  *
  * Where an issuer has a path, http serves these documents at the RFC 8414 3.1 location; the
  * URLs here are built from cfg->issuer alone.
@@ -50,14 +53,23 @@ static json_t *strings(const char *const *v, size_t n)
 static json_t *common(const gh_config *cfg)
 {
     static const char *const auth_methods[] = {GH_AUTH_BASIC, GH_AUTH_POST,
-                                               GH_AUTH_PRIVATE_KEY_JWT};
+                                               GH_AUTH_PRIVATE_KEY_JWT, GH_AUTH_NONE};
+    static const char *const code[] = {"code"};
+    static const char *const modes[] = {"query", "form_post"};
+    static const char *const s256[] = {"S256"};
+    static const char *const id_algs[] = {"RS256", "ES256"};
+    static const char *const prompts[] = {"none", "login", "consent"};
     static const char *const auth_algs[] = {"ES256", "ES384", "RS256", "PS256", "EdDSA"};
     json_t *m = json_object(), *scopes = json_array(), *grants = json_array();
     size_t i;
 
     /* SPEC: RFC8414 2 - issuer is REQUIRED and identical to the configured issuer */
     json_object_set_new(m, "issuer", json_string(cfg->issuer));
+    json_object_set_new(m, "authorization_endpoint", url(cfg, "/oauth2/auth"));
     json_object_set_new(m, "token_endpoint", url(cfg, "/oauth2/token"));
+    json_object_set_new(m, "userinfo_endpoint", url(cfg, "/userinfo"));
+    /* SPEC: OIDC RP-Initiated Logout 1.0 2.1 end_session_endpoint */
+    json_object_set_new(m, "end_session_endpoint", url(cfg, "/oauth2/sessions/logout"));
     json_object_set_new(m, "jwks_uri", url(cfg, "/.well-known/jwks.json"));
     if (cfg->registration_enabled)
         json_object_set_new(m, "registration_endpoint", url(cfg, "/oauth2/register"));
@@ -70,14 +82,24 @@ static json_t *common(const gh_config *cfg)
     for (i = 0; i < gh_oauth__n_grants; i++)
         json_array_append_new(grants, json_string(gh_oauth__grants[i].grant_type));
     json_object_set_new(m, "grant_types_supported", grants);
-    json_object_set_new(m, "token_endpoint_auth_methods_supported", strings(auth_methods, 3));
+    /* SPEC: RFC8414 2 - response_types_supported is REQUIRED; code only (OAuth 2.1) */
+    json_object_set_new(m, "response_types_supported", strings(code, 1));
+    json_object_set_new(m, "response_modes_supported", strings(modes, 2));
+    /* SPEC: RFC8414 2 / RFC7636 - S256 only: plain is never offered (OAuth 2.1) */
+    json_object_set_new(m, "code_challenge_methods_supported", strings(s256, 1));
+    /* SPEC: RFC9207 3 - authorization responses carry iss */
+    json_object_set_new(m, "authorization_response_iss_parameter_supported", json_true());
+    json_object_set_new(m, "id_token_signing_alg_values_supported", strings(id_algs, 2));
+    json_object_set_new(m, "prompt_values_supported", strings(prompts, 3));
+    json_object_set_new(m, "token_endpoint_auth_methods_supported", strings(auth_methods, 4));
     json_object_set_new(m, "token_endpoint_auth_signing_alg_values_supported",
                         strings(auth_algs, 5));
     json_object_set_new(m, "introspection_endpoint_auth_methods_supported",
                         strings(auth_methods, 3));
     json_object_set_new(m, "introspection_endpoint_auth_signing_alg_values_supported",
                         strings(auth_algs, 5));
-    json_object_set_new(m, "revocation_endpoint_auth_methods_supported", strings(auth_methods, 3));
+    /* SPEC: RFC7009 2.1 - public clients revoke with their client_id */
+    json_object_set_new(m, "revocation_endpoint_auth_methods_supported", strings(auth_methods, 4));
     json_object_set_new(m, "revocation_endpoint_auth_signing_alg_values_supported",
                         strings(auth_algs, 5));
     return m;
@@ -86,17 +108,18 @@ static json_t *common(const gh_config *cfg)
 gh_err gh_oauth__discovery_build(gh_engine *e)
 {
     static const char *const pub[] = {"public"};
-    static const char *const id_algs[] = {"RS256", "ES256"};
+    static const char *const claims[] = {"iss",   "sub",   "aud",   "exp",           "iat",
+                                         "auth_time", "nonce", "at_hash", "sid", "acr",
+                                         "name",  "email", "email_verified"};
     json_t *as = common(e->cfg), *oidc = common(e->cfg);
 
-    /* SPEC: RFC8414 2 - response_types_supported is REQUIRED; no authorization endpoint is
-     * served yet, so the list is empty. */
-    json_object_set_new(as, "response_types_supported", json_array());
-    json_object_set_new(oidc, "response_types_supported", json_array());
     /* SPEC: OIDC Discovery 1.0 3 - subject_types_supported and
-     * id_token_signing_alg_values_supported (RS256 MUST be included) */
+     * id_token_signing_alg_values_supported (RS256 MUST be included) are REQUIRED */
     json_object_set_new(oidc, "subject_types_supported", strings(pub, 1));
-    json_object_set_new(oidc, "id_token_signing_alg_values_supported", strings(id_algs, 2));
+    json_object_set_new(oidc, "claims_supported", strings(claims, 13));
+    json_object_set_new(oidc, "claims_parameter_supported", json_false());
+    json_object_set_new(oidc, "request_parameter_supported", json_false());
+    json_object_set_new(oidc, "request_uri_parameter_supported", json_false());
     free(e->discovery_as);
     free(e->discovery_oidc);
     e->discovery_as = json_dumps(as, JSON_COMPACT);

@@ -19,6 +19,7 @@
 #define GH_P_REDIRECT_URI "redirect_uri"
 #define GH_P_CODE_VERIFIER "code_verifier"
 #define GH_P_REFRESH_TOKEN "refresh_token"
+#define GH_P_ACCESS_TOKEN "access_token" /* RFC 6750 2.2 form parameter */
 
 /* Grant types */
 #define GH_GRANT_CLIENT_CREDENTIALS "client_credentials"
@@ -63,6 +64,7 @@
 #define GH_E_INVALID_REDIRECT_URI "invalid_redirect_uri"
 #define GH_E_INVALID_CLIENT_METADATA "invalid_client_metadata"
 #define GH_E_INVALID_TOKEN "invalid_token"
+#define GH_E_INSUFFICIENT_SCOPE "insufficient_scope" /* RFC 6750 3.1 */
 #define GH_E_ACCESS_DENIED "access_denied"
 #define GH_E_NOT_FOUND "not_found"
 #define GH_E_METHOD_NOT_ALLOWED "method_not_allowed"

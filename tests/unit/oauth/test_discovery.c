@@ -1,5 +1,7 @@
 /*
- * test_discovery.c - RFC 8414 and OpenID Connect Discovery 1.0 metadata.
+ * test_discovery.c - RFC 8414 and OpenID Connect Discovery 1.0 metadata: the endpoints of
+ * the code flow, response types and modes, PKCE S256 only, RFC 9207 iss, the grant table, ID
+ * token algorithms, and nothing OAuth 2.1 removed or gatehouse does not implement.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -59,14 +61,41 @@ static void check_common(json_t *m)
     assert_int_equal(json_array_size(json_object_get(m, "grant_types_supported")),
                      gh_oauth__n_grants);
     assert_true(has(m, "grant_types_supported", "client_credentials"));
+    assert_true(has(m, "grant_types_supported", "authorization_code"));
+    assert_true(has(m, "grant_types_supported", "refresh_token"));
     assert_false(has(m, "grant_types_supported", "password"));
     assert_false(has(m, "grant_types_supported", "implicit"));
     assert_false(has(m, "response_types_supported", "token"));
     assert_false(has(m, "code_challenge_methods_supported", "plain"));
+    assert_false(has(m, "response_modes_supported", "fragment"));
+    assert_string_equal(str(m, "authorization_endpoint"), GH_TEST_ISSUER "/oauth2/auth");
+    assert_string_equal(str(m, "userinfo_endpoint"), GH_TEST_ISSUER "/userinfo");
+    assert_string_equal(str(m, "end_session_endpoint"), GH_TEST_ISSUER "/oauth2/sessions/logout");
+    /* SPEC: RFC8414 2 - response_types_supported is REQUIRED; code only */
+    assert_int_equal(json_array_size(json_object_get(m, "response_types_supported")), 1);
+    assert_true(has(m, "response_types_supported", "code"));
+    assert_int_equal(json_array_size(json_object_get(m, "response_modes_supported")), 2);
+    assert_true(has(m, "response_modes_supported", "query"));
+    assert_true(has(m, "response_modes_supported", "form_post"));
+    /* SPEC: RFC7636 / OAuth 2.1 - S256 only */
+    assert_int_equal(json_array_size(json_object_get(m, "code_challenge_methods_supported")), 1);
+    assert_true(has(m, "code_challenge_methods_supported", "S256"));
+    /* SPEC: RFC9207 3 */
+    assert_true(json_is_true(json_object_get(m, "authorization_response_iss_parameter_supported")));
+    assert_int_equal(json_array_size(json_object_get(m, "prompt_values_supported")), 3);
+    assert_true(has(m, "prompt_values_supported", "none"));
+    assert_true(has(m, "prompt_values_supported", "login"));
+    assert_true(has(m, "prompt_values_supported", "consent"));
+    assert_null(json_object_get(m, "backchannel_logout_supported"));
+    assert_null(json_object_get(m, "frontchannel_logout_supported"));
     assert_true(has(m, "token_endpoint_auth_methods_supported", "client_secret_basic"));
     assert_true(has(m, "token_endpoint_auth_methods_supported", "client_secret_post"));
     assert_true(has(m, "token_endpoint_auth_methods_supported", "private_key_jwt"));
-    assert_false(has(m, "token_endpoint_auth_methods_supported", "none"));
+    /* Public clients authenticate with their client_id at the token endpoint (code and
+     * refresh grants) and at revocation, never at introspection. */
+    assert_true(has(m, "token_endpoint_auth_methods_supported", "none"));
+    assert_true(has(m, "revocation_endpoint_auth_methods_supported", "none"));
+    assert_false(has(m, "introspection_endpoint_auth_methods_supported", "none"));
     assert_true(has(m, "introspection_endpoint_auth_methods_supported", "client_secret_basic"));
     assert_true(has(m, "revocation_endpoint_auth_methods_supported", "client_secret_basic"));
     assert_true(has(m, "token_endpoint_auth_signing_alg_values_supported", "ES256"));
@@ -81,10 +110,6 @@ static void test_as_metadata(void **state)
     (void)state;
 
     check_common(m);
-    /* No authorization endpoint is served yet. */
-    assert_null(json_object_get(m, "authorization_endpoint"));
-    /* SPEC: RFC8414 2 - response_types_supported is REQUIRED */
-    assert_true(json_is_array(json_object_get(m, "response_types_supported")));
     json_decref(m);
     gh_test_env_free(env);
 }
@@ -96,10 +121,11 @@ static void test_oidc_metadata(void **state)
     (void)state;
 
     check_common(m);
-    /* No authorization endpoint is served yet: none may be advertised. */
-    assert_null(json_object_get(m, "authorization_endpoint"));
-    assert_int_equal(json_array_size(json_object_get(m, "response_types_supported")), 0);
-    assert_null(json_object_get(m, "code_challenge_methods_supported"));
+    assert_true(has(m, "claims_supported", "sub"));
+    assert_true(has(m, "claims_supported", "email_verified"));
+    assert_true(has(m, "claims_supported", "at_hash"));
+    assert_true(json_is_false(json_object_get(m, "claims_parameter_supported")));
+    assert_true(json_is_false(json_object_get(m, "request_parameter_supported")));
     /* SPEC: OIDC Discovery 1.0 3 - subject types; RS256 MUST be among the ID token algs */
     assert_true(has(m, "subject_types_supported", "public"));
     assert_true(has(m, "id_token_signing_alg_values_supported", "RS256"));
