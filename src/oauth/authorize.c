@@ -511,23 +511,6 @@ static gh_err issue_code(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const areq 
     return GH_OK;
 }
 
-/* The gh_flow cookie value: the browser's (if well formed) or a new one set on resp. */
-static const char *flow_cookie(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
-                               gh_oauth_response *resp)
-{
-    const char *name = gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_FLOW);
-    const char *v = gh_oauth_cookie_get(ctx, req->cookie, name);
-    unsigned char b[32];
-
-    if (v != NULL && strlen(v) == GH_FLOW_SECRET_CHARS && b64url_str(v, GH_FLOW_SECRET_CHARS))
-        return v;
-    gh_ctx_rand_bytes(ctx, b, sizeof(b));
-    v = gh_b64url_encode_a(ctx->arena, b, sizeof(b));
-    memset(b, 0, sizeof(b));
-    gh_oauth_cookie(e, ctx, resp, name, v, 0);
-    return v;
-}
-
 /* Sends the browser to the consent app for flow f (doc d, to be inserted or updated in t):
  * issues the consent challenge and audits consent.shown. */
 static void to_consent(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, json_t *d, const areq *r,
@@ -560,7 +543,7 @@ static gh_err begin_flow(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
     gh_store_txn *t = gh_store_txn_new(ctx->arena);
     char *id = gh_oauth__flow_id_new(ctx);
     json_t *d = areq_doc(e, ctx, r, params);
-    const char *fc = flow_cookie(e, ctx, req, resp), *hash, *url;
+    const char *fc = gh_oauth__flow_cookie(e, ctx, req->cookie, resp), *hash, *url;
     int state;
 
     json_object_set_new(d, "fc", json_string(gh_sha256_b64url(ctx->arena, fc, strlen(fc))));

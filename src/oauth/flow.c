@@ -197,6 +197,25 @@ bool gh_oauth__flow_cookie_ok(gh_engine *e, gh_ctx *ctx, const char *cookie_head
     return v != NULL && gh_oauth__handle_matches(ctx->arena, v, gh_oauth__doc_str(doc, "fc"));
 }
 
+const char *gh_oauth__flow_cookie(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
+                                  gh_oauth_response *resp)
+{
+    const char *name = gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_FLOW);
+    const char *v = gh_oauth_cookie_get(ctx, cookie_header, name);
+    unsigned char b[32];
+    bool ok = v != NULL && strlen(v) == GH_FLOW_SECRET_CHARS;
+
+    for (size_t i = 0; ok && i < GH_FLOW_SECRET_CHARS; i++)
+        ok = b64url_char(v[i]);
+    if (ok)
+        return v;
+    gh_ctx_rand_bytes(ctx, b, sizeof(b));
+    v = gh_b64url_encode_a(ctx->arena, b, sizeof(b));
+    memset(b, 0, sizeof(b));
+    gh_oauth_cookie(e, ctx, resp, name, v, 0);
+    return v;
+}
+
 /* ---- clients ---- */
 
 bool gh_oauth__flow_redirect_ok(const gh_oauth_client *c, const char *redirect_uri)

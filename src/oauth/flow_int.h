@@ -95,6 +95,11 @@ gh_strv gh_oauth__doc_strv(gh_ctx *ctx, const json_t *doc, const char *key);
 bool gh_oauth__flow_cookie_ok(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
                               const json_t *doc);
 
+/* The browser's gh_flow cookie value (if well formed: 43 base64url characters), or a new
+ * random one set on resp as a browser-session cookie. A flow keeps its SHA-256 ("fc"). */
+const char *gh_oauth__flow_cookie(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
+                                  gh_oauth_response *resp);
+
 /* ---- the authorization response (authorize.c) ---- */
 
 /* The URL of the built-in or configured app page (login, consent, logout, post-logout) with
@@ -113,7 +118,7 @@ char *gh_oauth__url_add(gh_arena *a, const char *url, const char *name, const ch
 
 /* True if redirect_uri is one of c's registered redirect URIs (exact, any port on loopback). */
 bool gh_oauth__flow_redirect_ok(const gh_oauth_client *c, const char *redirect_uri);
-/* Fills v from c (strings borrowed from c, or copied into the arena when copy). */
+/* Fills v from c (strings copied into ctx->arena: v outlives the reference to c). */
 void gh_oauth__client_view_fill(gh_ctx *ctx, const gh_oauth_client *c, gh_oauth_client_view *v);
 
 /* ---- sessions (session.c) ---- */
