@@ -29,7 +29,7 @@ typedef struct ub {
 } ub;
 
 /* Keeps the name=value of each Set-Cookie (Max-Age=0 deletes). */
-static void ub_keep_cookies(ub *b, const gh_oauth_response *r)
+static inline void ub_keep_cookies(ub *b, const gh_oauth_response *r)
 {
     for (size_t i = 0; i < r->n_set_cookie; i++) {
         const char *c = r->set_cookie[i], *eq = strchr(c, '='), *end;
@@ -51,7 +51,7 @@ static void ub_keep_cookies(ub *b, const gh_oauth_response *r)
     }
 }
 
-static const char *ub_cookie_header(ub *b)
+static inline const char *ub_cookie_header(ub *b)
 {
     const char *h = NULL;
     for (size_t i = 0; i < b->n; i++) {
@@ -63,7 +63,7 @@ static const char *ub_cookie_header(ub *b)
     return h;
 }
 
-static const char *ub_cookie(ub *b, const char *name)
+static inline const char *ub_cookie(ub *b, const char *name)
 {
     for (size_t i = 0; i < b->n; i++) {
         if (strcmp(b->names[i], name) == 0)
@@ -73,7 +73,7 @@ static const char *ub_cookie(ub *b, const char *name)
 }
 
 /* Calls ep with method, a query string (may be NULL) and a form body (may be NULL). */
-static gh_err ub_call(ub *b, gh_oauth_endpoint ep, const char *method, const char *query,
+static inline gh_err ub_call(ub *b, gh_oauth_endpoint ep, const char *method, const char *query,
                       const char *form, gh_oauth_response *resp)
 {
     gh_arena *a = b->env->arena;
@@ -104,7 +104,7 @@ static gh_err ub_call(ub *b, gh_oauth_endpoint ep, const char *method, const cha
 }
 
 /* The value of query parameter name in a URL (arena), or NULL. */
-static const char *ub_url_param(ub *b, const char *url, const char *name)
+static inline const char *ub_url_param(ub *b, const char *url, const char *name)
 {
     const char *q = url != NULL ? strchr(url, '?') : NULL;
     gh_form f;
@@ -118,7 +118,7 @@ static const char *ub_url_param(ub *b, const char *url, const char *name)
 }
 
 /* The value attribute of the input named name in html (arena), or NULL. */
-static const char *ub_input(ub *b, const char *html, const char *name)
+static inline const char *ub_input(ub *b, const char *html, const char *name)
 {
     const char *pat = gh_arena_printf(b->env->arena, "name=\"%s\" value=\"", name);
     const char *p = strstr(html, pat), *q;
@@ -130,7 +130,7 @@ static const char *ub_input(ub *b, const char *html, const char *name)
     return gh_arena_strndup(b->env->arena, p, (size_t)(q - p));
 }
 
-static const char *ub_enc(ub *b, const char *s)
+static inline const char *ub_enc(ub *b, const char *s)
 {
     return gh_url_encode(b->env->arena, s);
 }
@@ -149,7 +149,7 @@ static const char *ub_enc(ub *b, const char *s)
     "&scope=openid%20dns%3Aread%20dns%3Awrite&state=s1"                                         \
     "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
 
-static void ub_setup(ub *b)
+static inline void ub_setup(ub *b)
 {
     gh_oauth_user_in in;
     gh_user *u = NULL;
@@ -167,7 +167,7 @@ static void ub_setup(ub *b)
 }
 
 /* Starts an authorization request; returns the login challenge. */
-static const char *ub_authorize(ub *b)
+static inline const char *ub_authorize(ub *b)
 {
     gh_oauth_response r;
     const char *ch;
@@ -177,6 +177,39 @@ static const char *ub_authorize(ub *b)
     assert_non_null(r.location);
     assert_non_null(strstr(r.location, "/ui/login?"));
     ch = ub_url_param(b, r.location, "login_challenge");
+    assert_non_null(ch);
+    gh_oauth_response_clear(&r);
+    return ch;
+}
+
+/* Logs alice in through the login page; returns the consent challenge. */
+static inline const char *ub_login_to_consent(ub *b)
+{
+    gh_oauth_response r;
+    const char *ch = ub_authorize(b), *csrf, *loc, *q;
+
+    assert_int_equal(ub_call(b, gh_ui_login, "GET",
+                             gh_arena_printf(b->env->arena, "login_challenge=%s", ub_enc(b, ch)),
+                             NULL, &r),
+                     GH_OK);
+    csrf = ub_input(b, r.text, "csrf");
+    gh_oauth_response_clear(&r);
+    assert_int_equal(
+        ub_call(b, gh_ui_login, "POST", NULL,
+                gh_arena_printf(b->env->arena,
+                                "login_challenge=%s&csrf=%s&username=alice&password=correct-horse",
+                                ub_enc(b, ch), ub_enc(b, csrf)),
+                &r),
+        GH_OK);
+    assert_int_equal(r.status, 303);
+    loc = r.location;
+    gh_oauth_response_clear(&r);
+    q = strchr(loc, '?');
+    assert_non_null(q);
+    assert_int_equal(ub_call(b, gh_oauth_authorize, "GET", q + 1, NULL, &r), GH_OK);
+    assert_int_equal(r.status, 302);
+    assert_non_null(strstr(r.location, "/ui/consent?"));
+    ch = ub_url_param(b, r.location, "consent_challenge");
     assert_non_null(ch);
     gh_oauth_response_clear(&r);
     return ch;
