@@ -6,20 +6,26 @@
 #   bench/run.sh --peer     the same, then the peer with the same wrk settings, and ratios
 #   bench/run.sh --no-build use build-bench/gatehouse as it is
 #
-# Cases (the same as the peer's bench.sh):
+# Cases a-d (the same as the peer's bench.sh):
 #   a  GET  /.well-known/openid-configuration                        (the HTTP floor)
 #   b  POST /oauth2/token client_credentials, client with access_token_strategy opaque
 #   c  POST /oauth2/token client_credentials + resource=https://api.example.test, JWT ES256
 #   d  POST /oauth2/introspect of an opaque token issued just before, as its client
+# Cases e-f (the authorization-code flow of a user with a login session and a remembered
+# consent; the peer runs bench/peer/flow-server.mjs for them):
+#   e  complete flows: GET /oauth2/auth (session cookie, PKCE S256) -> 302 with a code, then
+#      POST /oauth2/token authorization_code -> access, ID (ES256) and refresh token
+#   f  refresh-token rotation: POST /oauth2/token refresh_token, each chain using the token the
+#      previous response returned
 # Every case is checked once with curl (status and body) before any timing; under load the
-# Lua script checks every response body (bench/wrk/bench.lua).
+# Lua scripts check every response (bench/wrk/bench.lua, bench/wrk/flow.lua).
 #
 # Environment (all optional): DURATION=10s WARMUP=3s THREADS=2 CONNECTIONS=32
-#   CASES="a b c d" PORT=4480 ADMIN_PORT=4481 PEER_PORT=3100 BUILD_DIR=build-bench
-#   GATEHOUSE=<binary> (skips the build)
-# Output: a markdown table on stdout (also saved under bench/logs/, git-ignored, with the raw
-# wrk output and the server log). Exit status: 0 ok; 1 setup or check failure; 2 non-2xx,
-# wrong bodies or socket errors under load.
+#   CASES="a b c d e f" PORT=4480 ADMIN_PORT=4481 PEER_PORT=3100 PEER_FLOW_PORT=3101
+#   BUILD_DIR=build-bench GATEHOUSE=<binary> (skips the build)
+# Output: markdown tables on stdout (also saved under bench/logs/, git-ignored, with the raw
+# wrk output and the server logs). Exit status: 0 ok; 1 setup or check failure; 2 non-2xx,
+# wrong bodies, failed flows or socket errors under load.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,7 +37,7 @@ for arg in "$@"; do
   case $arg in
     --peer) PEER=1 ;;
     --no-build) BUILD=0 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/run.sh: unknown argument '$arg' (see --help)" >&2; exit 1 ;;
   esac
 done
@@ -40,10 +46,11 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
-CASES=${CASES:-"a b c d"}
+CASES=${CASES:-"a b c d e f"}
 PORT=${PORT:-4480}
 ADMIN_PORT=${ADMIN_PORT:-4481}
 PEER_PORT=${PEER_PORT:-3100}
+PEER_FLOW_PORT=${PEER_FLOW_PORT:-3101}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 
 BASE="http://127.0.0.1:${PORT}"
@@ -52,12 +59,32 @@ RESOURCE=https://api.example.test
 SCOPE='dns:read dns:write logs:read'
 SCOPE_Q='dns%3Aread%20dns%3Awrite%20logs%3Aread'
 RESOURCE_Q='https%3A%2F%2Fapi.example.test'
+# e, f: the client's redirect URI (never visited: the 302 is where a flow's first half ends),
+# the scope asked for, and one fixed PKCE pair (RFC 7636: verifier 43-128 unreserved
+# characters, challenge = base64url(SHA-256(verifier))); the server's work is what counts.
+REDIRECT_URI=https://app.example.test/cb
+REDIRECT_Q='https%3A%2F%2Fapp.example.test%2Fcb'
+FLOW_SCOPE='openid offline_access dns:read'
+FLOW_SCOPE_Q='openid%20offline_access%20dns%3Aread'
+FLOW_STATE=bench-state-0123456789
+PKCE_VERIFIER=bench-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz
+PEER_FLOW_SECRET=bench-only-secret-not-for-production-use-0123456789 # bench/peer/flow-server.mjs
 
 die() { echo "bench/run.sh: FAIL: $*" >&2; exit 1; }
 log() { echo "bench/run.sh: $*" >&2; }
 
-for tool in wrk curl jq base64 awk getconf; do
-  command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (Debian: apt-get install wrk curl jq)"
+for c in $CASES; do
+  case $c in a|b|c|d|e|f) ;; *) die "unknown case '$c' (cases: a b c d e f)" ;; esac
+done
+CASES_AD=""; CASES_EF=""
+for c in $CASES; do
+  case $c in e|f) CASES_EF="$CASES_EF $c" ;; *) CASES_AD="$CASES_AD $c" ;; esac
+done
+CASES_AD=${CASES_AD# }; CASES_EF=${CASES_EF# }
+tools="wrk curl jq base64 awk getconf"
+[ -z "$CASES_EF" ] || tools="$tools python3 openssl"
+for tool in $tools; do
+  command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (Debian: apt-get install wrk curl jq python3 openssl)"
 done
 
 mkdir -p "$here/logs"
@@ -167,6 +194,22 @@ basic_of() { # client JSON -> Basic header value (ids and secrets here need no f
 }
 AUTH_JWT=$(basic_of "$JWT_CLIENT")
 AUTH_OPAQUE=$(basic_of "$OPAQUE_CLIENT")
+if [ -n "$CASES_EF" ]; then
+  # e, f: a built-in user and a confidential web client (ES256 ID tokens: the RS256 default
+  # would measure RSA signing; opaque access tokens, as the peer issues without a resource)
+  BENCH_USER=bench-user
+  BENCH_PASSWORD=bench-pw-$(head -c 18 /dev/urandom | base64 -w0 | tr '+/' '-_')
+  "$BIN" users create "$BENCH_USER" --password-stdin <<<"$BENCH_PASSWORD" >/dev/null \
+    || die "users create $BENCH_USER failed"
+  WEB_CLIENT=$("$BIN" clients create --from-json - <<EOF
+{"client_id":"bench-web","client_name":"Bench web app","grant_types":["authorization_code","refresh_token"],
+ "response_types":["code"],"redirect_uris":["$REDIRECT_URI"],"scope":"$FLOW_SCOPE",
+ "token_endpoint_auth_method":"client_secret_basic","id_token_signed_response_alg":"ES256",
+ "access_token_strategy":"opaque"}
+EOF
+) || die "clients create bench-web failed"
+  AUTH_WEB=$(basic_of "$WEB_CLIENT")
+fi
 stop_server
 log "restarting on the same database"
 start_server bench
@@ -281,8 +324,202 @@ bench_case() { # $1 case, $2 token (d)
     "${LABEL[$c]}" "${RPS[$c]}" "${P50[$c]}" "${P99[$c]}" "${CPU[$c]}" "${NON2XX[$c]}" "${BAD[$c]}" "${SOCK[$c]}")"
 }
 
-for c in $CASES; do [ "$c" = d ] || check_case "$c"; done
-for c in $CASES; do
+# --- cases e, f: the authorization-code flow, on either side -----------------------------
+# The side being measured is described by F_NAME (gatehouse|peer), F_BASE (its issuer),
+# F_PID (its server process), F_AUTH and F_TOKEN (endpoint paths), F_BASIC (the web client's
+# Authorization header) and F_JAR (a curl cookie jar); flow_check sets F_COOKIE (the Cookie
+# header /auth gets under load, read from the jar) and F_ISS_Q (iss as the server writes it).
+PKCE_CHALLENGE=$(printf '%s' "$PKCE_VERIFIER" | openssl dgst -sha256 -binary | base64 -w0 | tr '+/' '-_' | tr -d '=')
+cpu_ticks_of() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
+flow_auth_path() {
+  printf '%s?response_type=code&client_id=bench-web&redirect_uri=%s&scope=%s&state=%s&nonce=bench-nonce&code_challenge=%s&code_challenge_method=S256' \
+    "$F_AUTH" "$REDIRECT_Q" "$FLOW_SCOPE_Q" "$FLOW_STATE" "$PKCE_CHALLENGE"
+}
+query_param() { # $1 name, $2 URL -> the value as it is in the URL (still percent-encoded)
+  local q=${2#*\?}
+  q=${q%%#*}
+  tr '&' '\n' <<<"$q" | sed -n "s/^$1=//p" | head -n1
+}
+urldecode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.unquote_plus(sys.argv[1]))' "$1"; }
+b64url_json() { # $1 one JWT segment -> its JSON
+  jq -rn --arg s "$1" '$s | gsub("-";"+") | gsub("_";"/") | . + ("=" * ((4 - length % 4) % 4)) | @base64d'
+}
+jar_cookies() { # the cookies of the jar a browser would send to any path of the issuer
+  awk -F'\t' -v now="$(date +%s)" 'NF == 7 && $3 == "/" && ($5 == 0 || $5 > now) {
+    printf "%s%s=%s", (n++ ? "; " : ""), $6, $7 }' "$F_JAR"
+}
+flow_get() { # $1 URL, $2 page file -> "status redirect_url"
+  curl -s --max-time 10 -b "$F_JAR" -c "$F_JAR" -o "$2" -w '%{http_code} %{redirect_url}' "$1" \
+    || die "$F_NAME: GET $1 failed"
+}
+
+# Walks one authorization request as a browser would, through whatever pages the server shows
+# (the login form, the consent form: bench/formfill.py fills them in by DESIGN.md's form
+# contract, ticking every scope and "remember"), with curl and the cookie jar, up to the
+# redirect to the client; prints that URL.
+walk_flow() { # $1 the authorization URL
+  local url=$1 page resp status loc form kind submitted="" step method action body
+  page=$(mktemp "$WORK/page.XXXXXX")
+  resp=$(flow_get "$url" "$page")
+  for step in $(seq 1 12); do
+    status=${resp%% *}
+    loc=${resp#* }
+    case $status in
+      301|302|303|307)
+        if [[ $loc == "$REDIRECT_URI"* ]]; then
+          echo "$loc"
+          return 0
+        fi
+        url=$loc
+        resp=$(flow_get "$url" "$page")
+        ;;
+      200)
+        if form=$(python3 "$here/formfill.py" login --base "$url" --username "$BENCH_USER" \
+                    --password "$BENCH_PASSWORD" <"$page" 2>/dev/null); then
+          kind=login
+        elif form=$(python3 "$here/formfill.py" consent --base "$url" <"$page" 2>/dev/null); then
+          kind=consent
+        else
+          die "$F_NAME: the page at $url has neither a login nor a consent form: $(head -c 800 "$page")"
+        fi
+        [[ " $submitted " != *" $kind "* ]] \
+          || die "$F_NAME: the $kind page came back after it was submitted: $(grep -o 'class="error"[^<]*<' "$page" || head -c 800 "$page")"
+        submitted="$submitted $kind"
+        { read -r method; read -r action; read -r body; } <<<"$form"
+        [ "$method" = POST ] || die "$F_NAME: the $kind form's method is $method"
+        log "$F_NAME: $kind page at ${url%%\?*}: submitting its form"
+        url=$action
+        resp=$(curl -s --max-time 10 -b "$F_JAR" -c "$F_JAR" -o "$page" -w '%{http_code} %{redirect_url}' \
+          -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$action") \
+          || die "$F_NAME: POST $action failed"
+        ;;
+      *) die "$F_NAME: HTTP $status from $url: $(head -c 800 "$page")" ;;
+    esac
+  done
+  die "$F_NAME: no redirect to $REDIRECT_URI after 12 steps (last: $url)"
+}
+
+flow_post() { # $1 form body -> body \n status
+  curl -s --max-time 5 -w '\n%{http_code}' -H "Authorization: $F_BASIC" \
+    -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$1" "$F_BASE$F_TOKEN"
+}
+exchange_body() { echo "grant_type=authorization_code&code=$1&redirect_uri=$REDIRECT_Q&code_verifier=$PKCE_VERIFIER"; }
+flow_code() { # one authorization with the session cookie alone -> the code
+  local loc
+  loc=$(curl -s --max-time 5 -o /dev/null -w '%{redirect_url}' -H "Cookie: $F_COOKIE" "$F_BASE$(flow_auth_path)")
+  query_param code "$loc"
+}
+
+# Checks, with the session cookie alone: the authorization answers at once with a code, state
+# and iss; the code exchange returns access, refresh and ES256 ID token; the refresh token
+# rotates twice. Sets F_COOKIE and F_ISS_Q.
+flow_check() {
+  local hdrs status loc code r b rt rt2 rt3 idt
+  F_COOKIE=$(jar_cookies)
+  [ -n "$F_COOKIE" ] || die "$F_NAME: no cookie in the jar after the login"
+  hdrs=$(curl -s --max-time 5 -D - -o /dev/null -H "Cookie: $F_COOKIE" "$F_BASE$(flow_auth_path)" | tr -d '\r')
+  status=$(head -n1 <<<"$hdrs" | awk '{print $2}')
+  loc=$(grep -i '^location:' <<<"$hdrs" | head -n1 | sed 's/^[^:]*: *//')
+  [[ $status == 302 || $status == 303 ]] \
+    || die "$F_NAME: an authorization with the session cookie did not redirect (HTTP $status): $hdrs"
+  [[ $loc == "$REDIRECT_URI?"* ]] \
+    || die "$F_NAME: an authorization with the session cookie went to $loc, not straight back with a code"
+  code=$(query_param code "$loc")
+  [ -n "$code" ] || die "$F_NAME: no code in $loc"
+  [ "$(query_param state "$loc")" = "$FLOW_STATE" ] || die "$F_NAME: state not returned: $loc"
+  F_ISS_Q=$(query_param iss "$loc")
+  [ "$(urldecode "$F_ISS_Q")" = "$F_BASE" ] || die "$F_NAME: iss is not $F_BASE: $loc"
+  log "$F_NAME: the session cookie alone gets a code (HTTP $status, iss $F_ISS_Q)"
+
+  r=$(flow_post "$(exchange_body "$code")")
+  [ "$(status_of "$r")" = 200 ] || die "$F_NAME: code exchange: HTTP $(status_of "$r"): $(body_of "$r")"
+  b=$(body_of "$r")
+  jq -e '(.access_token | type) == "string" and (.refresh_token | type) == "string"
+         and (.id_token | type) == "string" and (.token_type | ascii_downcase) == "bearer"' <<<"$b" >/dev/null \
+    || die "$F_NAME: code exchange: unexpected body: $b"
+  idt=$(jq -r .id_token <<<"$b")
+  [ "$(b64url_json "${idt%%.*}" | jq -r .alg)" = ES256 ] || die "$F_NAME: the ID token is not ES256: $(b64url_json "${idt%%.*}")"
+  b64url_json "$(cut -d. -f2 <<<"$idt")" | jq -e --arg iss "$F_BASE" \
+    '.iss == $iss and (.aud == "bench-web" or (.aud | index("bench-web"))) and .nonce == "bench-nonce" and .sub != null' >/dev/null \
+    || die "$F_NAME: ID token claims: $(b64url_json "$(cut -d. -f2 <<<"$idt")")"
+  log "$F_NAME: code exchange: scope '$(jq -r .scope <<<"$b")', ES256 ID token, refresh token"
+  rt=$(jq -r .refresh_token <<<"$b")
+
+  r=$(flow_post "grant_type=refresh_token&refresh_token=$rt")
+  [ "$(status_of "$r")" = 200 ] || die "$F_NAME: refresh: HTTP $(status_of "$r"): $(body_of "$r")"
+  rt2=$(body_of "$r" | jq -r '.refresh_token // empty')
+  [ -n "$rt2" ] && [ "$rt2" != "$rt" ] || die "$F_NAME: refresh did not rotate: $(body_of "$r")"
+  log "$F_NAME: refresh: scope '$(body_of "$r" | jq -r .scope)', ID token $(body_of "$r" | jq -r 'if .id_token then "yes" else "no" end'), new refresh token"
+  r=$(flow_post "grant_type=refresh_token&refresh_token=$rt2")
+  [ "$(status_of "$r")" = 200 ] || die "$F_NAME: second refresh: HTTP $(status_of "$r"): $(body_of "$r")"
+  rt3=$(body_of "$r" | jq -r '.refresh_token // empty')
+  [ -n "$rt3" ] && [ "$rt3" != "$rt2" ] || die "$F_NAME: second refresh did not rotate: $(body_of "$r")"
+}
+
+refresh_tokens() { # $1 count, $2 file: that many chains, each from its own code
+  local i code r
+  : >"$2"
+  for i in $(seq 1 "$1"); do
+    code=$(flow_code)
+    [ -n "$code" ] || die "$F_NAME: no code for refresh chain $i"
+    r=$(flow_post "$(exchange_body "$code")")
+    [ "$(status_of "$r")" = 200 ] || die "$F_NAME: code exchange for refresh chain $i: HTTP $(status_of "$r"): $(body_of "$r")"
+    body_of "$r" | jq -r .refresh_token >>"$2"
+  done
+}
+
+run_flow_wrk() { # $1 duration, $2 outfile (FLOW_* exported)
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$1" --latency -s "$here/wrk/flow.lua" "$F_BASE/" >"$2" 2>&1 \
+    || { cat "$2" >&2; die "wrk failed"; }
+}
+
+declare -A FOPS FRPS FP50 FP99 FCPU FFAIL FSOCK
+LABEL[e]="e auth code flow"
+LABEL[f]="f refresh rotation"
+bench_flow() { # $1 case e|f; results keyed "$F_NAME:$1"
+  local c=$1 k="$F_NAME:$1" out="$LOGDIR/wrk-$F_NAME-$1.txt" t0 t1 line ok fail sock dur nrt
+  export FLOW_MODE FLOW_AUTH_PATH FLOW_TOKEN_PATH="$F_TOKEN" FLOW_COOKIE="$F_COOKIE" FLOW_BASIC="$F_BASIC" \
+    FLOW_REDIRECT_URI="$REDIRECT_URI" FLOW_REDIRECT_Q="$REDIRECT_Q" FLOW_STATE FLOW_ISS_Q="$F_ISS_Q" \
+    FLOW_VERIFIER="$PKCE_VERIFIER" FLOW_THREADS="$THREADS" FLOW_RT_FILE="$WORK/rt-$F_NAME"
+  FLOW_AUTH_PATH=$(flow_auth_path)
+  case $c in e) FLOW_MODE=code ;; f) FLOW_MODE=refresh ;; esac
+  nrt=$((CONNECTIONS + THREADS)) # a chain per connection and a spare per thread (flow.lua)
+  if [ "$WARMUP" != 0 ]; then
+    [ "$c" = e ] || refresh_tokens "$nrt" "$FLOW_RT_FILE"
+    run_flow_wrk "$WARMUP" "$out.warmup"
+  fi
+  [ "$c" = e ] || refresh_tokens "$nrt" "$FLOW_RT_FILE"
+  log "$F_NAME case $c (load $(awk '{print $1}' /proc/loadavg))"
+  t0=$(cpu_ticks_of "$F_PID")
+  run_flow_wrk "$DURATION" "$out"
+  t1=$(cpu_ticks_of "$F_PID")
+  line=$(grep '^FLOW ' "$out") || die "$F_NAME case $c: no FLOW line in $out"
+  ok=$(sed -E 's/.* ok=([0-9]+).*/\1/' <<<"$line")
+  fail=$(sed -E 's/.* fail=([0-9]+).*/\1/' <<<"$line")
+  sock=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$line")
+  dur=$(sed -E 's/.* duration_us=([0-9]+).*/\1/' <<<"$line")
+  [ "$ok" -gt 0 ] || die "$F_NAME case $c: nothing completed under load: $line"
+  FOPS[$k]=$(awk -v n="$ok" -v d="$dur" 'BEGIN {printf "%.0f", n * 1e6 / d}')
+  FCPU[$k]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
+  FRPS[$k]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
+  FP50[$k]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
+  FP99[$k]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
+  FFAIL[$k]=$fail
+  FSOCK[$k]=$sock
+  if [ "$fail" != 0 ] || [ "$sock" != 0 ]; then UNEXPECTED=1; fi
+  log "$(printf '%-9s %-20s %7s ops/s  %7s req/s  p50 %s ms  p99 %s ms  cpu %s us/op  failed %s  sockerr %s  (%s)' \
+    "$F_NAME" "${LABEL[$c]}" "${FOPS[$k]}" "${FRPS[$k]}" "${FP50[$k]}" "${FP99[$k]}" "${FCPU[$k]}" "$fail" "$sock" "$line")"
+}
+
+for c in $CASES_AD; do [ "$c" = d ] || check_case "$c"; done
+if [ -n "$CASES_EF" ]; then
+  F_NAME=gatehouse F_BASE=$BASE F_PID=$SERVER_PID F_AUTH=/oauth2/auth F_TOKEN=/oauth2/token
+  F_BASIC=$AUTH_WEB F_JAR="$WORK/jar-gatehouse"
+  log "gatehouse: logging in and consenting once through the built-in pages"
+  walk_flow "$F_BASE$(flow_auth_path)" >/dev/null
+  flow_check
+fi
+for c in $CASES_AD; do
   tok=""
   if [ "$c" = d ]; then
     tok=$(issue_opaque)
@@ -292,29 +529,47 @@ for c in $CASES; do
   log "case $c (load $load)"
   bench_case "$c" "$tok"
 done
+for c in $CASES_EF; do bench_flow "$c"; done
 HWM=$(server_mem_mib VmHWM)
 RSS=$(server_mem_mib VmRSS)
 stop_server
 
 # --- the report -----------------------------------------------------------------------
-# Targets (bench/README.md): req/s floor per case, p99 <= 10 ms, RSS <= 64 MiB, ready <= 100 ms.
-declare -A TARGET=([a]=80000 [b]=20000 [c]=30000 [d]=50000)
-declare -A PEER_RATIO_TARGET=([a]="" [b]=2 [c]=5 [d]=5)
+# Targets (bench/README.md): req/s floor per case, p99 <= 10 ms, RSS <= 64 MiB, ready <= 100 ms;
+# e, f: completed flows (rotations) per second.
+declare -A TARGET=([a]=80000 [b]=20000 [c]=30000 [d]=50000 [e]=3000 [f]=8000)
+declare -A PEER_RATIO_TARGET=([a]="" [b]=2 [c]=5 [d]=5 [e]=3 [f]=3)
+declare -A UNIT=([e]="flows/s" [f]="refreshes/s")
 verdict() { awk -v v="$1" -v t="$2" -v op="$3" 'BEGIN { if (v == "" || v == "?") { print "?"; exit }
   ok = (op == ">=") ? (v + 0 >= t + 0) : (v + 0 <= t + 0); print ok ? "ok" : "MISS" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "?" && a != "") printf "%.2f", a / b; else printf "?" }'; }
 
 REPORT="$LOGDIR/results.md"
 {
   echo "${VERSION:-gatehouse} ($BIN), wrk $(wrk --version 2>&1 | head -n1 | awk '{print $2}'): $THREADS threads, $CONNECTIONS connections, $DURATION per case (warm-up $WARMUP)"
   echo "host: $(nproc) CPUs, $(uname -sr), load $(awk '{print $1, $2, $3}' /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo
-  echo "| case | req/s | target | p50 ms | p99 ms (<= 10) | CPU µs/req | non-2xx | bad body | sock err |"
-  echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
-  for c in $CASES; do
-    printf '| %s | %s | >= %s %s | %s | %s %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${RPS[$c]}" \
-      "${TARGET[$c]}" "$(verdict "${RPS[$c]}" "${TARGET[$c]}" ">=")" "${P50[$c]}" \
-      "${P99[$c]}" "$(verdict "${P99[$c]}" 10 "<=")" "${CPU[$c]}" "${NON2XX[$c]}" "${BAD[$c]}" "${SOCK[$c]}"
-  done
+  if [ -n "$CASES_AD" ]; then
+    echo
+    echo "| case | req/s | target | p50 ms | p99 ms (<= 10) | CPU µs/req | non-2xx | bad body | sock err |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+    for c in $CASES_AD; do
+      printf '| %s | %s | >= %s %s | %s | %s %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${RPS[$c]}" \
+        "${TARGET[$c]}" "$(verdict "${RPS[$c]}" "${TARGET[$c]}" ">=")" "${P50[$c]}" \
+        "${P99[$c]}" "$(verdict "${P99[$c]}" 10 "<=")" "${CPU[$c]}" "${NON2XX[$c]}" "${BAD[$c]}" "${SOCK[$c]}"
+    done
+  fi
+  if [ -n "$CASES_EF" ]; then
+    echo
+    echo "| case | ops/s | target | HTTP req/s | p50 ms | p99 ms | CPU µs/op | failed | sock err |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|"
+    for c in $CASES_EF; do
+      k="gatehouse:$c"
+      printf '| %s | %s %s | >= %s %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${FOPS[$k]}" "${UNIT[$c]}" \
+        "${TARGET[$c]}" "$(verdict "${FOPS[$k]}" "${TARGET[$c]}" ">=")" "${FRPS[$k]}" "${FP50[$k]}" \
+        "${FP99[$k]}" "${FCPU[$k]}" "${FFAIL[$k]}" "${FSOCK[$k]}"
+    done
+    echo "(e: one op = GET /oauth2/auth + POST /oauth2/token; f: one op = one refresh; p50/p99 per HTTP request)"
+  fi
   echo
   echo "| server | value | target |"
   echo "|---|---:|---|"
@@ -326,8 +581,9 @@ REPORT="$LOGDIR/results.md"
 cat "$REPORT"
 
 # --- the peer -------------------------------------------------------------------------
-if [ "$PEER" = 1 ]; then
-  peer_src="$root/../shared/bench/peers/oidc-provider"
+peer=""
+ensure_peer() { # a writable copy of the peer with its node_modules, in $peer
+  local peer_src="$root/../shared/bench/peers/oidc-provider"
   [ -d "$peer_src" ] || peer_src=/work/shared/bench/peers/oidc-provider
   peer="$root/var/peer-oidc-provider"
   [ -f "$peer_src/bench.sh" ] || die "peer not found at $peer_src"
@@ -342,13 +598,17 @@ if [ "$PEER" = 1 ]; then
   if [ ! -f "$peer/node_modules/oidc-provider/package.json" ]; then
     (cd "$peer" && npm ci --no-audit --no-fund >&2) || die "npm ci in $peer failed"
   fi
+}
+
+if [ "$PEER" = 1 ] && [ -n "$CASES_AD" ]; then
+  ensure_peer
   log "running the peer (oidc-provider), same wrk settings"
   peer_status=0
-  (cd "$peer" && CASES="$CASES" WORKERS_LIST=1 REPEAT=1 DURATION="$DURATION" WARMUP="$WARMUP" \
+  (cd "$peer" && CASES="$CASES_AD" WORKERS_LIST=1 REPEAT=1 DURATION="$DURATION" WARMUP="$WARMUP" \
     THREADS="$THREADS" CONNECTIONS="$CONNECTIONS" PORT="$PEER_PORT" ./bench.sh) >"$LOGDIR/peer.txt" 2>&1 || peer_status=$?
   [ "$peer_status" = 0 ] || [ "$peer_status" = 2 ] || { tail -n 30 "$LOGDIR/peer.txt" >&2; die "the peer's bench.sh failed ($peer_status)"; }
   declare -A PRPS PP99 PCPU
-  for c in $CASES; do
+  for c in $CASES_AD; do
     row=$(grep -E "^\| 1 +\| ${c} " "$LOGDIR/peer.txt" | tail -n1) || die "no row for case $c in the peer's output"
     PRPS[$c]=$(awk -F'|' '{gsub(/ /, "", $4); print $4}' <<<"$row")
     PP99[$c]=$(awk -F'|' '{gsub(/ /, "", $7); print $7}' <<<"$row")
@@ -356,14 +616,13 @@ if [ "$PEER" = 1 ]; then
   done
   PHWM=$(sed -nE 's/^workers=1: peak RSS \(VmHWM\) ([0-9.]+) MiB.*/\1/p' "$LOGDIR/peer.txt" | tail -n1)
   PVER=$(head -n1 "$LOGDIR/peer.txt")
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "?") printf "%.2f", a / b; else printf "?" }'; }
   {
     echo
     echo "Side by side with the peer: $PVER"
     echo
     echo "| case | gatehouse req/s | peer req/s | ratio gh/peer | target ratio | gatehouse p99 ms | peer p99 ms | gatehouse CPU µs/req | peer CPU µs/req | CPU ratio peer/gh |"
     echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
-    for c in $CASES; do
+    for c in $CASES_AD; do
       r=$(ratio "${RPS[$c]}" "${PRPS[$c]}")
       t=${PEER_RATIO_TARGET[$c]}
       printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${RPS[$c]}" "${PRPS[$c]}" "$r" \
@@ -373,6 +632,64 @@ if [ "$PEER" = 1 ]; then
     echo "| peak RSS (VmHWM) MiB | $HWM | ${PHWM:-?} | $(ratio "$HWM" "${PHWM:-0}") | | | | | | |"
   } | tee -a "$REPORT"
   [ "$peer_status" = 0 ] || log "the peer reported unexpected responses under load (see $LOGDIR/peer.txt)"
+fi
+
+# e, f on the peer: bench/peer/flow-server.mjs next to the peer's server.mjs, the same session
+# and consent set-up (walked once with curl: its interaction route logs in and grants in one
+# step), the same checks and the same wrk script.
+PEER_FLOW_PID=""
+stop_peer_flow() {
+  [ -n "$PEER_FLOW_PID" ] || return 0
+  kill -TERM "$PEER_FLOW_PID" 2>/dev/null || true
+  local i
+  for i in $(seq 1 50); do
+    kill -0 "$PEER_FLOW_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$PEER_FLOW_PID" 2>/dev/null && kill -KILL "$PEER_FLOW_PID" 2>/dev/null || true
+  wait "$PEER_FLOW_PID" 2>/dev/null || true
+  PEER_FLOW_PID=""
+}
+if [ "$PEER" = 1 ] && [ -n "$CASES_EF" ]; then
+  trap 'stop_peer_flow; cleanup' EXIT
+  ensure_peer
+  cp "$here/peer/flow-server.mjs" "$peer/flow-server.mjs"
+  port_busy "$PEER_FLOW_PORT" && die "port $PEER_FLOW_PORT is in use (set PEER_FLOW_PORT=...)"
+  log "starting the peer's flow server (oidc-provider) on port $PEER_FLOW_PORT"
+  (cd "$peer" && NODE_ENV=production PORT="$PEER_FLOW_PORT" exec node flow-server.mjs) >"$LOGDIR/server-peer-flow.log" 2>&1 &
+  PEER_FLOW_PID=$!
+  PEER_BASE="http://127.0.0.1:$PEER_FLOW_PORT"
+  for i in $(seq 1 150); do
+    kill -0 "$PEER_FLOW_PID" 2>/dev/null || { cat "$LOGDIR/server-peer-flow.log" >&2; die "the peer's flow server exited"; }
+    [ "$(curl -s --max-time 1 "$PEER_BASE/.well-known/openid-configuration" | jq -r .issuer 2>/dev/null)" = "$PEER_BASE" ] && break
+    [ "$i" -lt 150 ] || die "the peer's flow server is not ready after 30 s"
+    sleep 0.2
+  done
+  F_NAME=peer F_BASE=$PEER_BASE F_PID=$PEER_FLOW_PID F_AUTH=/auth F_TOKEN=/token F_JAR="$WORK/jar-peer"
+  F_BASIC="Basic $(printf '%s' "bench-web:$PEER_FLOW_SECRET" | base64 -w0)"
+  walk_flow "$F_BASE$(flow_auth_path)" >/dev/null
+  flow_check
+  for c in $CASES_EF; do bench_flow "$c"; done
+  PFHWM=$(awk '$1 == "VmHWM:" {printf "%.1f", $2 / 1024}' "/proc/$PEER_FLOW_PID/status")
+  PFVER="oidc-provider $(cd "$peer" && node -p 'require("./node_modules/oidc-provider/package.json").version') on node $(node --version)"
+  stop_peer_flow
+  {
+    echo
+    echo "Authorization-code flow side by side with the peer: $PFVER (bench/peer/flow-server.mjs, in-memory adapter)"
+    echo
+    echo "| case | gatehouse ops/s | peer ops/s | ratio gh/peer | target ratio | gatehouse p50/p99 ms | peer p50/p99 ms | gatehouse CPU µs/op | peer CPU µs/op | CPU ratio peer/gh | failed gh/peer |"
+    echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"
+    for c in $CASES_EF; do
+      g="gatehouse:$c" p="peer:$c"
+      r=$(ratio "${FOPS[$g]}" "${FOPS[$p]}")
+      t=${PEER_RATIO_TARGET[$c]}
+      printf '| %s | %s | %s | %s | >= %s %s | %s / %s | %s / %s | %s | %s | %s | %s / %s |\n' "${LABEL[$c]}" \
+        "${FOPS[$g]}" "${FOPS[$p]}" "$r" "$t" "$(verdict "$r" "$t" ">=")" "${FP50[$g]}" "${FP99[$g]}" \
+        "${FP50[$p]}" "${FP99[$p]}" "${FCPU[$g]}" "${FCPU[$p]}" "$(ratio "${FCPU[$p]}" "${FCPU[$g]}")" \
+        "${FFAIL[$g]}" "${FFAIL[$p]}"
+    done
+    echo "| peak RSS (VmHWM) MiB | $HWM | ${PFHWM:-?} | | | | | | | | |"
+  } | tee -a "$REPORT"
 fi
 
 log "results saved to $REPORT"
