@@ -41,7 +41,7 @@ static void sample(gh_oauth_authz *a)
     a->client_id = "web";
     a->subject = "u_alice";
     a->redirect_uri = "https://web.example/cb";
-    a->code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGgSw-cM";
+    a->code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     a->scopes.v = scopes;
     a->scopes.n = 2;
     a->audience.v = aud;
