@@ -99,11 +99,17 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
     [GH_WQ_USER_UPDATE] = "UPDATE users SET password_hash = ?3, name = ?4, email = ?5, "
                           "email_verified = ?6, updated_at = ?8 WHERE id = ?1",
     [GH_WQ_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
-    /* "revoked_at = 0" lets these use the partial index tokens_subject_client (0003). */
+    /* Every client of a subject's tokens: the index tokens_client_subject (0003) leads with
+     * client_id, so walk its distinct client_ids (each the least one above the last) and
+     * search (client_id, subject) for each, rather than scan the table. */
     [GH_WQ_SUBJECT_TOKENS_REVOKE] =
-        "UPDATE tokens SET revoked_at = ?2 WHERE subject = ?1 AND revoked_at = 0",
-    [GH_WQ_SUBJECT_CLIENT_TOKENS_REVOKE] = "UPDATE tokens SET revoked_at = ?3 WHERE subject = ?1 "
-                                           "AND client_id = ?2 AND revoked_at = 0",
+        "WITH RECURSIVE c(id) AS (SELECT (SELECT min(client_id) FROM tokens) UNION ALL "
+        "SELECT (SELECT min(client_id) FROM tokens WHERE client_id > c.id) FROM c "
+        "WHERE c.id IS NOT NULL) "
+        "UPDATE tokens SET revoked_at = ?2 WHERE client_id IN (SELECT id FROM c) AND "
+        "subject = ?1 AND revoked_at = 0",
+    [GH_WQ_SUBJECT_CLIENT_TOKENS_REVOKE] = "UPDATE tokens SET revoked_at = ?3 WHERE client_id = ?2 "
+                                           "AND subject = ?1 AND revoked_at = 0",
     [GH_WQ_SUBJECT_CONSENTS_REVOKE] =
         "UPDATE consents SET revoked_at = ?2 WHERE subject = ?1 AND revoked_at = 0",
     [GH_WQ_SUBJECT_SESSIONS_REVOKE] =

@@ -230,7 +230,7 @@ static int all_text(void *ud, int n, char **v, char **names)
 /* The query plan of sql, every step. */
 static void plan(sqlite3 *db, const char *sql, char out[1024])
 {
-    char q[512];
+    char q[768];
     out[0] = '\0';
     (void)snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", sql);
     assert_int_equal(sqlite3_exec(db, q, all_text, out, NULL), SQLITE_OK);
@@ -364,11 +364,18 @@ static void test_flow_statements_use_indexes(void **state)
         const char *index;
     } want[] = {
         /* CONSENT_REVOKE with a client, and without (as USER_DELETE) */
-        {"UPDATE tokens SET revoked_at = 1 WHERE subject = 'u' AND client_id = 'c' AND "
+        {"UPDATE tokens SET revoked_at = 1 WHERE client_id = 'c' AND subject = 'u' AND "
          "revoked_at = 0",
-         "USING INDEX tokens_subject_client (subject=? AND client_id=?)"},
-        {"UPDATE tokens SET revoked_at = 1 WHERE subject = 'u' AND revoked_at = 0",
-         "USING INDEX tokens_subject_client (subject=?)"},
+         "USING INDEX tokens_client_subject (client_id=? AND subject=?)"},
+        {"WITH RECURSIVE c(id) AS (SELECT (SELECT min(client_id) FROM tokens) UNION ALL "
+         "SELECT (SELECT min(client_id) FROM tokens WHERE client_id > c.id) FROM c "
+         "WHERE c.id IS NOT NULL) "
+         "UPDATE tokens SET revoked_at = 1 WHERE client_id IN (SELECT id FROM c) AND "
+         "subject = 'u' AND revoked_at = 0",
+         "USING INDEX tokens_client_subject (client_id=? AND subject=?)"},
+        /* CLIENT_DELETE */
+        {"UPDATE tokens SET revoked_at = 1 WHERE client_id = 'c' AND revoked_at = 0",
+         "USING INDEX tokens_client_subject (client_id=?)"},
         /* TOKEN_CONSUME: by primary key */
         {"UPDATE tokens SET used_at = 1 WHERE id = 'x' AND used_at = 0 AND revoked_at = 0",
          "USING INDEX sqlite_autoindex_tokens_1 (id=?)"},
@@ -393,7 +400,10 @@ static void test_flow_statements_use_indexes(void **state)
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         plan(db, want[i].sql, text);
-        if (!strstr(text, want[i].index) || strstr(text, "SCAN")) {
+        /* (The walk's own steps, SCAN c and SCAN CONSTANT ROW, read no table.) */
+        if (!strstr(text, want[i].index) || strstr(text, "SCAN tokens") ||
+            strstr(text, "SCAN consents") || strstr(text, "SCAN sessions") ||
+            strstr(text, "SCAN users") || strstr(text, "SCAN flows")) {
             print_error("%s\n  plan: %s\n  want: %s\n", want[i].sql, text, want[i].index);
             fail();
         }

@@ -6,10 +6,14 @@
 -- Codes and rotated refresh tokens are consumed once (GH_OP_TOKEN_CONSUME): 0 = not yet.
 ALTER TABLE tokens ADD COLUMN used_at INTEGER NOT NULL DEFAULT 0;
 
--- CONSENT_REVOKE and USER_DELETE revoke every live token of a subject (and client). Only live
--- tokens are indexed: those statements all say "revoked_at = 0", which lets SQLite use it, and
--- revoked rows (which nothing searches by subject) leave it.
-CREATE INDEX tokens_subject_client ON tokens (subject, client_id) WHERE revoked_at = 0;
+-- CONSENT_REVOKE and USER_DELETE revoke every live token of a subject (and client). The
+-- client index becomes (client_id, subject): CLIENT_DELETE still searches it by client_id,
+-- CONSENT_REVOKE by both, and "every client" walks the distinct client_ids in it, a couple of
+-- probes per client (sqlite_write.c). A separate (subject, client_id) index would cost every
+-- token insert, client_credentials tokens included, one more b-tree insert on the writer, for
+-- statements that run rarely.
+DROP INDEX tokens_client_id;
+CREATE INDEX tokens_client_subject ON tokens (client_id, subject);
 
 -- The subject of everything a user authorizes is id ("u_" + random), never reused.
 CREATE TABLE users (
