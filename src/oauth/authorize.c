@@ -336,7 +336,13 @@ static gh_err check_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
 
     *ok = false;
     r->max_age = -1;
-    /* The response mode first: every later error is answered in it. */
+    /* State and response mode first: every later error is answered with them. */
+    if (gh_form_get_one(params, "state", &r->state) != GH_OK)
+        return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "state is repeated");
+    if (r->state != NULL && strlen(r->state) > STATE_MAX) {
+        r->state = NULL;
+        return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "state is too long");
+    }
     if (gh_form_get_one(params, "response_mode", &rm) != GH_OK)
         return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "response_mode is repeated");
     if (rm != NULL && strcmp(rm, "form_post") == 0)
@@ -344,12 +350,6 @@ static gh_err check_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
     else if (rm != NULL && strcmp(rm, "query") != 0)
         return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST,
                               "response_mode must be query or form_post");
-    if (gh_form_get_one(params, "state", &r->state) != GH_OK)
-        return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "state is repeated");
-    if (r->state != NULL && strlen(r->state) > STATE_MAX) {
-        r->state = NULL;
-        return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "state is too long");
-    }
     /* SPEC: RFC6749 3.1 - request parameters MUST NOT be included more than once */
     for (size_t i = 0; i < sizeof(single_params) / sizeof(single_params[0]); i++)
         if (gh_form_count(params, single_params[i]) > 1)
