@@ -2,8 +2,9 @@
  * store.h - persistence: one interface per concern, backends per database, group commit.
  *
  * The engine never writes SQL. It reads through the per-concern vtables (clients, tokens,
- * keys, audit, catalog, kv), each reached through the static inline wrappers below, and it
- * writes by filling a gh_store_txn with operations and committing it.
+ * keys, audit, catalog, kv, users, flows, sessions, consents, counters), each reached through
+ * the static inline wrappers below, and it writes by filling a gh_store_txn with operations
+ * and committing it.
  *
  * Writes: group commit. gh_store_commit() hands the transaction to the store's single writer,
  * which collects every transaction that arrives while it is busy and applies them in one
