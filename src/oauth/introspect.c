@@ -362,7 +362,8 @@ static gh_err introspect(gh_engine *e, gh_ctx *ctx, const char *token,
     err = gh_oauth__token_find(e, ctx, token, &row, &is_jwt);
     if (err != GH_OK)
         return err;
-    if (row == NULL || row->revoked_at != 0 || row->expires_at <= ctx->now ||
+    /* A refresh token stays active until rotated (used), revoked or expired. */
+    if (row == NULL || row->revoked_at != 0 || row->used_at != 0 || row->expires_at <= ctx->now ||
         (caller != NULL && !caller_may_see(e, ctx, caller, row))) {
         inactive(resp);
         return GH_OK;

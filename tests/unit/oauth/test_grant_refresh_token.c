@@ -1,0 +1,225 @@
+/*
+ * test_grant_refresh_token.c - the refresh_token grant (RFC 6749 6, OAuth 2.1 4.3.1, OIDC
+ * Core 12): rotation, reuse revoking the family, narrowing and refused widening, client
+ * binding, expiry, the ID token on refresh, introspection of refresh tokens, and revocation of
+ * a refresh token taking its grant's access tokens along.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "json/json.h"
+#include "oauth/token_int.h"
+#include "support/gh_tokentest.h"
+
+typedef struct fx {
+    gh_test_env *env;
+    const char *alice;
+    const char *at;
+    const char *rt;
+} fx;
+
+/* Exchanges a fresh code of "web" for alice with GH_TT_SCOPE. */
+static void start(fx *f)
+{
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *code = gh_tt_code(env, "web", f->alice, GH_TT_SCOPE, GH_TT_REDIRECT, NULL, "n1");
+
+    assert_int_equal(gh_tt_token(env, "web",
+                                 gh_arena_printf(env->arena,
+                                                 "grant_type=authorization_code&code=%s"
+                                                 "&redirect_uri=" GH_TT_REDIRECT
+                                                 "&code_verifier=" GH_TT_VERIFIER,
+                                                 code),
+                                 &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 200);
+    f->at = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    f->rt = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    gh_oauth_response_clear(&resp);
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof(*f));
+
+    f->env = gh_test_env_new();
+    f->alice = gh_tt_setup(f->env);
+    start(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+
+    gh_test_env_free(f->env);
+    free(f);
+    return 0;
+}
+
+static gh_err refresh(fx *f, const char *client, const char *rt, const char *extra,
+                      gh_oauth_response *resp)
+{
+    return gh_tt_token(f->env, client,
+                       gh_arena_printf(f->env->arena, "grant_type=refresh_token&refresh_token=%s%s",
+                                       rt, extra),
+                       resp);
+}
+
+static void expect_error(gh_oauth_response *resp, int status, const char *code)
+{
+    assert_int_equal(resp->status, status);
+    assert_string_equal(gh_test_str(resp, "error"), code);
+    gh_oauth_response_clear(resp);
+}
+
+static void test_rotation(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *rt2, *at2, *alg = NULL;
+    json_t *p;
+
+    /* SPEC: RFC7662 2.2 - a refresh token is active until rotated */
+    assert_true(gh_tt_active(env, f->rt));
+    gh_test_env_advance(env, 30);
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(gh_test_str(&resp, "scope"), GH_TT_SCOPE);
+    rt2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    at2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    assert_string_not_equal(rt2, f->rt);
+    assert_string_not_equal(at2, f->at);
+    /* SPEC: OIDC Core 12.2 - same iss, sub, aud; auth_time of the original authentication */
+    p = gh_tt_verify_jwt(env, gh_test_str(&resp, "id_token"), &alg);
+    assert_string_equal(alg, "RS256");
+    assert_string_equal(json_string_value(json_object_get(p, "sub")), f->alice);
+    assert_string_equal(json_string_value(json_object_get(p, "aud")), "web");
+    assert_int_equal(json_integer_value(json_object_get(p, "auth_time")), GH_TEST_T0 - 10);
+    assert_int_equal(json_integer_value(json_object_get(p, "iat")), GH_TEST_T0 + 30);
+    assert_string_equal(json_string_value(json_object_get(p, "sid")), "sid-1");
+    assert_string_equal(json_string_value(json_object_get(p, "at_hash")),
+                        gh_oauth__at_hash(env->arena, at2));
+    assert_null(json_object_get(p, "nonce"));
+    json_decref(p);
+    gh_oauth_response_clear(&resp);
+    /* OAuth 2.1 4.3.1 - the old one is used up; the new one is active */
+    assert_false(gh_tt_active(env, f->rt));
+    assert_true(gh_tt_active(env, rt2));
+    assert_true(gh_tt_active(env, at2));
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_TOKEN_REFRESHED), 1);
+}
+
+static void test_reuse_revokes_family(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *rt2, *at2;
+
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    rt2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    at2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    gh_oauth_response_clear(&resp);
+    /* SPEC: OAuth2.1 4.3.1 - reuse of a rotated refresh token revokes the family */
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_false(gh_tt_active(env, rt2));
+    assert_false(gh_tt_active(env, at2));
+    assert_false(gh_tt_active(env, f->at));
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_REFRESH_REUSED), 1);
+    assert_int_equal(refresh(f, "web", rt2, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+}
+
+static void test_narrow_never_widen(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *rt2;
+
+    /* SPEC: RFC6749 6 - a scope not originally granted is refused */
+    assert_int_equal(refresh(f, "web", f->rt, "&scope=dns:read%20logs:read", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_SCOPE);
+    /* Narrowing: the access token gets the subset; no openid, no ID token (OIDC Core 12.2). */
+    assert_int_equal(refresh(f, "web", f->rt, "&scope=dns:read", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(gh_test_str(&resp, "scope"), "dns:read");
+    assert_null(gh_test_str(&resp, "id_token"));
+    rt2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    gh_oauth_response_clear(&resp);
+    /* The family keeps the grant's scope: the next refresh without scope gets all of it. */
+    assert_int_equal(refresh(f, "web", rt2, "", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(gh_test_str(&resp, "scope"), GH_TT_SCOPE);
+    gh_oauth_response_clear(&resp);
+}
+
+static void test_client_binding_and_expiry(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+
+    /* SPEC: RFC6749 6 - bound to the client it was issued to */
+    assert_int_equal(refresh(f, "es", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(refresh(f, "web", "gh_rt_bogus", "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_token(env, "web", "grant_type=refresh_token", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_REQUEST);
+    /* A client without the refresh_token grant may not use it. */
+    assert_int_equal(refresh(f, "nort", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_UNAUTHORIZED_CLIENT);
+    /* Still usable by its own client until it expires. */
+    gh_test_env_advance(env, env->cfg->ttl_refresh_token + 1);
+    assert_false(gh_tt_active(env, f->rt));
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+}
+
+static void test_revoke_refresh_revokes_grant(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+
+    /* SPEC: RFC7009 2.1 / DESIGN.md - revoking a refresh token revokes the grant's access
+     * tokens */
+    assert_true(gh_tt_active(env, f->at));
+    assert_int_equal(gh_test_call(env, gh_oauth_revoke, "POST",
+                                  gh_arena_printf(env->arena,
+                                                  "token=%s&token_type_hint=refresh_token",
+                                                  f->rt),
+                                  gh_tt_auth(env, "web"), &resp),
+                     GH_OK);
+    assert_int_equal(resp.status, 200);
+    gh_oauth_response_clear(&resp);
+    assert_false(gh_tt_active(env, f->rt));
+    assert_false(gh_tt_active(env, f->at));
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reuse_revokes_family, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_narrow_never_widen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_binding_and_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoke_refresh_revokes_grant, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
