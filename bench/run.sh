@@ -23,6 +23,8 @@
 # Environment (all optional): DURATION=10s WARMUP=3s THREADS=2 CONNECTIONS=32
 #   CASES="a b c d e f" PORT=4480 ADMIN_PORT=4481 PEER_PORT=3100 PEER_FLOW_PORT=3101
 #   BUILD_DIR=build-bench GATEHOUSE=<binary> (skips the build)
+#   PERF=1: record gatehouse's timed runs with perf (logs/<stamp>/perf-<case>.data and a flat
+#   profile by symbol, perf-<case>.txt); PERF_CALLGRAPH=dwarf|fp adds call graphs
 # Output: markdown tables on stdout (also saved under bench/logs/, git-ignored, with the raw
 # wrk output and the server logs). Exit status: 0 ok; 1 setup or check failure; 2 non-2xx,
 # wrong bodies, failed flows or socket errors under load.
@@ -52,6 +54,8 @@ ADMIN_PORT=${ADMIN_PORT:-4481}
 PEER_PORT=${PEER_PORT:-3100}
 PEER_FLOW_PORT=${PEER_FLOW_PORT:-3101}
 BUILD_DIR=${BUILD_DIR:-build-bench}
+PERF=${PERF:-0}
+PERF_CALLGRAPH=${PERF_CALLGRAPH:-}
 
 BASE="http://127.0.0.1:${PORT}"
 ADMIN="http://127.0.0.1:${ADMIN_PORT}"
@@ -82,6 +86,7 @@ for c in $CASES; do
 done
 CASES_AD=${CASES_AD# }; CASES_EF=${CASES_EF# }
 tools="wrk curl jq base64 awk getconf"
+[ "$PERF" = 0 ] || tools="$tools perf"
 [ -z "$CASES_EF" ] || tools="$tools python3 openssl"
 for tool in $tools; do
   command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (Debian: apt-get install wrk curl jq python3 openssl)"
@@ -174,6 +179,26 @@ start_server() { # $1 = log name
 
 server_cpu_ticks() { sed 's/^.*) //' "/proc/$SERVER_PID/stat" | awk '{print $12 + $13}'; }
 server_mem_mib() { awk -v f="$1:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
+
+# PERF=1: a perf recording of the gatehouse process around one timed run.
+PERF_PID=""
+perf_start() { # $1 case
+  [ "$PERF" = 1 ] || return 0
+  local cg=()
+  [ -z "$PERF_CALLGRAPH" ] || cg=(--call-graph "$PERF_CALLGRAPH")
+  perf record -q -F 1999 "${cg[@]}" -p "$SERVER_PID" -o "$LOGDIR/perf-$1.data" >"$LOGDIR/perf-$1.log" 2>&1 &
+  PERF_PID=$!
+  sleep 0.3
+}
+perf_stop() { # $1 case
+  [ -n "$PERF_PID" ] || return 0
+  kill -INT "$PERF_PID" 2>/dev/null || true
+  wait "$PERF_PID" 2>/dev/null || true
+  PERF_PID=""
+  perf report -i "$LOGDIR/perf-$1.data" --stdio --no-children --sort dso,symbol 2>/dev/null \
+    | grep -v '^#' | grep -v '^$' | head -n 80 >"$LOGDIR/perf-$1.txt" || true
+  log "perf profile of case $1: $LOGDIR/perf-$1.txt"
+}
 
 # First start on an empty database (migrations, key generation), clients made with the CLI,
 # then a restart on the same database: the timed runs use the restarted server, so its peak
@@ -306,9 +331,11 @@ bench_case() { # $1 case, $2 token (d)
   esac
   out="$LOGDIR/wrk-$c.txt"
   if [ "$WARMUP" != 0 ]; then run_wrk "$WARMUP" "$path" "$out.warmup"; fi
+  perf_start "$c"
   t0=$(server_cpu_ticks)
   run_wrk "$DURATION" "$path" "$out"
   t1=$(server_cpu_ticks)
+  perf_stop "$c"
   n=$(awk '/ requests in / {print $1; exit}' "$out")
   [ -n "$n" ] && [ "$n" -gt 0 ] || die "case $c: wrk completed no requests: $(cat "$out")"
   CPU[$c]=$(awk -v d=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$n" 'BEGIN {printf "%.1f", d * 1e6 / hz / n}')
@@ -490,9 +517,11 @@ bench_flow() { # $1 case e|f; results keyed "$F_NAME:$1"
   fi
   [ "$c" = e ] || refresh_tokens "$nrt" "$FLOW_RT_FILE"
   log "$F_NAME case $c (load $(awk '{print $1}' /proc/loadavg))"
+  [ "$F_NAME" != gatehouse ] || perf_start "$c"
   t0=$(cpu_ticks_of "$F_PID")
   run_flow_wrk "$DURATION" "$out"
   t1=$(cpu_ticks_of "$F_PID")
+  [ "$F_NAME" != gatehouse ] || perf_stop "$c"
   line=$(grep '^FLOW ' "$out") || die "$F_NAME case $c: no FLOW line in $out"
   ok=$(sed -E 's/.* ok=([0-9]+).*/\1/' <<<"$line")
   fail=$(sed -E 's/.* fail=([0-9]+).*/\1/' <<<"$line")
