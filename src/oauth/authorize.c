@@ -459,19 +459,20 @@ static json_t *areq_doc(gh_engine *e, gh_ctx *ctx, const areq *r, const gh_form 
     return d;
 }
 
+/* r from a flow doc; strings are copied to the arena (the doc is released first). */
 static void areq_from_doc(gh_ctx *ctx, const json_t *d, areq *r)
 {
     const char *rm = gh_oauth__doc_str(d, "response_mode");
 
     memset(r, 0, sizeof(*r));
-    r->client_id = gh_oauth__doc_str(d, "client_id");
-    r->redirect_uri = gh_oauth__doc_str(d, "redirect_uri");
-    r->redirect_to = gh_oauth__doc_str(d, "redirect_to");
+    r->client_id = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "client_id"));
+    r->redirect_uri = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "redirect_uri"));
+    r->redirect_to = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "redirect_to"));
     r->form_post = rm != NULL && strcmp(rm, "form_post") == 0;
-    r->state = gh_oauth__doc_str(d, "state");
-    r->nonce = gh_oauth__doc_str(d, "nonce");
-    r->code_challenge = gh_oauth__doc_str(d, "code_challenge");
-    r->login_hint = gh_oauth__doc_str(d, "login_hint");
+    r->state = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "state"));
+    r->nonce = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "nonce"));
+    r->code_challenge = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "code_challenge"));
+    r->login_hint = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "login_hint"));
     r->scopes = gh_oauth__doc_strv(ctx, d, "scope");
     r->audience = gh_oauth__doc_strv(ctx, d, "audience");
     r->p_login = json_is_true(json_object_get(d, "prompt_login"));
@@ -698,15 +699,16 @@ static gh_err verifier(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, c
     t = gh_store_txn_new(ctx->arena);
     if (rejected) {
         gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_DONE, f->subject, d);
-        (void)redirect_error(e, ctx, resp, &r, gh_oauth__doc_str(d, "error"),
-                             gh_oauth__doc_str(d, "error_description"));
+        (void)redirect_error(e, ctx, resp, &r,
+                             gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "error")),
+                             gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "error_description")));
         err = gh_oauth__commit(e, ctx, resp, t, committed, NULL);
         goto done;
     }
     subject = f->subject;
     auth_time = doc_int(d, "auth_time");
-    sid = gh_oauth__doc_str(d, "sid");
-    acr = gh_oauth__doc_str(d, "acr");
+    sid = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "sid"));
+    acr = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "acr"));
     if (login) {
         gh_consent *cons = NULL;
         gh_session *old = NULL, *s;

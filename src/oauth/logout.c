@@ -114,7 +114,8 @@ static gh_err finish(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, con
         gh_store_txn_add(t, &op);
         gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSION_ENDED,
                         gh_arena_printf(ctx->arena, "user:%s", s->subject),
-                        gh_oauth__doc_str(d, "client_id"), s->subject, NULL, NULL, NULL);
+                        gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "client_id")),
+                        s->subject, NULL, NULL, NULL);
     }
     redirect_to(resp, gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "target")));
     /* SPEC: RFC6265 5.3 - Max-Age=0 removes the session cookie */
