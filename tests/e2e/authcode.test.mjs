@@ -246,7 +246,7 @@ describe('login session and remembered consent', () => {
   });
 
   test('prompt=consent shows the consent page again', async () => {
-    const res = await startFlow(rs, ua, { scope: 'openid profile dns:read', params: { prompt: 'consent' } });
+    const res = await startFlow(rs, ua, { scope: 'openid profile dns:read', remember: true, params: { prompt: 'consent' } });
     assertCode(res, srv);
     assert.deepEqual(res.shown, ['consent']);
   });
@@ -314,6 +314,22 @@ test('response_mode=form_post: an auto-submitting form to the redirect URI', asy
   assert.equal(tokens.claims().nonce, res.nonce);
 });
 
+test('response_mode=form_post on the hot path (session and remembered consent) and for errors', async () => {
+  const user = await newUser();
+  const ua = agent();
+  const first = await startFlow(rs, ua, { user, scope: 'openid dns:read', remember: true });
+  assertCode(first, srv);
+  const res = await startFlow(rs, ua, { scope: 'openid dns:read', params: { response_mode: 'form_post' } });
+  assertCode(res, srv);
+  assert.deepEqual(res.shown, []);
+  assert.equal(res.via, 'form_post');
+  await exchange(rs, res);
+  // an error goes back by form_post too, with state and iss
+  const err = await startFlow(rs, agent(), { scope: 'openid', params: { response_mode: 'form_post', prompt: 'none' } });
+  assert.equal(err.via, 'form_post');
+  assertAuthzError(err, srv, 'login_required');
+});
+
 describe('consent narrowing', () => {
   let user;
   let ua;
@@ -345,9 +361,10 @@ describe('consent narrowing', () => {
   });
 
   test('asking again for dns:write shows the page again (never widened silently)', async () => {
-    const res = await startFlow(rs, ua, { scope: 'openid dns:read dns:write' });
+    // the user says no this time: the earlier, narrower consent stays as it was
+    const res = await startFlow(rs, ua, { scope: 'openid dns:read dns:write', decision: 'deny' });
     assert.deepEqual(res.shown, ['consent'], 'a narrowed consent was widened without asking');
-    assertCode(res, srv);
+    assertAuthzError(res, srv, 'access_denied');
   });
 
   test('asking for what was granted skips the page', async () => {

@@ -35,7 +35,8 @@ function startApp() {
   return new Promise((resolve) => {
     const hits = [];
     const server = createServer((req, res) => {
-      hits.push(new URL(req.url, `http://${req.headers.host}`));
+      const u = new URL(req.url, `http://${req.headers.host}`);
+      if (u.pathname === '/callback') hits.push(u); // not the browser's /favicon.ico
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!doctype html><title>app</title><p>Signed in to the app.</p>');
     });

@@ -52,7 +52,7 @@ function authUrl(params) {
 }
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM'; // RFC 7636 appendix B
-const VERIFIER = 'dBjftJeZ4CVP-1mB0Q9N4ZnRrTqZ2hl_fNUVrSAFrZ8'; // its verifier
+const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk'; // its verifier
 const good = (extra = {}) => ({
   client_id: c1.client_id, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid dns:read',
   state: 'st-123', code_challenge: CHALLENGE, code_challenge_method: 'S256', ...extra,

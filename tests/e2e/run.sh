@@ -38,6 +38,13 @@ if [ "$major" -lt 20 ]; then
   exit 2
 fi
 
+# test files given relative to the caller's directory stay found after the cd below
+args=()
+for f in "$@"; do
+  case $f in /*) args+=("$f") ;; *) if [ -e "$f" ]; then args+=("$PWD/$f"); else args+=("$f"); fi ;; esac
+done
+set -- "${args[@]}"
+
 cd "$here"
 stamp=node_modules/.gatehouse-e2e-installed
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then

@@ -94,7 +94,8 @@ export function exchange(config, res, { idTokenExpected = true, verifier = res.v
   return client.authorizationCodeGrant(config, callbackOf(res), {
     pkceCodeVerifier: verifier,
     expectedState: res.state,
-    expectedNonce: res.nonce,
+    // with a nonce openid-client processes an OpenID response, which must hold an ID token
+    ...(idTokenExpected ? { expectedNonce: res.nonce } : {}),
     idTokenExpected,
   });
 }

@@ -193,18 +193,28 @@ def main() -> int:
     tok2 = oauth2.fetch_token(md["token_endpoint"], authorization_response=cb2, code_verifier=verifier2)
     assert tok2["scope"].split() and sorted(tok2["scope"].split()) == ["dns:read", "openid"], tok2
 
-    # refresh rotation, then reuse of the rotated token revokes the family
+    # authlib asks for the session's scope on refresh: dns:write was unticked, so that is wider
+    # than the grant and must be refused (RFC 6749 6)
     old_rt = token["refresh_token"]
-    new = oauth.refresh_token(md["token_endpoint"], refresh_token=old_rt)
-    assert new["refresh_token"] != old_rt, new
     try:
         oauth.refresh_token(md["token_endpoint"], refresh_token=old_rt)
+    except OAuthError as e:
+        assert e.error == "invalid_scope", e
+    else:
+        raise AssertionError("a refresh widened the scope to what the user unticked")
+
+    # refresh rotation, then reuse of the rotated token revokes the family
+    new = oauth.refresh_token(md["token_endpoint"], refresh_token=old_rt, scope=token["scope"])
+    assert sorted(new["scope"].split()) == granted, new
+    assert new["refresh_token"] != old_rt, new
+    try:
+        oauth.refresh_token(md["token_endpoint"], refresh_token=old_rt, scope=token["scope"])
     except OAuthError as e:
         assert e.error == "invalid_grant", e
     else:
         raise AssertionError("a rotated refresh token was accepted again")
     try:
-        oauth.refresh_token(md["token_endpoint"], refresh_token=new["refresh_token"])
+        oauth.refresh_token(md["token_endpoint"], refresh_token=new["refresh_token"], scope=token["scope"])
     except OAuthError as e:
         assert e.error == "invalid_grant", e
     else:
