@@ -891,6 +891,71 @@ static void test_client_get(void **state)
     gh_oauth__client_release(c2);
 }
 
+/* The OIDC metadata of a code-flow client: web URIs (https, http only on loopback),
+ * post-logout redirect URIs (redirect URI rules), the ID token algorithm (RS256 or ES256). */
+static void test_oidc_metadata(void **state)
+{
+    gh_test_env *env = *state;
+    gh_ctx *ctx = gh_test_ctx(env);
+    gh_oauth_client_write w;
+    gh_oauth_meta_err err;
+    gh_oauth_client *c = NULL;
+    json_t *in;
+
+    expect_meta(env,
+                "{\"redirect_uris\":[\"https://a.example/cb\"],\"logo_uri\":\"http://a.example/l.png\"}",
+                GH_E_INVALID_CLIENT_METADATA, "logo_uri");
+    expect_meta(env, "{\"redirect_uris\":[\"https://a.example/cb\"],\"tos_uri\":\"ftp://a/x\"}",
+                GH_E_INVALID_CLIENT_METADATA, "tos_uri");
+    expect_meta(env,
+                "{\"redirect_uris\":[\"https://a.example/cb\"],"
+                "\"id_token_signed_response_alg\":\"HS256\"}",
+                GH_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg");
+    expect_meta(env,
+                "{\"redirect_uris\":[\"https://a.example/cb\"],"
+                "\"id_token_signed_response_alg\":\"none\"}",
+                GH_E_INVALID_CLIENT_METADATA, "id_token_signed_response_alg");
+    expect_meta(env,
+                "{\"redirect_uris\":[\"https://a.example/cb\"],"
+                "\"post_logout_redirect_uris\":[\"http://a.example/bye\"]}",
+                GH_E_INVALID_CLIENT_METADATA, "post_logout_redirect_uris");
+    expect_meta(env, "{\"redirect_uris\":[\"https://a.example/cb\"],\"response_types\":[\"token\"]}",
+                GH_E_INVALID_CLIENT_METADATA, "response type");
+
+    in = json_loads("{\"redirect_uris\":[\"https://a.example/cb\"],"
+                    "\"client_uri\":\"https://a.example\",\"logo_uri\":\"http://127.0.0.1:8080/l.png\","
+                    "\"policy_uri\":\"https://a.example/p\",\"tos_uri\":\"https://a.example/t\","
+                    "\"post_logout_redirect_uris\":[\"https://a.example/bye\"],"
+                    "\"id_token_signed_response_alg\":\"ES256\"}",
+                    0, NULL);
+    assert_non_null(in);
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, NULL, &w, &err),
+                     GH_OK);
+    json_decref(in);
+    assert_null(err.code);
+    assert_int_equal(gh_oauth__client_from_row(&w.row, &c), GH_OK);
+    assert_string_equal(c->client_uri, "https://a.example");
+    assert_string_equal(c->logo_uri, "http://127.0.0.1:8080/l.png");
+    assert_string_equal(c->policy_uri, "https://a.example/p");
+    assert_string_equal(c->tos_uri, "https://a.example/t");
+    assert_int_equal(c->post_logout_redirect_uris.n, 1);
+    assert_string_equal(c->post_logout_redirect_uris.v[0], "https://a.example/bye");
+    assert_int_equal(c->id_token_signed_response_alg, GH_ALG_ES256);
+    gh_oauth__client_release(c);
+
+    /* SPEC: OIDC Registration 2 - the default is RS256; optional URIs absent stay NULL */
+    in = json_loads("{\"redirect_uris\":[\"https://a.example/cb\"]}", 0, NULL);
+    assert_int_equal(gh_oauth__client_prepare(env->e, ctx, in, GH_OAUTH_SRC_DCR, NULL, &w, &err),
+                     GH_OK);
+    json_decref(in);
+    assert_int_equal(gh_oauth__client_from_row(&w.row, &c), GH_OK);
+    assert_int_equal(c->id_token_signed_response_alg, GH_ALG_RS256);
+    assert_null(c->client_uri);
+    assert_null(c->logo_uri);
+    assert_int_equal(c->post_logout_redirect_uris.n, 0);
+    gh_oauth__client_release(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -910,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_cache_threads),
         cmocka_unit_test_setup_teardown(test_client_get, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oidc_metadata, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
