@@ -189,7 +189,8 @@ GH_MUST_CHECK gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_respon
 /* Finds the row of a presented access or refresh token: a JWT (three parts) must verify
  * against a published key (kid) and be issued by us, then its jti is looked up; a value with
  * GH_PREFIX_ACCESS is looked up by its selector (gh_oauth__opaque_id) and must hash to the
- * row's stored SHA-256; one with GH_PREFIX_REFRESH is looked up by its SHA-256 hex. *out is
+ * row's stored SHA-256; one with GH_PREFIX_REFRESH is a split token (gh_oauth__refresh_find).
+ * *out is
  * NULL when the value is malformed, unknown or does not verify (never an error). *out_is_jwt
  * says which shape it had. Expiry and revocation are not checked here. */
 GH_MUST_CHECK gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value,
