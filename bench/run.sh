@@ -431,10 +431,12 @@ flow_post() { # $1 form body -> body \n status
     -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$1" "$F_BASE$F_TOKEN"
 }
 exchange_body() { echo "grant_type=authorization_code&code=$1&redirect_uri=$REDIRECT_Q&code_verifier=$PKCE_VERIFIER"; }
-flow_code() { # one authorization with the session cookie alone -> the code
-  local loc
-  loc=$(curl -s --max-time 5 -o /dev/null -w '%{redirect_url}' -H "Cookie: $F_COOKIE" "$F_BASE$(flow_auth_path)")
-  query_param code "$loc"
+flow_code() { # one authorization with the session cookie alone -> the code (dies without one)
+  local resp
+  resp=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' -H "Cookie: $F_COOKIE" "$F_BASE$(flow_auth_path)") \
+    || die "$F_NAME: authorization request failed (curl $?)"
+  [[ ${resp#* } == "$REDIRECT_URI?"*code=* ]] || die "$F_NAME: authorization with the session cookie: HTTP $resp"
+  query_param code "${resp#* }"
 }
 
 # Checks, with the session cookie alone: the authorization answers at once with a code, state
