@@ -62,7 +62,7 @@ static bool scheme_is(const char *s, size_t n, const char *name)
     return true;
 }
 
-gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_authz *out)
+gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_auth_header *out)
 {
     size_t n, i = 0, s0, slen, c0, clen;
     const char *cred;
@@ -374,7 +374,7 @@ gh_err gh_oauth__client_authenticate_ex(gh_engine *e, gh_ctx *ctx, const gh_oaut
                                         gh_oauth_client **out)
 {
     const char *f_id = NULL, *f_secret = NULL, *f_assertion = NULL, *f_atype = NULL;
-    gh_oauth_authz az;
+    gh_oauth_auth_header az;
     gh_oauth_client *c = NULL;
     bool basic, post, jwt;
     gh_err err;

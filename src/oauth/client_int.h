@@ -46,12 +46,12 @@ typedef enum gh_oauth_authz_scheme {
     GH_AUTHZ_OTHER       /* any other scheme (DPoP, Digest, ...): not parsed further */
 } gh_oauth_authz_scheme;
 
-typedef struct gh_oauth_authz {
+typedef struct gh_oauth_auth_header {
     gh_oauth_authz_scheme scheme;
     const char *user;     /* Basic: the decoded client_id (non-empty), in the arena */
     const char *password; /* Basic: the decoded client_secret (may be ""), in the arena */
     const char *token;    /* Bearer: the b64token, in the arena */
-} gh_oauth_authz;
+} gh_oauth_auth_header;
 
 /* Parses an Authorization header value (NULL or "" gives GH_AUTHZ_ABSENT). The scheme is
  * case-insensitive and followed by one or more spaces. Basic: the credentials are standard
@@ -60,7 +60,7 @@ typedef struct gh_oauth_authz {
  * most GH_LIMIT_TOKEN bytes. On GH_EINVAL (malformed Basic or Bearer credentials) out->scheme
  * still names the scheme that was tried; GH_ETOOBIG past GH_LIMIT_HEADER_VALUE. Pure: no
  * engine, no I/O; everything goes to the arena. */
-GH_MUST_CHECK gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_authz *out);
+GH_MUST_CHECK gh_err gh_oauth__authz_parse(gh_arena *a, const char *header, gh_oauth_auth_header *out);
 
 /* ---- client authentication flags (client_auth.c) ---- */
 

@@ -47,7 +47,7 @@ static void fail_token(gh_oauth_response *resp, bool presented, const char *desc
 /* The Bearer token of the request, or NULL (then resp holds the 401). */
 static const char *bearer(gh_ctx *ctx, const gh_oauth_request *req, gh_oauth_response *resp)
 {
-    gh_oauth_authz az;
+    gh_oauth_auth_header az;
     gh_err err = gh_oauth__authz_parse(ctx->arena, req->authorization, &az);
 
     if (az.scheme == GH_AUTHZ_ABSENT && err == GH_OK) {

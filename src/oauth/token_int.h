@@ -239,16 +239,13 @@ GH_MUST_CHECK gh_err gh_oauth__split_find(gh_engine *e, gh_ctx *ctx, const char 
 /* Splits a stored space-separated list (scope, audience) into the arena. */
 gh_strv gh_oauth__split_list(gh_ctx *ctx, const char *s);
 
-/* gh_oauth__code_find needs authz_int.h, whose gh_oauth_authz collides with the
- * Authorization header struct of client_int.h: it is declared only where authz_int.h was
- * included first. */
-#ifdef GH_OAUTH_AUTHZ_INT_H
+struct gh_oauth_authz; /* authz_int.h */
+
 /* Finds a presented authorization code: *out_row and *out (strings in ctx->arena) are set
  * when the value names a code row and its secret matches; *out_row NULL otherwise (never an
  * error). Expiry, use and revocation are the caller's to check. */
 GH_MUST_CHECK gh_err gh_oauth__code_find(gh_engine *e, gh_ctx *ctx, const char *value,
-                                         gh_token **out_row, gh_oauth_authz *out);
-#endif
+                                         gh_token **out_row, struct gh_oauth_authz *out);
 
 /* ---- ID tokens and user claims (idtoken.c) ---- */
 

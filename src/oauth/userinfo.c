@@ -39,7 +39,7 @@ static void bearer_error(gh_ctx *ctx, gh_oauth_response *resp, int status, const
 static const char *presented_token(gh_ctx *ctx, const gh_oauth_request *req,
                                    gh_oauth_response *resp)
 {
-    gh_oauth_authz az;
+    gh_oauth_auth_header az;
     const char *form_token = NULL;
     bool in_form = false;
 

@@ -27,7 +27,7 @@ static void check_basic_roundtrip(gh_arena *a, const char *user, const char *pas
 {
     const char *pair = gh_arena_printf(a, "%s:%s", gh_url_encode(a, user), gh_url_encode(a, pass));
     const char *hdr = gh_arena_printf(a, "Basic %s", gh_test_b64(a, pair, strlen(pair)));
-    gh_oauth_authz again;
+    gh_oauth_auth_header again;
     gh_err err = gh_oauth__authz_parse(a, hdr, &again);
 
     /* A re-encoded header may pass the length limit only if the input nearly did. */
@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gh_arena *a = gh_arena_new(0);
     char *s = gh_arena_strndup(a, (const char *)data, size); /* stops at a NUL */
-    gh_oauth_authz az;
+    gh_oauth_auth_header az;
     gh_err err = gh_oauth__authz_parse(a, s, &az);
 
     if (err == GH_ETOOBIG) {

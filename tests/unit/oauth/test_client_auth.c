@@ -45,7 +45,7 @@ static const char *basic_raw(gh_arena *a, const char *pair)
 static void test_authz_parse(void **state)
 {
     gh_arena *a = gh_arena_new(0);
-    gh_oauth_authz az;
+    gh_oauth_auth_header az;
     char *big;
 
     (void)state;
