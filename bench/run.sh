@@ -485,9 +485,23 @@ flow_check() {
   [ -n "$rt3" ] && [ "$rt3" != "$rt2" ] || die "$F_NAME: second refresh did not rotate: $(body_of "$r")"
 }
 
+# The login session still answers with a code, or else the flow is walked again (the peer's
+# in-memory store holds 1,000 entries, least recently used first out: a refresh run never
+# reads the session, so the tokens it inserts push the session out).
+ensure_session() {
+  local resp
+  resp=$(curl -s --max-time 10 -o /dev/null -w '%{http_code} %{redirect_url}' -H "Cookie: $F_COOKIE" "$F_BASE$(flow_auth_path)") \
+    || die "$F_NAME: authorization request failed"
+  [[ ${resp#* } == "$REDIRECT_URI?"*code=* ]] && return 0
+  log "$F_NAME: the session no longer answers with a code (HTTP $resp): logging in again"
+  walk_flow "$F_BASE$(flow_auth_path)" >/dev/null
+  F_COOKIE=$(jar_cookies)
+}
+
 refresh_tokens() { # $1 count, $2 file: that many chains, each from its own code
   local i code r
   : >"$2"
+  ensure_session
   for i in $(seq 1 "$1"); do
     code=$(flow_code)
     [ -n "$code" ] || die "$F_NAME: no code for refresh chain $i"
