@@ -133,6 +133,9 @@ typedef struct gh_oauth_refresh_in {
     int64_t auth_time;       /* for ID tokens on refresh (0: unknown) */
     const char *sid;         /* may be NULL */
     const char *acr;         /* may be NULL */
+    const char *access_token_claims; /* carried to the tokens of each refresh (JSON text) */
+    const char *id_token_claims;
+    const char *amr;
 } gh_oauth_refresh_in;
 
 /* Adds a new refresh token's row (expiring after ttl.refresh_token) to t. *out_value (and
@@ -153,6 +156,9 @@ typedef struct gh_oauth_issue {
     const char *subject;
     const gh_strv *scopes;
     const gh_strv *audience; /* from gh_oauth__audience_resolve; never empty */
+    const char *ext_claims;  /* JSON object text of the consent app's extra access token
+                                claims (session.access_token), or NULL: carried under "ext"
+                                (JWT claim and introspection member), never top level */
 } gh_oauth_issue;
 
 typedef struct gh_oauth_issued {
@@ -258,6 +264,10 @@ typedef struct gh_oauth_idtoken_in {
     const char *sid;           /* may be NULL */
     const char *acr;           /* may be NULL */
     const gh_strv *scopes;     /* granted: profile and email add the user's claims */
+    const char *ext_claims;    /* JSON object text of the login/consent app's extra ID token
+                                  claims (session.id_token), or NULL; never overrides a
+                                  claim gatehouse sets */
+    const char *amr;           /* JSON array text (OIDC Core 2 amr), or NULL */
 } gh_oauth_idtoken_in;
 
 /* Signs an ID token (idtoken.c's file comment lists the claims); *out in ctx->arena. */
