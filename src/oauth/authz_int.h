@@ -28,6 +28,10 @@ typedef struct gh_oauth_authz {
     const char *acr;            /* may be NULL */
     const char *grant_id;       /* fresh for each authorization; every token issued from the
                                    code, and every refresh of them, carries it */
+    const char *access_token_claims; /* JSON object text: the consent app's
+                                        session.access_token claims, or NULL */
+    const char *id_token_claims;     /* JSON object text: session.id_token, or NULL */
+    const char *amr;                 /* JSON array text from the login accept, or NULL */
 } gh_oauth_authz;
 
 /* Issues an authorization code for a: adds its GH_TOKEN_CODE row (expiring after
