@@ -268,6 +268,8 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
     if (err == GH_OK)
         err = gh_hkdf_sha256(cfg->secrets_system, strlen(cfg->secrets_system), NULL, 0,
                              "gatehouse/key-seal", e->key_seal_key, sizeof(e->key_seal_key));
+    if (err == GH_OK)
+        err = gh_engine_derive_key(e, "gatehouse/token-seal", e->token_seal_key);
     if (err != GH_OK) {
         gh_log(GH_LOG_ERROR, "engine: deriving keys from the system secret failed");
         goto done;
@@ -314,6 +316,7 @@ void gh_engine_free(gh_engine *e)
     free(e->discovery_oidc);
     gh_wipe(e->secret_hash_key, sizeof(e->secret_hash_key));
     gh_wipe(e->key_seal_key, sizeof(e->key_seal_key));
+    gh_wipe(e->token_seal_key, sizeof(e->token_seal_key));
     gh_wipe(e->admin_key_hash, sizeof(e->admin_key_hash));
     free(e);
 }

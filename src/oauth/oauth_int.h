@@ -123,6 +123,8 @@ struct gh_engine {
     const gh_clock *clock;
     unsigned char secret_hash_key[32]; /* HKDF(system secret, "gatehouse/client-secret") */
     unsigned char key_seal_key[32];    /* HKDF(system secret, "gatehouse/key-seal") */
+    unsigned char token_seal_key[32];  /* HKDF(system secret, "gatehouse/token-seal"): seals
+                                          the data carried by codes and refresh tokens */
     unsigned char admin_key_hash[GH_SHA256_LEN];
     bool admin_key_set;
     int64_t catalog_version;
