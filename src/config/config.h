@@ -67,6 +67,10 @@ typedef struct gh_config {
     const char *url_consent;
     const char *url_logout;
     const char *url_post_logout_redirect;
+    /* Where a browser goes when an authorization request fails in a way that cannot be sent
+     * to the client (unknown client, unregistered redirect URI), with ?error=&
+     * error_description= (Hydra's urls.error). NULL: the built-in error page. */
+    const char *url_error;
 
     int64_t throttle_account_failures; /* failed logins per account per window, default 5 */
     int64_t throttle_address_failures; /* per remote address per window, default 20 */

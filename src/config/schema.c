@@ -87,6 +87,8 @@ const gh_config__key gh_config__keys[] = {
     {"urls.post_logout_redirect", GH_CONFIG__T_ISSUER, NULL, true, 0, 0, NULL, NULL,
      "GATEHOUSE_URLS_POST_LOGOUT_REDIRECT", NULL, GH_CONFIG__S_STR,
      OFF(url_post_logout_redirect)},
+    {"urls.error", GH_CONFIG__T_ISSUER, NULL, true, 0, 0, NULL, NULL, "GATEHOUSE_URLS_ERROR",
+     NULL, GH_CONFIG__S_STR, OFF(url_error)},
     {"login.throttle.account_failures", GH_CONFIG__T_INT, "5", false, 1, 1000, "failures",
      NULL, "GATEHOUSE_LOGIN_THROTTLE_ACCOUNT_FAILURES", NULL, GH_CONFIG__S_I64,
      OFF(throttle_account_failures)},

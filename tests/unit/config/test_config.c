@@ -83,6 +83,7 @@ static void check_defaults(const gh_config *c)
     assert_null(c->url_consent);
     assert_null(c->url_logout);
     assert_null(c->url_post_logout_redirect);
+    assert_null(c->url_error);
     assert_int_equal(c->throttle_account_failures, 5);
     assert_int_equal(c->throttle_address_failures, 20);
     assert_int_equal(c->throttle_window, 900);
@@ -101,18 +102,23 @@ static void test_login_urls_and_throttle(void **state)
     (void)state;
     gh_config *c = NULL;
     char *env[] = {"GATEHOUSE_URLS_LOGIN=https://login.example.test/signin",
-                   "GATEHOUSE_LOGIN_THROTTLE_WINDOW=60", NULL};
+                   "GATEHOUSE_LOGIN_THROTTLE_WINDOW=60",
+                   "GATEHOUSE_URLS_ERROR=https://login.example.test/error", NULL};
     char *bad[] = {"GATEHOUSE_URLS_CONSENT=not a url", NULL};
+    char *bad_error[] = {"GATEHOUSE_URLS_ERROR=ftp://x", NULL};
     char *zero[] = {"GATEHOUSE_LOGIN_THROTTLE_ACCOUNT_FAILURES=0", NULL};
 
     assert_int_equal(gh_config_load(NULL, env, &c, errbuf, sizeof errbuf), GH_OK);
     assert_string_equal(c->url_login, "https://login.example.test/signin");
     assert_null(c->url_consent);
+    assert_string_equal(c->url_error, "https://login.example.test/error");
     assert_int_equal(c->throttle_window, 60);
     gh_config_free(c);
     c = NULL;
     assert_int_equal(gh_config_load(NULL, bad, &c, errbuf, sizeof errbuf), GH_EINVAL);
     assert_non_null(strstr(errbuf, "GATEHOUSE_URLS_CONSENT"));
+    assert_int_equal(gh_config_load(NULL, bad_error, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_URLS_ERROR"));
     assert_int_equal(gh_config_load(NULL, zero, &c, errbuf, sizeof errbuf), GH_EINVAL);
     assert_non_null(strstr(errbuf, "GATEHOUSE_LOGIN_THROTTLE_ACCOUNT_FAILURES"));
 }
