@@ -55,8 +55,9 @@ typedef enum gh_token_kind {
     GH_TOKEN_DEVICE_CODE = 4
 } gh_token_kind;
 
-/* A token, code or device code. Opaque values are never stored: id is the hex SHA-256 of the
- * value; for a JWT access token id is its jti. */
+/* A token, code or device code. Opaque values are never stored: id is "o." (opaque access
+ * token), "c." (code) or "r." (refresh token) + the base64url selector of the value (only the
+ * value's SHA-256 is kept, in extra); for a JWT access token id is its jti. */
 typedef struct gh_token {
     const char *id;
     gh_token_kind kind;
@@ -205,7 +206,9 @@ typedef enum gh_store_op_kind {
     GH_OP_SESSION_REVOKE,    /* sets revoked_at if 0 (u.revoke); ENOTFOUND if missing */
     GH_OP_CONSENT_PUT,       /* insert or replace by (subject, client_id); granted_at is kept
                                 from a live (unrevoked) row being replaced */
-    GH_OP_CONSENT_TOUCH,     /* last_used_at = u.consent_ref.at if a row exists (else no-op) */
+    GH_OP_CONSENT_TOUCH,     /* last_used_at = u.consent_ref.at if a row exists and its
+                                last_used_at < at - 60 (else no-op): last_used_at is exact to
+                                a minute, so the touches of most refreshes write nothing */
     GH_OP_CONSENT_REVOKE,    /* u.consent_ref: sets revoked_at on the live consent of
                                 (subject, client_id) (client_id NULL: every client) and on
                                 every token of that subject and client; ENOTFOUND if no live

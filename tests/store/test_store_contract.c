@@ -1353,6 +1353,13 @@ static void test_consents(void **state)
     assert_int_equal(got->last_used_at, 250);
     assert_int_equal(got->updated_at, 200);
     assert_string_equal(got->scope, "openid");
+    /* Within a minute of the last touch nothing changes; after it, the touch is recorded. */
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c1", 310), GH_OK);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->last_used_at, 250);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c1", 240), GH_OK);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->last_used_at, 250);
+    assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c1", 311), GH_OK);
+    assert_int_equal(consent_get(f->s, f->a, "u_1", "c1")->last_used_at, 311);
     assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", "c9", 250), GH_OK);
     assert_int_equal(gh_store_consent_get(f->s, "u_1", "c9", f->a, &got), GH_ENOTFOUND);
     assert_int_equal(consent_ref_op(f->s, GH_OP_CONSENT_TOUCH, "u_1", NULL, 250), GH_EINVAL);

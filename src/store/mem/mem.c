@@ -30,6 +30,8 @@
 #include "base/mem.h"
 
 #define MEM_ROW_BLOCK 512
+/* CONSENT_TOUCH writes only when last_used_at is older than this (store.h). */
+#define MEM_TOUCH_SECONDS 60
 
 typedef struct mrow {
     gh_arena *a;
@@ -696,7 +698,8 @@ static gh_err op_consent_touch(gh_mem *m, const char *subject, const char *clien
     char *k = consent_key(subject, client_id);
     const mrow *cur = tget(&m->consents, k);
     free(k);
-    if (!cur)
+    /* Within a minute of the last touch: nothing to do (store.h). */
+    if (!cur || ((const gh_consent *)cur->v)->last_used_at >= at - MEM_TOUCH_SECONDS)
         return GH_OK;
     mrow *r = row_new(cur->key);
     gh_consent *v = GH_ARENA_NEW(r->a, gh_consent);

@@ -43,6 +43,8 @@
 #define GH_SQLITE_READER_CACHE_KIB 2000
 #define GH_SQLITE_WRITER_MMAP 0
 #define GH_SQLITE_WRITER_CACHE_KIB 2000
+/* CONSENT_TOUCH writes only when last_used_at is older than this (store.h). */
+#define GH_SQLITE_TOUCH_SECONDS 60
 #define GH_XSTR_(x) #x
 #define GH_XSTR(x) GH_XSTR_(x)
 

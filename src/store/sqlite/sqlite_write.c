@@ -139,8 +139,10 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
         "updated_at = excluded.updated_at, last_used_at = excluded.last_used_at, "
         "remember_until = excluded.remember_until, revoked_at = excluded.revoked_at, "
         "doc = excluded.doc",
+    /* A touch within a minute of the last one changes nothing, so it dirties no page. */
     [GH_WQ_CONSENT_TOUCH] =
-        "UPDATE consents SET last_used_at = ?3 WHERE subject = ?1 AND client_id = ?2",
+        "UPDATE consents SET last_used_at = ?3 WHERE subject = ?1 AND client_id = ?2 AND "
+        "last_used_at < ?3 - " GH_XSTR(GH_SQLITE_TOUCH_SECONDS),
     [GH_WQ_CONSENT_REVOKE] = "UPDATE consents SET revoked_at = ?3 WHERE subject = ?1 AND "
                              "client_id = ?2 AND revoked_at = 0",
     /* Every expression of an UPDATE SET sees the old row: both CASEs test the old window. */
