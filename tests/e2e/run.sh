@@ -52,6 +52,17 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
+# the example login and consent app that hydra_example.test.mjs starts has its own pinned
+# dependencies (examples/login-consent/package-lock.json)
+example="$here/../../examples/login-consent"
+if [ -f "$example/package-lock.json" ]; then
+  estamp="$example/node_modules/.gatehouse-e2e-installed"
+  if [ ! -f "$estamp" ] || [ "$example/package-lock.json" -nt "$estamp" ]; then
+    echo "run.sh: npm ci in examples/login-consent" >&2
+    (cd "$example" && npm ci --no-audit --no-fund --loglevel=error) >&2
+    touch "$estamp"
+  fi
+fi
 
 if [ $# -gt 0 ]; then
   files=("$@")
