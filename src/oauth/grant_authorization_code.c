@@ -4,28 +4,34 @@
  *
  * Checks, in order (each failure is 400 invalid_grant unless said otherwise):
  *   1. code, redirect_uri and code_verifier at most once (invalid_request); code required.
- *   2. The code is ours (selector found, secret hashes to the stored hash) and was issued to
- *      this client (RFC 6749 4.1.3: "ensure that the authorization code was issued to the
- *      authenticated confidential client, or ... the public client").
- *   3. Not used before: a used code is a replay (below). Not revoked, not expired (60 s).
+ *   2. The code is ours (its seal opens, code.c: no store read) and was issued to this client
+ *      (RFC 6749 4.1.3: "ensure that the authorization code was issued to the authenticated
+ *      confidential client, or ... the public client").
+ *   3. Not expired (60 s, from the sealed data). Use and revocation are decided by the
+ *      transaction's TOKEN_CONSUME (below).
  *   4. redirect_uri: when the authorization request carried one, the token request MUST carry
  *      the identical value (RFC 6749 4.1.3); when it carried none, one given here must be a
  *      registered URI of the client.
  *   5. PKCE: code_verifier required, RFC 7636 4.1 syntax (43-128 unreserved characters),
  *      BASE64URL(SHA256(verifier)) equal to the stored S256 challenge in constant time.
  *   6. resource (RFC 8707 2.2): may only narrow the code's audience (invalid_target).
- * Then one transaction: TOKEN_CONSUME of the code (single use), the access token (same grant
- * id), a refresh token when offline_access was granted and the client may use the
- * refresh_token grant, CONSENT_TOUCH(subject, client) and a code.exchanged audit event; an ID
- * token (not stored) when openid was granted. The scope of every token is exactly what was
+ * Then one transaction: TOKEN_CONSUME of the code (single use: GH_ECONFLICT when it was used
+ * or revoked, GH_ENOTFOUND when it is gone), the access token (same grant id), a refresh token
+ * when offline_access was granted and the client may use the refresh_token grant,
+ * CONSENT_TOUCH(subject, client) and a code.exchanged audit event; an ID token (not stored)
+ * when openid was granted. The extra claims and amr of the login/consent app go to the access
+ * token (ext), the ID token and the refresh token. The scope of every token is exactly what was
  * granted (RFC 6749 5.1 scope is always returned).
  *
  * Replay (RFC 6749 4.1.2, 10.5: "If an authorization code is used more than once ... SHOULD
- * revoke all tokens previously issued based on that authorization code"): a code whose row
- * is already used, or whose TOKEN_CONSUME fails with GH_ECONFLICT because a concurrent request
- * used it first, gets invalid_grant, and a second, small transaction revokes its grant
- * (GRANT_REVOKE: every token the first use issued and their refreshes) and audits
- * code.replayed.
+ * revoke all tokens previously issued based on that authorization code"): when TOKEN_CONSUME
+ * fails with GH_ECONFLICT, one read of the row tells a used code (a replay, or a concurrent
+ * request that used it first) from a revoked one. A used code gets invalid_grant, and a
+ * second, small transaction revokes its grant (GRANT_REVOKE: every token the first use issued
+ * and their refreshes) and audits code.replayed; a revoked one gets invalid_grant only. A
+ * request refused by checks 3-6 reads the row the same way before answering, so that a
+ * replayed code revokes its grant whatever else is wrong with the request (as when the row
+ * was read first).
  */
 #include <string.h>
 
@@ -45,6 +51,7 @@ typedef struct exchange {
     const char *client_id;
     const char *subject;
     const char *scope;
+    int64_t expires_at;
 } exchange;
 
 /* ---- PKCE ---- */
@@ -158,16 +165,49 @@ gh_err gh_oauth__grant_replayed(gh_engine *e, gh_ctx *ctx, const char *type, con
 
 /* ---- the exchange ---- */
 
+/* The answer for a code that could not be used, from its row's state: a used code is a
+ * replay (deny and revoke what it issued); a revoked or unknown one is invalid_grant. For a
+ * live row, resp keeps the error it already holds (keep = true); with keep false a live row
+ * (a conflict the row does not explain) is invalid_grant too. */
+static gh_err settle(gh_engine *e, gh_ctx *ctx, const exchange *x, bool keep,
+                     gh_oauth_response *resp)
+{
+    gh_oauth_use_state st = GH_OAUTH_USE_UNKNOWN;
+    gh_err err = gh_oauth__use_state(e, ctx, x->code_id, GH_TOKEN_CODE, &st);
+
+    if (err != GH_OK)
+        return err;
+    switch (st) {
+    case GH_OAUTH_USE_USED:
+    case GH_OAUTH_USE_USED_REVOKED:
+        /* SPEC: RFC6749 4.1.2 - used more than once: deny and revoke what it issued */
+        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_CODE_REPLAYED, x->code_id,
+                                        x->grant_id, x->client_id, x->subject, resp,
+                                        "the authorization code was already used");
+    case GH_OAUTH_USE_REVOKED:
+        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
+                       x->expires_at <= ctx->now ? "the authorization code has expired"
+                                                 : "the authorization code was revoked");
+        return GH_OK;
+    case GH_OAUTH_USE_LIVE:
+        if (keep)
+            return GH_OK;
+        break;
+    case GH_OAUTH_USE_UNKNOWN:
+        break;
+    }
+    gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the authorization code is not valid");
+    return GH_OK;
+}
+
 static gh_err committed(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void *arg,
                         gh_err outcome)
 {
     exchange *x = arg;
 
     if (outcome == GH_ECONFLICT) {
-        /* SPEC: RFC6749 4.1.2 - a second use of the code: deny and revoke */
-        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_CODE_REPLAYED, x->code_id,
-                                        x->grant_id, x->client_id, x->subject, resp,
-                                        "the authorization code was already used");
+        /* SPEC: RFC6749 4.1.2 - used before (or revoked): the row tells which */
+        return settle(e, ctx, x, false, resp);
     }
     if (outcome == GH_ENOTFOUND) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the authorization code is not valid");
@@ -198,15 +238,15 @@ static bool one_param(const gh_oauth_request *req, const char *name, gh_oauth_re
 gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                           const gh_oauth_client *c, gh_oauth_response *resp)
 {
-    const char *code = NULL, *redirect_uri = NULL, *verifier = NULL;
+    const char *code = NULL, *redirect_uri = NULL, *verifier = NULL, *code_id = NULL;
     gh_oauth_authz a;
-    gh_token *row = NULL;
     gh_strv resources, aud;
     gh_oauth_issue in;
     gh_store_txn *t;
     gh_store_op op;
     exchange *x;
     json_t *data;
+    int64_t expires_at = 0;
     bool ok = false;
     gh_err err;
 
@@ -219,25 +259,26 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
         gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "code is missing");
         return GH_OK;
     }
-    err = gh_oauth__code_find(e, ctx, code, &row, &a);
+    /* The code carries its authorization (code.c): no read before the transaction. */
+    err = gh_oauth__code_open(e, ctx, code, &a, &code_id, &expires_at, &ok);
     if (err != GH_OK)
         return err;
     /* SPEC: RFC6749 4.1.3 - the code was issued to the authenticated client */
-    if (row == NULL || strcmp(row->client_id, c->client_id) != 0) {
+    if (!ok || strcmp(a.client_id, c->client_id) != 0) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the authorization code is not valid");
         return GH_OK;
     }
-    if (row->used_at != 0) {
-        /* SPEC: RFC6749 4.1.2 - used more than once: deny and revoke what it issued */
-        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_CODE_REPLAYED, row->id,
-                                        row->grant_id, row->client_id, row->subject, resp,
-                                        "the authorization code was already used");
-    }
-    if (row->revoked_at != 0 || row->expires_at <= ctx->now) {
-        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
-                       row->revoked_at != 0 ? "the authorization code was revoked"
-                                            : "the authorization code has expired");
-        return GH_OK;
+    x = GH_ARENA_NEW(ctx->arena, exchange);
+    x->code_id = code_id;
+    x->grant_id = a.grant_id;
+    x->client_id = a.client_id;
+    x->subject = a.subject;
+    x->scope = gh_strv_join(ctx->arena, &a.scopes);
+    x->expires_at = expires_at;
+    /* Every refusal below reads the row first (settle): a used code is a replay. */
+    if (expires_at <= ctx->now) {
+        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the authorization code has expired");
+        return settle(e, ctx, x, true, resp);
     }
     /* SPEC: RFC6749 4.1.3 - redirect_uri REQUIRED and identical when it was in the
      * authorization request */
@@ -247,55 +288,54 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
                            redirect_uri == NULL
                                ? "redirect_uri is required: the authorization request had one"
                                : "redirect_uri does not match the authorization request");
-            return GH_OK;
+            return settle(e, ctx, x, true, resp);
         }
     } else if (redirect_uri != NULL && !gh_strv_has(&c->redirect_uris, redirect_uri)) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "redirect_uri is not registered");
-        return GH_OK;
+        return settle(e, ctx, x, true, resp);
     }
     /* SPEC: RFC7636 4.5 - code_verifier REQUIRED (PKCE is required for every client) */
     if (verifier == NULL) {
         gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "code_verifier is missing");
-        return GH_OK;
+        return settle(e, ctx, x, true, resp);
     }
     /* SPEC: RFC7636 4.6 - a verifier that does not match gets invalid_grant */
     if (!gh_oauth__pkce_s256_ok(verifier, a.code_challenge)) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "code_verifier does not match");
-        return GH_OK;
+        return settle(e, ctx, x, true, resp);
     }
     err = gh_oauth__resource_narrow(req, ctx, &a.audience, resp, &resources, &ok);
-    if (err != GH_OK || !ok)
+    if (err != GH_OK)
         return err;
+    if (!ok)
+        return settle(e, ctx, x, true, resp);
     if (resources.n > 0) {
         aud = resources;
     } else {
         err = gh_oauth__audience_resolve(e, ctx, req, c, &a.scopes, resp, &aud, &ok);
-        if (err != GH_OK || !ok)
+        if (err != GH_OK)
             return err;
+        if (!ok)
+            return settle(e, ctx, x, true, resp);
     }
 
-    x = GH_ARENA_NEW(ctx->arena, exchange);
-    x->code_id = row->id;
-    x->grant_id = row->grant_id;
-    x->client_id = row->client_id;
-    x->subject = row->subject;
-    x->scope = row->scope;
     t = gh_store_txn_new(ctx->arena);
     /* SPEC: RFC6749 4.1.2 - the code is used once: consumed in the transaction that
-     * inserts the tokens, so a concurrent second use fails with GH_ECONFLICT */
+     * inserts the tokens, so a second use (even a concurrent one) fails with GH_ECONFLICT */
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_CONSUME;
-    op.u.revoke.id = row->id;
+    op.u.revoke.id = code_id;
     op.u.revoke.at = ctx->now;
     gh_store_txn_add(t, &op);
 
     memset(&in, 0, sizeof(in));
     in.c = c;
     in.grant_type = GH_GRANT_AUTHORIZATION_CODE;
-    in.grant_id = row->grant_id;
-    in.subject = row->subject;
+    in.grant_id = a.grant_id;
+    in.subject = a.subject;
     in.scopes = &a.scopes;
     in.audience = &aud;
+    in.ext_claims = a.access_token_claims;
     err = gh_oauth__issue_access(e, ctx, t, &in, &x->at);
     if (err != GH_OK)
         return err;
@@ -307,13 +347,16 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
 
         memset(&rin, 0, sizeof(rin));
         rin.c = c;
-        rin.grant_id = row->grant_id;
-        rin.subject = row->subject;
+        rin.grant_id = a.grant_id;
+        rin.subject = a.subject;
         rin.scopes = &a.scopes;
         rin.audience = &resources;
         rin.auth_time = a.auth_time;
         rin.sid = a.sid;
         rin.acr = a.acr;
+        rin.access_token_claims = a.access_token_claims;
+        rin.id_token_claims = a.id_token_claims;
+        rin.amr = a.amr;
         err = gh_oauth__refresh_issue(e, ctx, t, &rin, &x->refresh, NULL);
         if (err != GH_OK)
             return err;
@@ -325,26 +368,28 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
 
         memset(&id, 0, sizeof(id));
         id.c = c;
-        id.subject = row->subject;
+        id.subject = a.subject;
         id.access_token = x->at.value;
         id.nonce = a.nonce;
         id.auth_time = a.auth_time;
         id.sid = a.sid;
         id.acr = a.acr;
         id.scopes = &a.scopes;
+        id.ext_claims = a.id_token_claims;
+        id.amr = a.amr;
         err = gh_oauth__id_token(e, ctx, &id, &idt);
         if (err != GH_OK)
             return err;
         x->id_token = idt;
     }
-    gh_oauth__consent_touch(ctx, t, row->subject, row->client_id);
+    gh_oauth__consent_touch(ctx, t, a.subject, a.client_id);
     data = json_object();
-    json_object_set_new(data, "grant_id", json_string(row->grant_id));
+    json_object_set_new(data, "grant_id", json_string(a.grant_id));
     json_object_set_new(data, "refresh_token", json_boolean(x->refresh != NULL));
     json_object_set_new(data, "id_token", json_boolean(x->id_token != NULL));
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CODE_EXCHANGED,
-                    gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
-                    row->subject, row->id, row->scope, data);
+                    gh_arena_printf(ctx->arena, "client:%s", a.client_id), a.client_id, a.subject,
+                    code_id, x->scope, data);
     json_decref(data);
     /* SPEC: DESIGN.md Tokens - the rows are durable before the tokens are handed out */
     return gh_oauth__commit(e, ctx, resp, t, committed, x);

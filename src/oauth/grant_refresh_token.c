@@ -2,11 +2,13 @@
  * grant_refresh_token.c - refresh tokens: issuing them (with a code exchange or a rotation)
  * and the refresh_token grant (RFC 6749 6, 10.4; OAuth 2.1 4.3, 6.1; OIDC Core 12).
  *
- * A refresh token is a split token (code.c): GH_PREFIX_REFRESH + base64url(selector) +
- * base64url(secret), row id GH_OAUTH_REFRESH_ID_PREFIX + base64url(selector), only the
- * SHA-256 of the value stored. Its row holds the grant (grant_id, client, subject, the scope
- * the user granted, the resource indicators of the authorization) and in extra what a later
- * ID token needs (auth_time, sid, acr).
+ * A refresh token is a sealed token (code.c): GH_PREFIX_REFRESH + base64url(selector ||
+ * AES-256-GCM(data)), row id GH_OAUTH_REFRESH_ID_PREFIX + base64url(selector), only the
+ * SHA-256 of the value stored. The value carries the grant (grant_id, client, subject, the
+ * scope the user granted, the resource indicators of the authorization), what a later ID
+ * token needs (auth_time, sid, acr, amr), the extra claims of the login/consent app and its
+ * expiry, so that a refresh reads nothing before its one transaction. The row holds the
+ * grant's columns too and is the only truth about use and revocation.
  *
  * Invariants of a refresh token family (every refresh token of one grant_id):
  *   1. At most one member is live: each use consumes the presented token (TOKEN_CONSUME) and
@@ -19,6 +21,10 @@
  *   4. Presenting a consumed member (reuse, or a lost race with a concurrent refresh: the
  *      consume fails with GH_ECONFLICT) revokes the whole family and every access token of the
  *      grant (GRANT_REVOKE) and audits refresh.reused (OAuth 2.1 4.3.1, RFC 6819 5.2.2.3).
+ *      The consume is the check: a GH_ECONFLICT is followed by one read of the row, which
+ *      tells a used member (reuse) from a revoked one (plain invalid_grant). A request refused
+ *      for another reason (expired, scope, resource) reads the row the same way first, so that
+ *      a reused member is treated as reuse whatever else is wrong with the request.
  * Transitions: issued (gh_oauth__refresh_issue) -> used (gh_oauth__grant_refresh_token, which
  * issues the successor) | revoked (revoke.c, reuse, consent revocation) | expired.
  * Each refresh also touches the consent (CONSENT_TOUCH: last used, shown on the account page)
@@ -40,6 +46,7 @@ typedef struct refresh_result {
     const char *grant_id;
     const char *client_id;
     const char *subject;
+    int64_t expires_at; /* of the presented token */
 } refresh_result;
 
 void gh_oauth__consent_touch(gh_ctx *ctx, gh_store_txn *t, const char *subject,
@@ -59,21 +66,13 @@ gh_err gh_oauth__refresh_issue(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
                                const gh_oauth_refresh_in *in, const char **out_value,
                                const char **out_id)
 {
+    gh_oauth_sealed d;
     gh_token *row;
     gh_store_op op;
-    json_t *extra;
-    char *value = NULL, *id = NULL;
+    char *value = NULL, *id = NULL, *extra = NULL;
+    gh_err err;
 
-    gh_oauth__split_new(ctx, GH_PREFIX_REFRESH, GH_OAUTH_REFRESH_ID_PREFIX, &value, &id);
-    extra = json_object();
-    json_object_set_new(extra, GH_OAUTH_TOKEN_HASH_MEMBER,
-                        json_string(gh_sha256_hex(ctx->arena, value, strlen(value))));
-    if (in->auth_time > 0)
-        json_object_set_new(extra, "auth_time", json_integer(in->auth_time));
-    gh_json_set_str(extra, "sid", in->sid);
-    gh_json_set_str(extra, "acr", in->acr);
     row = GH_ARENA_NEW(ctx->arena, gh_token);
-    row->id = id;
     row->kind = GH_TOKEN_REFRESH;
     row->format = GH_STRATEGY_OPAQUE;
     row->grant_id = gh_arena_strdup(ctx->arena, in->grant_id);
@@ -85,12 +84,27 @@ gh_err gh_oauth__refresh_issue(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + e->cfg->ttl_refresh_token;
     row->request_id = ctx->request_id;
-    row->extra = gh_json_dump_a(ctx->arena, extra);
-    json_decref(extra);
-    if (row->extra == NULL) {
-        gh_ctx_fail(ctx, "refresh: the token's data is not UTF-8");
-        return GH_EINVAL;
+    memset(&d, 0, sizeof(d));
+    d.expires_at = row->expires_at;
+    d.auth_time = in->auth_time > 0 ? in->auth_time : 0;
+    d.client_id = row->client_id;
+    d.subject = row->subject;
+    d.grant_id = row->grant_id;
+    d.scope = row->scope;
+    d.audience = row->audience;
+    d.sid = in->sid;
+    d.acr = in->acr;
+    d.access_token_claims = in->access_token_claims;
+    d.id_token_claims = in->id_token_claims;
+    d.amr = in->amr;
+    err = gh_oauth__sealed_new(e, ctx, GH_PREFIX_REFRESH, GH_OAUTH_REFRESH_ID_PREFIX, &d, &value,
+                               &id, &extra);
+    if (err != GH_OK) {
+        gh_ctx_fail(ctx, "refresh: sealing the grant: %s", gh_err_str(err));
+        return err;
     }
+    row->id = id;
+    row->extra = extra;
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_INSERT;
     op.u.token = row;
@@ -107,17 +121,52 @@ gh_err gh_oauth__refresh_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_t
                                 GH_TOKEN_REFRESH, value, out);
 }
 
+/* The answer for a refresh token that could not be used, from its row's state: reuse of a
+ * used member revokes the family (invariant 4); a revoked or unknown one is invalid_grant.
+ * For a live row, resp keeps the error it already holds (keep = true); with keep false a
+ * live row (a conflict the row does not explain) is invalid_grant too. */
+static gh_err settle(gh_engine *e, gh_ctx *ctx, const refresh_result *r, bool keep,
+                     gh_oauth_response *resp)
+{
+    gh_oauth_use_state st = GH_OAUTH_USE_UNKNOWN;
+    gh_err err = gh_oauth__use_state(e, ctx, r->old_id, GH_TOKEN_REFRESH, &st);
+
+    if (err != GH_OK)
+        return err;
+    switch (st) {
+    case GH_OAUTH_USE_USED:
+        /* SPEC: OAuth2.1 4.3.1 - reuse of a rotated refresh token revokes the family */
+        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_REFRESH_REUSED, r->old_id,
+                                        r->grant_id, r->client_id, r->subject, resp,
+                                        "the refresh token was already used");
+    case GH_OAUTH_USE_USED_REVOKED:
+    case GH_OAUTH_USE_REVOKED:
+        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
+                       r->expires_at <= ctx->now ? "the refresh token has expired"
+                                                 : "the refresh token was revoked");
+        return GH_OK;
+    case GH_OAUTH_USE_LIVE:
+        if (keep)
+            return GH_OK;
+        break;
+    case GH_OAUTH_USE_UNKNOWN:
+        break;
+    }
+    gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
+                   r->expires_at <= ctx->now ? "the refresh token has expired"
+                                             : "the refresh token is not valid");
+    return GH_OK;
+}
+
 static gh_err committed(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void *arg,
                         gh_err outcome)
 {
     refresh_result *r = arg;
 
     if (outcome == GH_ECONFLICT) {
-        /* SPEC: OAuth2.1 4.3.1 - a concurrent use of the same refresh token: the loser is a
-         * reuse, and the family is revoked */
-        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_REFRESH_REUSED, r->old_id,
-                                        r->grant_id, r->client_id, r->subject, resp,
-                                        "the refresh token was already used");
+        /* SPEC: OAuth2.1 4.3.1 - used before (reuse, or a concurrent use of the same token:
+         * the loser is a reuse, and the family is revoked) or revoked */
+        return settle(e, ctx, r, false, resp);
     }
     if (outcome == GH_ENOTFOUND) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the refresh token is not valid");
@@ -130,7 +179,6 @@ static gh_err committed(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void
     gh_oauth__token_response_full(resp, &r->at, r->refresh, r->id_token);
     return GH_OK;
 }
-
 /* The scope of the new access token: the requested one (a subset of the grant's) or, when
  * none is requested, the grant's (RFC 6749 6). false when resp holds the error. */
 static bool narrow_scope(gh_ctx *ctx, const char *requested, const gh_strv *original,
@@ -167,16 +215,15 @@ static bool narrow_scope(gh_ctx *ctx, const char *requested, const gh_strv *orig
 gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                      const gh_oauth_client *c, gh_oauth_response *resp)
 {
-    const char *value = NULL, *scope = NULL, *sid = NULL, *acr = NULL;
-    gh_token *row = NULL;
+    const char *value = NULL, *scope = NULL, *old_id = NULL;
+    gh_oauth_sealed d;
     gh_strv original, granted, resources_allowed, resources, aud;
     gh_oauth_issue in;
     gh_oauth_refresh_in rin;
     refresh_result *r;
     gh_store_txn *t;
     gh_store_op op;
-    json_t *x = NULL, *data;
-    int64_t auth_time = 0;
+    json_t *data;
     bool ok = false;
     gh_err err;
 
@@ -191,85 +238,76 @@ gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
         gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "refresh_token is missing");
         return GH_OK;
     }
-    err = gh_oauth__refresh_find(e, ctx, value, &row);
+    /* The value carries the grant (code.c): no read before the transaction. */
+    err = gh_oauth__sealed_open(e, ctx, GH_PREFIX_REFRESH, GH_OAUTH_REFRESH_ID_PREFIX, value, &d,
+                                &old_id, &ok);
     if (err != GH_OK)
         return err;
     /* SPEC: RFC6749 6 - the refresh token was issued to the authenticated client */
-    if (row == NULL || strcmp(row->client_id, c->client_id) != 0) {
+    if (!ok || strcmp(d.client_id, c->client_id) != 0) {
         gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the refresh token is not valid");
         return GH_OK;
     }
-    if (row->used_at != 0 && row->revoked_at == 0) {
-        /* SPEC: OAuth2.1 4.3.1 - reuse of a rotated refresh token revokes the family */
-        return gh_oauth__grant_replayed(e, ctx, GH_OAUTH_AUDIT_REFRESH_REUSED, row->id,
-                                        row->grant_id, row->client_id, row->subject, resp,
-                                        "the refresh token was already used");
+    r = GH_ARENA_NEW(ctx->arena, refresh_result);
+    r->old_id = old_id;
+    r->grant_id = d.grant_id;
+    r->client_id = d.client_id;
+    r->subject = d.subject;
+    r->expires_at = d.expires_at;
+    if (d.expires_at <= ctx->now) {
+        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT, "the refresh token has expired");
+        return settle(e, ctx, r, true, resp);
     }
-    if (row->used_at != 0 || row->revoked_at != 0 || row->expires_at <= ctx->now) {
-        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
-                       row->expires_at <= ctx->now ? "the refresh token has expired"
-                                                   : "the refresh token was revoked");
-        return GH_OK;
-    }
-    original = gh_oauth__split_list(ctx, row->scope);
+    original = gh_oauth__split_list(ctx, d.scope);
     if (!narrow_scope(ctx, scope, &original, resp, &granted))
-        return GH_OK;
-    resources_allowed = gh_oauth__split_list(ctx, row->audience);
+        return settle(e, ctx, r, true, resp);
+    resources_allowed = gh_oauth__split_list(ctx, d.audience);
     err = gh_oauth__resource_narrow(req, ctx, &resources_allowed, resp, &resources, &ok);
-    if (err != GH_OK || !ok)
+    if (err != GH_OK)
         return err;
+    if (!ok)
+        return settle(e, ctx, r, true, resp);
     if (resources.n > 0) {
         aud = resources;
     } else {
         err = gh_oauth__audience_resolve(e, ctx, req, c, &granted, resp, &aud, &ok);
-        if (err != GH_OK || !ok)
+        if (err != GH_OK)
             return err;
-    }
-    if (row->extra != NULL &&
-        gh_json_parse_object(row->extra, strlen(row->extra), GH_OAUTH_TOKEN_EXTRA_MAX, &x, NULL,
-                             0) == GH_OK) {
-        const char *s = NULL;
-        if (gh_json_get_int(x, "auth_time", &auth_time) != GH_OK)
-            auth_time = 0;
-        if (gh_json_get_str(x, "sid", &s) == GH_OK)
-            sid = gh_arena_strdup(ctx->arena, s);
-        if (gh_json_get_str(x, "acr", &s) == GH_OK)
-            acr = gh_arena_strdup(ctx->arena, s);
-        json_decref(x);
+        if (!ok)
+            return settle(e, ctx, r, true, resp);
     }
 
-    r = GH_ARENA_NEW(ctx->arena, refresh_result);
-    r->old_id = row->id;
-    r->grant_id = row->grant_id;
-    r->client_id = row->client_id;
-    r->subject = row->subject;
     t = gh_store_txn_new(ctx->arena);
     /* SPEC: OAuth2.1 4.3.1 - rotation: the presented token is used up in the transaction
-     * that inserts its successor */
+     * that inserts its successor; GH_ECONFLICT when it was used or revoked before */
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_CONSUME;
-    op.u.revoke.id = row->id;
+    op.u.revoke.id = old_id;
     op.u.revoke.at = ctx->now;
     gh_store_txn_add(t, &op);
     memset(&in, 0, sizeof(in));
     in.c = c;
     in.grant_type = GH_GRANT_REFRESH_TOKEN;
-    in.grant_id = row->grant_id;
-    in.subject = row->subject;
+    in.grant_id = d.grant_id;
+    in.subject = d.subject;
     in.scopes = &granted;
     in.audience = &aud;
+    in.ext_claims = d.access_token_claims;
     err = gh_oauth__issue_access(e, ctx, t, &in, &r->at);
     if (err != GH_OK)
         return err;
     memset(&rin, 0, sizeof(rin));
     rin.c = c;
-    rin.grant_id = row->grant_id;
-    rin.subject = row->subject;
+    rin.grant_id = d.grant_id;
+    rin.subject = d.subject;
     rin.scopes = &original; /* the family keeps the grant's scope (invariant 2) */
     rin.audience = &resources_allowed;
-    rin.auth_time = auth_time;
-    rin.sid = sid;
-    rin.acr = acr;
+    rin.auth_time = d.auth_time;
+    rin.sid = d.sid;
+    rin.acr = d.acr;
+    rin.access_token_claims = d.access_token_claims;
+    rin.id_token_claims = d.id_token_claims;
+    rin.amr = d.amr;
     err = gh_oauth__refresh_issue(e, ctx, t, &rin, &r->refresh, NULL);
     if (err != GH_OK)
         return err;
@@ -280,24 +318,26 @@ gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
 
         memset(&id, 0, sizeof(id));
         id.c = c;
-        id.subject = row->subject;
+        id.subject = d.subject;
         id.access_token = r->at.value;
-        id.auth_time = auth_time;
-        id.sid = sid;
-        id.acr = acr;
+        id.auth_time = d.auth_time;
+        id.sid = d.sid;
+        id.acr = d.acr;
         id.scopes = &granted;
+        id.ext_claims = d.id_token_claims;
+        id.amr = d.amr;
         err = gh_oauth__id_token(e, ctx, &id, &idt);
         if (err != GH_OK)
             return err;
         r->id_token = idt;
     }
-    gh_oauth__consent_touch(ctx, t, row->subject, row->client_id);
+    gh_oauth__consent_touch(ctx, t, d.subject, d.client_id);
     data = json_object();
-    json_object_set_new(data, "grant_id", json_string(row->grant_id));
-    json_object_set_new(data, "rotated", json_string(row->id));
+    json_object_set_new(data, "grant_id", json_string(d.grant_id));
+    json_object_set_new(data, "rotated", json_string(old_id));
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_TOKEN_REFRESHED,
-                    gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
-                    row->subject, r->at.id, r->at.scope, data);
+                    gh_arena_printf(ctx->arena, "client:%s", d.client_id), d.client_id, d.subject,
+                    r->at.id, r->at.scope, data);
     json_decref(data);
     return gh_oauth__commit(e, ctx, resp, t, committed, r);
 }

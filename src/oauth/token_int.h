@@ -217,39 +217,93 @@ const char *gh_oauth__token_param(const gh_oauth_request *req, gh_oauth_response
 #define GH_OAUTH_AUDIT_TOKEN_REFRESHED "token.refreshed"
 #define GH_OAUTH_AUDIT_REFRESH_REUSED "refresh.reused"
 
-/* A split token (codes, refresh tokens): PREFIX + base64url(16-byte time-ordered selector)
- * + base64url(32-byte secret); row id = id prefix + base64url(selector). */
+/* A sealed token (codes, refresh tokens; code.c's file comment has the layout): PREFIX +
+ * base64url(16-byte time-ordered selector || AES-256-GCM(e->token_seal_key, data)), the
+ * prefix and the selector bound as additional data; row id = id prefix + base64url(selector).
+ * The value carries its grant data, so the token endpoint needs no read to use it. */
 #define GH_OAUTH_SPLIT_SELECTOR_BYTES 16
-#define GH_OAUTH_SPLIT_SECRET_BYTES 32
 #define GH_OAUTH_CODE_ID_PREFIX "c."
 #define GH_OAUTH_REFRESH_ID_PREFIX "r."
+/* A sealed value is at most this many characters (well under GH_LIMIT_TOKEN): when the data
+ * would make it longer, the data goes to the row's extra instead (GH_OAUTH_SEALED_DATA_MEMBER)
+ * and the value seals only a marker, so that using it costs one read. */
+#define GH_OAUTH_SEALED_VALUE_MAX 2048
+#define GH_OAUTH_SEALED_DATA_MEMBER "data"
 /* Codes live at most this long (seconds), whatever ttl.authorization_code says. */
 #define GH_OAUTH_CODE_TTL_MAX 60
 /* Bytes of a stored token row's extra JSON that we parse. */
 #define GH_OAUTH_TOKEN_EXTRA_MAX (16 * 1024)
 
-/* Makes a new split token: *out_value and *out_id in ctx->arena. */
-void gh_oauth__split_new(gh_ctx *ctx, const char *prefix, const char *id_prefix, char **out_value,
-                         char **out_id);
-/* The row id of a presented split token (arena), or NULL when value is not one (wrong
- * prefix, length, or not canonical base64url). */
-char *gh_oauth__split_id(gh_arena *a, const char *prefix, const char *id_prefix,
-                         const char *value);
-/* Finds the row of a presented split token of kind: by its selector, then the value must hash
- * to the row's GH_OAUTH_TOKEN_HASH_MEMBER (constant time). *out NULL when malformed, unknown,
- * of another kind or a wrong secret (never an error). Expiry, use and revocation are the
- * caller's to check. */
+/* What a code or a refresh token carries (strings may be NULL unless said otherwise). */
+typedef struct gh_oauth_sealed {
+    int64_t expires_at;
+    int64_t auth_time;          /* 0: unknown */
+    const char *client_id;      /* required */
+    const char *subject;        /* required */
+    const char *grant_id;       /* required */
+    const char *scope;          /* space-separated, required ("" allowed) */
+    const char *audience;       /* space-separated resource indicators, or "" */
+    const char *redirect_uri;   /* codes: the request's redirect_uri, or NULL */
+    const char *code_challenge; /* codes: PKCE S256 challenge */
+    const char *nonce;          /* codes */
+    const char *sid;
+    const char *acr;
+    const char *access_token_claims; /* JSON object text */
+    const char *id_token_claims;     /* JSON object text */
+    const char *amr;                 /* JSON array text */
+} gh_oauth_sealed;
+
+/* Makes a new sealed token of d: *out_value and *out_id (arena); *out_extra (arena) is the
+ * row's extra: the value's SHA-256, plus the data itself when it did not fit the value.
+ * GH_EINVAL when d lacks a required member or a string is longer than 65534 bytes. */
+GH_MUST_CHECK gh_err gh_oauth__sealed_new(gh_engine *e, gh_ctx *ctx, const char *prefix,
+                                          const char *id_prefix, const gh_oauth_sealed *d,
+                                          char **out_value, char **out_id, char **out_extra);
+/* Opens a presented sealed token: *ok true with *out (strings in ctx->arena) and *out_id when
+ * value has the prefix, its seal opens under the engine's key (a forged, altered, truncated or
+ * foreign value does not), and, when the data was stored in the row, the row exists with the
+ * value's hash. Never an error for a bad value (*ok false); an error only when the store
+ * failed. Expiry, use and revocation are the caller's to check. */
+GH_MUST_CHECK gh_err gh_oauth__sealed_open(gh_engine *e, gh_ctx *ctx, const char *prefix,
+                                           const char *id_prefix, const char *value,
+                                           gh_oauth_sealed *out, const char **out_id, bool *ok);
+/* The row id of a presented sealed token (arena), or NULL when value is not one (wrong
+ * prefix, too short or long, or not canonical base64url). The seal is not opened. */
+char *gh_oauth__split_id(gh_arena *a, const char *prefix, const char *id_prefix, const char *value);
+/* Finds the row of a presented sealed token of kind by its selector; the value must hash to
+ * the row's GH_OAUTH_TOKEN_HASH_MEMBER (constant time). *out NULL when malformed, unknown,
+ * of another kind or not the value issued (never an error). Expiry, use and revocation are
+ * the caller's to check. */
 GH_MUST_CHECK gh_err gh_oauth__split_find(gh_engine *e, gh_ctx *ctx, const char *prefix,
                                           const char *id_prefix, gh_token_kind kind,
                                           const char *value, gh_token **out);
 /* Splits a stored space-separated list (scope, audience) into the arena. */
 gh_strv gh_oauth__split_list(gh_ctx *ctx, const char *s);
 
+/* Why a single-use token could not be consumed, from its row (read once, after a rejection
+ * or a failed TOKEN_CONSUME). */
+typedef enum gh_oauth_use_state {
+    GH_OAUTH_USE_UNKNOWN = 0,  /* no such row (purged) or of another kind */
+    GH_OAUTH_USE_LIVE,         /* neither used nor revoked */
+    GH_OAUTH_USE_USED,         /* used_at set, not revoked */
+    GH_OAUTH_USE_USED_REVOKED, /* used_at and revoked_at set */
+    GH_OAUTH_USE_REVOKED       /* revoked_at set, never used */
+} gh_oauth_use_state;
+/* Reads the row id of kind and tells its state. */
+GH_MUST_CHECK gh_err gh_oauth__use_state(gh_engine *e, gh_ctx *ctx, const char *id,
+                                         gh_token_kind kind, gh_oauth_use_state *out);
+
 struct gh_oauth_authz; /* authz_int.h */
 
+/* Opens a presented authorization code (gh_oauth__sealed_open) into *out (strings in
+ * ctx->arena, grant_id included), *out_id and *out_expires_at; *ok false when the value is
+ * not a code of ours. No store read unless the data was stored in the row. */
+GH_MUST_CHECK gh_err gh_oauth__code_open(gh_engine *e, gh_ctx *ctx, const char *value,
+                                         struct gh_oauth_authz *out, const char **out_id,
+                                         int64_t *out_expires_at, bool *ok);
 /* Finds a presented authorization code: *out_row and *out (strings in ctx->arena) are set
- * when the value names a code row and its secret matches; *out_row NULL otherwise (never an
- * error). Expiry, use and revocation are the caller's to check. */
+ * when the value opens as a code and its row exists; *out_row NULL otherwise (never an
+ * error). Expiry, use and revocation are the caller's to check. One store read. */
 GH_MUST_CHECK gh_err gh_oauth__code_find(gh_engine *e, gh_ctx *ctx, const char *value,
                                          gh_token **out_row, struct gh_oauth_authz *out);
 
