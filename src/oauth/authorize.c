@@ -38,6 +38,7 @@
 #define NONCE_MAX 512
 #define STATE_MAX 2048
 #define LOGIN_HINT_MAX 256
+#define HINT_PARAM_MAX 256
 
 /* Parameters that may appear at most once (RFC 6749 3.1); resource may repeat (RFC 8707). */
 static const char *const single_params[] = {
@@ -60,6 +61,9 @@ typedef struct areq {
     const char *nonce;
     const char *code_challenge;
     const char *login_hint;
+    const char *acr_values; /* OIDC Core 3.1.2.1, handed to the login app as given */
+    const char *ui_locales;
+    const char *display;
     gh_strv scopes;
     gh_strv audience;
     bool p_none, p_login, p_consent;
@@ -428,6 +432,14 @@ static gh_err check_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *r
     r->nonce = one(params, "nonce");
     if (r->nonce != NULL && strlen(r->nonce) > NONCE_MAX)
         return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST, "nonce is too long");
+    r->acr_values = one(params, "acr_values");
+    r->ui_locales = one(params, "ui_locales");
+    r->display = one(params, "display");
+    if ((r->acr_values != NULL && strlen(r->acr_values) > HINT_PARAM_MAX) ||
+        (r->ui_locales != NULL && strlen(r->ui_locales) > HINT_PARAM_MAX) ||
+        (r->display != NULL && strlen(r->display) > HINT_PARAM_MAX))
+        return redirect_error(e, ctx, resp, r, GH_E_INVALID_REQUEST,
+                              "acr_values, ui_locales or display is too long");
     *ok = true;
     return GH_OK;
 }
@@ -453,6 +465,10 @@ static json_t *areq_doc(gh_engine *e, gh_ctx *ctx, const areq *r, const gh_form 
     json_object_set_new(d, "audience", gh_json_strv(&r->audience));
     json_object_set_new(d, "prompt_login", json_boolean(r->p_login));
     json_object_set_new(d, "prompt_consent", json_boolean(r->p_consent));
+    json_object_set_new(d, "prompt_none", json_boolean(r->p_none));
+    gh_json_set_str(d, "acr_values", r->acr_values);
+    gh_json_set_str(d, "ui_locales", r->ui_locales);
+    gh_json_set_str(d, "display", r->display);
     json_object_set_new(d, "max_age", json_integer(r->max_age));
     gh_json_set_str(d, "request_url", url);
     json_object_set_new(d, "requested_at", json_integer(ctx->now));
@@ -477,15 +493,53 @@ static void areq_from_doc(gh_ctx *ctx, const json_t *d, areq *r)
     r->audience = gh_oauth__doc_strv(ctx, d, "audience");
     r->p_login = json_is_true(json_object_get(d, "prompt_login"));
     r->p_consent = json_is_true(json_object_get(d, "prompt_consent"));
+    r->p_none = json_is_true(json_object_get(d, "prompt_none"));
     r->max_age = -1;
 }
 
 /* ---- outcomes ---- */
 
+/* What the login and consent apps added to the tokens (JSON texts, each may be NULL). */
+typedef struct app_claims {
+    const char *at;  /* session.access_token */
+    const char *id;  /* session.id_token */
+    const char *amr; /* the login's amr */
+} app_claims;
+
+/* The claims kept by a flow doc (objects and arrays) as texts. */
+static void claims_from_doc(gh_ctx *ctx, const json_t *d, app_claims *c)
+{
+    const json_t *v;
+
+    memset(c, 0, sizeof(*c));
+    v = json_object_get(d, "at_claims");
+    if (json_is_object(v))
+        c->at = gh_json_dump_a(ctx->arena, v);
+    v = json_object_get(d, "id_claims");
+    if (json_is_object(v))
+        c->id = gh_json_dump_a(ctx->arena, v);
+    v = json_object_get(d, "amr");
+    if (json_is_array(v))
+        c->amr = gh_json_dump_a(ctx->arena, v);
+}
+
+/* The claims of a remembered consent row (texts, consent.c keeps them so), for the hot path:
+ * a scan, not a parse. */
+static void claims_from_consent(gh_ctx *ctx, const gh_consent *c, app_claims *out)
+{
+    if (c->doc == NULL)
+        return;
+    if (gh_json_scan_str(c->doc, strlen(c->doc), "at_claims", ctx->arena, &out->at) != GH_OK)
+        out->at = NULL;
+    if (gh_json_scan_str(c->doc, strlen(c->doc), "id_claims", ctx->arena, &out->id) != GH_OK)
+        out->id = NULL;
+}
+
 /* Issues the code for r to subject with scopes and answers with it (t then committed). */
 static gh_err issue_code(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const areq *r,
-                         const char *subject, const gh_strv *scopes, int64_t auth_time,
-                         const char *sid, const char *acr, gh_oauth_response *resp)
+                         const char *subject, const gh_strv *scopes, const gh_strv *audience,
+                         int64_t auth_time, const char *sid, const char *acr,
+                         const app_claims *claims, gh_oauth_response *resp)
 {
     gh_oauth_authz a;
     const char *code = NULL;
@@ -497,12 +551,17 @@ static gh_err issue_code(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const areq 
     a.redirect_uri = r->redirect_uri;
     a.code_challenge = r->code_challenge;
     a.scopes = *scopes;
-    a.audience = r->audience;
+    a.audience = audience != NULL ? *audience : r->audience;
     a.nonce = r->nonce;
     a.auth_time = auth_time;
     a.sid = sid;
     a.acr = acr;
     a.grant_id = NULL; /* fresh */
+    if (claims != NULL) {
+        a.access_token_claims = claims->at;
+        a.id_token_claims = claims->id;
+        a.amr = claims->amr;
+    }
     err = gh_oauth__code_issue(e, ctx, t, &a, &code);
     if (err != GH_OK) {
         gh_ctx_fail(ctx, "authorize: code: %s", gh_err_str(err));
@@ -515,12 +574,13 @@ static gh_err issue_code(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const areq 
 /* Sends the browser to the consent app for flow f (doc d, to be inserted or updated in t):
  * issues the consent challenge and audits consent.shown. */
 static void to_consent(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, json_t *d, const areq *r,
-                       const char *flow_id, const char *subject, const char **out_url)
+                       const char *flow_id, const char *subject, bool skip, const char **out_url)
 {
     const char *hash;
     char *cc = gh_oauth__handle_new(ctx, flow_id, &hash);
 
     json_object_set_new(d, "cc", json_string(hash));
+    json_object_set_new(d, "consent_skip", json_boolean(skip));
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_SHOWN,
                     gh_arena_printf(ctx->arena, "user:%s", subject), r->client_id, subject, NULL,
                     gh_strv_join(ctx->arena, &r->scopes), NULL);
@@ -536,10 +596,37 @@ static void redirect_to(gh_oauth_response *resp, const char *url)
     resp->no_store = true;
 }
 
-/* A new flow for r: to the login app, or (session s given) to the consent app. */
+/* Whether a configured login or consent app is in use (Hydra's behaviour: the app is asked
+ * even when a session or a remembered consent would do, with skip set), or the built-in
+ * pages (which are skipped outright). */
+static bool login_external(const gh_engine *e)
+{
+    return e->cfg->url_login != NULL;
+}
+
+static bool consent_external(const gh_engine *e)
+{
+    return e->cfg->url_consent != NULL;
+}
+
+/* The amr (JSON array text) a session keeps, or NULL. */
+static const char *session_amr(gh_ctx *ctx, const gh_session *s)
+{
+    const char *amr = NULL;
+
+    if (s->doc == NULL ||
+        gh_json_scan_str(s->doc, strlen(s->doc), "amr", ctx->arena, &amr) != GH_OK)
+        return NULL;
+    return amr;
+}
+
+static const char *session_acr(gh_ctx *ctx, const gh_session *s);
+
+/* A new flow for r: to the login app (session s NULL, or given with login_skip: Hydra's
+ * skip), or to the consent app (s given; consent_skip when a remembered consent covers it). */
 static gh_err begin_flow(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                          const gh_form *params, const areq *r, const gh_session *s,
-                         gh_oauth_response *resp)
+                         bool login_skip, bool consent_skip, gh_oauth_response *resp)
 {
     gh_store_txn *t = gh_store_txn_new(ctx->arena);
     char *id = gh_oauth__flow_id_new(ctx);
@@ -548,17 +635,30 @@ static gh_err begin_flow(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
     int state;
 
     json_object_set_new(d, "fc", json_string(gh_sha256_b64url(ctx->arena, fc, strlen(fc))));
-    if (s == NULL) {
-        char *lc = gh_oauth__handle_new(ctx, id, &hash);
+    if (s != NULL) {
+        const char *amr = session_amr(ctx, s);
+        json_t *a = NULL;
 
-        json_object_set_new(d, "lc", json_string(hash));
-        url = gh_oauth__app_url(e, ctx, e->cfg->url_login, "/ui/login", "login_challenge", lc);
-        state = GH_FLOW_LOGIN_PENDING;
-    } else {
         gh_json_set_str(d, "subject", s->subject);
         json_object_set_new(d, "auth_time", json_integer(s->auth_time));
         gh_json_set_str(d, "sid", s->id);
-        to_consent(e, ctx, t, d, r, id, s->subject, &url);
+        gh_json_set_str(d, "acr", session_acr(ctx, s));
+        /* Our own text (session.c), so jansson may parse it as it is. */
+        if (amr != NULL && strlen(amr) <= GH_FLOW_APP_JSON_MAX)
+            a = json_loads(amr, JSON_REJECT_DUPLICATES, NULL);
+        if (json_is_array(a))
+            json_object_set(d, "amr", a);
+        json_decref(a);
+    }
+    if (s == NULL || login_skip) {
+        char *lc = gh_oauth__handle_new(ctx, id, &hash);
+
+        json_object_set_new(d, "lc", json_string(hash));
+        json_object_set_new(d, "skip", json_boolean(s != NULL));
+        url = gh_oauth__app_url(e, ctx, e->cfg->url_login, "/ui/login", "login_challenge", lc);
+        state = GH_FLOW_LOGIN_PENDING;
+    } else {
+        to_consent(e, ctx, t, d, r, id, s->subject, consent_skip, &url);
         state = GH_FLOW_CONSENT_PENDING;
     }
     (void)gh_oauth__flow_insert(e, ctx, t, id, GH_FLOW_AUTHZ, state,
@@ -590,6 +690,21 @@ static const char *session_acr(gh_ctx *ctx, const gh_session *s)
     return acr;
 }
 
+/* The consent step for subject's session (steps 3/4): a covering remembered consent issues
+ * the code at once for the built-in UI and goes to a configured consent app with skip. */
+static bool consent_covered(gh_engine *e, gh_ctx *ctx, const areq *r, const char *subject,
+                            gh_consent **out, gh_err *err)
+{
+    *out = NULL;
+    *err = GH_OK;
+    if (r->p_consent)
+        return false;
+    *err = gh_oauth__consent_find(e, ctx, subject, r->client_id, out);
+    if (*err != GH_OK)
+        return false;
+    return *out != NULL && gh_oauth__consent_covers(e, ctx, *out, &r->scopes, &r->audience);
+}
+
 /* A fresh request (steps 1-4). */
 static gh_err fresh(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                     const gh_form *params, gh_oauth_response *resp)
@@ -598,8 +713,9 @@ static gh_err fresh(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
     gh_session *s = NULL;
     gh_consent *cons = NULL;
     gh_store_txn *t;
+    app_claims claims;
     areq r;
-    bool ok = false;
+    bool ok = false, covered;
     gh_err err;
 
     memset(&r, 0, sizeof(r));
@@ -620,33 +736,103 @@ static gh_err fresh(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
         /* SPEC: OIDC Core 3.1.2.6 login_required */
         if (r.p_none)
             return redirect_error(e, ctx, resp, &r, "login_required", "the user is not logged in");
-        return begin_flow(e, ctx, req, params, &r, NULL, resp);
+        return begin_flow(e, ctx, req, params, &r, NULL, false, false, resp);
     }
-    if (!r.p_consent) {
-        err = gh_oauth__consent_find(e, ctx, s->subject, r.client_id, &cons);
-        if (err != GH_OK)
-            return err;
-    }
-    if (cons == NULL || !gh_oauth__consent_covers(e, ctx, cons, &r.scopes, &r.audience)) {
+    /* Hydra: a configured login app is asked with skip=true and the session's subject. */
+    if (login_external(e))
+        return begin_flow(e, ctx, req, params, &r, s, true, false, resp);
+    covered = consent_covered(e, ctx, &r, s->subject, &cons, &err);
+    if (err != GH_OK)
+        return err;
+    if (!covered) {
         /* SPEC: OIDC Core 3.1.2.6 consent_required */
         if (r.p_none)
             return redirect_error(e, ctx, resp, &r, "consent_required",
                                   "the user has not consented to this request");
-        return begin_flow(e, ctx, req, params, &r, s, resp);
+        return begin_flow(e, ctx, req, params, &r, s, false, false, resp);
     }
+    if (consent_external(e))
+        return begin_flow(e, ctx, req, params, &r, s, false, true, resp);
     /* The hot path: session and remembered consent. */
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_SKIPPED,
                     gh_arena_printf(ctx->arena, "user:%s", s->subject), r.client_id, s->subject,
                     NULL, NULL, NULL);
-    err = issue_code(e, ctx, t, &r, s->subject, &r.scopes, s->auth_time, s->id,
-                     session_acr(ctx, s), resp);
+    memset(&claims, 0, sizeof(claims));
+    claims_from_consent(ctx, cons, &claims);
+    claims.amr = session_amr(ctx, s);
+    err = issue_code(e, ctx, t, &r, s->subject, &r.scopes, NULL, s->auth_time, s->id,
+                     session_acr(ctx, s), &claims, resp);
     if (err != GH_OK)
         return err;
     return gh_oauth__commit(e, ctx, resp, t, committed, NULL);
 }
 
 /* ---- verifiers (step 5) ---- */
+
+/* The login verifier's session: the browser's own when the login app confirmed a skipped
+ * login of it; otherwise a new one replacing the browser's (no session fixation), kept as
+ * the answer said (Hydra's remember and remember_for for a configured app). *out_sid and
+ * *out_auth_time get the session's. */
+static gh_err login_session(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                            gh_store_txn *t, json_t *d, const char *subject,
+                            gh_oauth_response *resp, const char **out_sid,
+                            int64_t *out_auth_time)
+{
+    gh_session *old = NULL, *s;
+    bool remember = json_is_true(json_object_get(d, "remember"));
+    bool hydra = json_is_true(json_object_get(d, "hydra_remember"));
+    bool set_cookie = true;
+    int64_t rf = doc_int(d, "remember_for"), ttl = gh_oauth__session_ttl(e), max_age;
+    const char *sid = gh_oauth__doc_str(d, "sid"), *amr = NULL;
+    const json_t *a = json_object_get(d, "amr");
+    gh_err err;
+
+    err = gh_oauth__session_find(e, ctx, req->cookie, &old);
+    if (err != GH_OK)
+        return err;
+    if (json_is_true(json_object_get(d, "skip")) && old != NULL && sid != NULL &&
+        strcmp(old->id, sid) == 0) {
+        *out_sid = old->id;
+        *out_auth_time = old->auth_time;
+        return GH_OK;
+    }
+    if (old != NULL) {
+        gh_store_op op;
+
+        memset(&op, 0, sizeof(op));
+        op.kind = GH_OP_SESSION_REVOKE;
+        op.u.revoke.id = old->id;
+        op.u.revoke.at = ctx->now;
+        gh_store_txn_add(t, &op);
+        gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSION_ENDED,
+                        gh_arena_printf(ctx->arena, "user:%s", old->subject), NULL,
+                        old->subject, NULL, NULL, NULL);
+    }
+    if (hydra) {
+        /* Hydra: remember false keeps no login (the next request asks again); remember_for 0
+         * lasts the browser session. */
+        if (remember && rf > 0)
+            ttl = rf;
+        max_age = remember && rf > 0 ? rf : 0;
+        set_cookie = remember;
+    } else {
+        if (remember && rf > 0)
+            ttl = rf;
+        max_age = remember ? ttl : 0;
+    }
+    if (json_is_array(a))
+        amr = gh_json_dump_a(ctx->arena, a);
+    s = gh_oauth__session_new_ex(e, ctx, t, subject, doc_int(d, "auth_time"),
+                                 gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "acr")), amr,
+                                 ttl, max_age, set_cookie, resp);
+    if (!set_cookie && old != NULL)
+        /* SPEC: RFC6265 5.3 - the replaced session's cookie is removed */
+        gh_oauth_cookie(e, ctx, resp, gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_SESSION), "", -1);
+    *out_sid = s->id;
+    *out_auth_time = s->auth_time;
+    return GH_OK;
+}
 
 static gh_err verifier(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, const char *v,
                        bool login, gh_oauth_response *resp)
@@ -655,6 +841,7 @@ static gh_err verifier(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, c
     json_t *d = NULL;
     gh_oauth_client *c = NULL;
     gh_store_txn *t;
+    app_claims claims;
     areq r;
     const char *subject, *sid, *acr;
     int64_t auth_time = 0;
@@ -709,44 +896,32 @@ static gh_err verifier(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, c
     auth_time = doc_int(d, "auth_time");
     sid = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "sid"));
     acr = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(d, "acr"));
+    claims_from_doc(ctx, d, &claims);
     if (login) {
         gh_consent *cons = NULL;
-        gh_session *old = NULL, *s;
-        bool remember = json_is_true(json_object_get(d, "remember"));
-        int64_t rf = 0, ttl = gh_oauth__session_ttl(e);
+        bool covered;
 
-        /* A new login replaces the browser's session (no session fixation). */
-        err = gh_oauth__session_find(e, ctx, req->cookie, &old);
+        err = login_session(e, ctx, req, t, d, subject, resp, &sid, &auth_time);
         if (err != GH_OK)
             goto done;
-        if (old != NULL) {
-            gh_store_op op;
-
-            memset(&op, 0, sizeof(op));
-            op.kind = GH_OP_SESSION_REVOKE;
-            op.u.revoke.id = old->id;
-            op.u.revoke.at = ctx->now;
-            gh_store_txn_add(t, &op);
-            gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSION_ENDED,
-                            gh_arena_printf(ctx->arena, "user:%s", old->subject), NULL,
-                            old->subject, NULL, NULL, NULL);
-        }
-        rf = doc_int(d, "remember_for");
-        if (remember && rf > 0)
-            ttl = rf;
-        s = gh_oauth__session_new(e, ctx, t, subject, auth_time, acr, ttl, remember ? ttl : 0,
-                                  resp);
-        sid = s->id;
         gh_json_set_str(d, "sid", sid);
-        if (!r.p_consent) {
-            err = gh_oauth__consent_find(e, ctx, subject, r.client_id, &cons);
-            if (err != GH_OK)
-                goto done;
+        json_object_set_new(d, "auth_time", json_integer(auth_time));
+        covered = consent_covered(e, ctx, &r, subject, &cons, &err);
+        if (err != GH_OK)
+            goto done;
+        if (!covered && r.p_none) {
+            /* SPEC: OIDC Core 3.1.2.6 consent_required (a configured login app answered a
+             * prompt=none request's skipped login) */
+            gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_DONE, subject, d);
+            (void)redirect_error(e, ctx, resp, &r, "consent_required",
+                                 "the user has not consented to this request");
+            err = gh_oauth__commit(e, ctx, resp, t, committed, NULL);
+            goto done;
         }
-        if (cons == NULL || !gh_oauth__consent_covers(e, ctx, cons, &r.scopes, &r.audience)) {
+        if (!covered || consent_external(e)) {
             const char *url;
 
-            to_consent(e, ctx, t, d, &r, f->id, subject, &url);
+            to_consent(e, ctx, t, d, &r, f->id, subject, covered, &url);
             gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_CONSENT_PENDING, subject, d);
             redirect_to(resp, url);
             err = gh_oauth__commit(e, ctx, resp, t, committed, NULL);
@@ -756,12 +931,17 @@ static gh_err verifier(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req, c
                         gh_arena_printf(ctx->arena, "user:%s", subject), r.client_id, subject,
                         NULL, NULL, NULL);
         gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_DONE, subject, d);
-        err = issue_code(e, ctx, t, &r, subject, &r.scopes, auth_time, sid, acr, resp);
+        claims_from_consent(ctx, cons, &claims);
+        err = issue_code(e, ctx, t, &r, subject, &r.scopes, NULL, auth_time, sid, acr, &claims,
+                         resp);
     } else {
         gh_strv granted = gh_oauth__doc_strv(ctx, d, "granted");
+        gh_strv gaud = gh_oauth__doc_strv(ctx, d, "granted_audience");
+        bool has_gaud = json_is_array(json_object_get(d, "granted_audience"));
 
         gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_DONE, subject, d);
-        err = issue_code(e, ctx, t, &r, subject, &granted, auth_time, sid, acr, resp);
+        err = issue_code(e, ctx, t, &r, subject, &granted, has_gaud ? &gaud : NULL, auth_time,
+                         sid, acr, &claims, resp);
     }
     if (err == GH_OK)
         err = gh_oauth__commit(e, ctx, resp, t, committed, NULL);

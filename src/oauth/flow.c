@@ -311,9 +311,26 @@ static gh_err commit_answer(gh_engine *e, gh_ctx *ctx, gh_store_txn *t)
     return err;
 }
 
-static const char *user_actor(gh_ctx *ctx, const char *subject)
+/* The audit actor of an answer: the app that gave it (DESIGN.md: every decision traced). */
+const char *gh_oauth__actor_name(const gh_oauth_actor *by)
 {
-    return gh_arena_printf(ctx->arena, "user:%s", subject != NULL ? subject : "");
+    return by != NULL && by->app != NULL ? by->app : GH_OAUTH_ACTOR_UI;
+}
+
+/* The audit data of an answer: the subject it concerns, and for the admin API the caller's
+ * address and User-Agent. Returns a new reference. */
+json_t *gh_oauth__actor_data(const gh_oauth_actor *by, const char *subject)
+{
+    json_t *d = json_object();
+
+    gh_json_set_str(d, "subject", subject);
+    if (by != NULL) {
+        gh_json_set_str(d, "remote_addr", by->remote_addr);
+        if (by->user_agent != NULL && gh_str_utf8(by->user_agent, strlen(by->user_agent)))
+            json_object_set_new(d, "user_agent",
+                                json_stringn(by->user_agent, strnlen(by->user_agent, 512)));
+    }
+    return d;
 }
 
 /* SPEC: RFC6749 5.2 error = 1*( %x20-21 / %x23-5B / %x5D-7E ) */
@@ -342,15 +359,25 @@ static bool text_ok(const char *s, size_t max)
 static gh_err login_view(gh_engine *e, gh_ctx *ctx, const char *challenge, const gh_flow *f,
                          const json_t *doc, gh_oauth_login_view *out)
 {
+    gh_strv aud;
+
     memset(out, 0, sizeof(*out));
     out->challenge = gh_arena_strdup(ctx->arena, challenge);
     scope_views(e, ctx, doc, &out->requested_scope, &out->n_requested_scope);
     out->login_hint = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "login_hint"));
-    out->skip = false;
-    out->subject = NULL;
-    out->session_id = NULL;
+    /* Hydra: skip when the browser has a session and prompt=login was not asked (only for a
+     * configured login app; the built-in UI never sees a live session's login). */
+    out->skip = json_is_true(json_object_get(doc, "skip"));
+    out->subject = out->skip ? gh_arena_strdup(ctx->arena, f->subject) : NULL;
+    out->session_id = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "sid"));
     out->request_url = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "request_url"));
     out->requested_at = doc_int(doc, "requested_at");
+    aud = gh_oauth__doc_strv(ctx, doc, "audience");
+    out->requested_audience = aud.v;
+    out->n_requested_audience = aud.n;
+    out->acr_values = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "acr_values"));
+    out->ui_locales = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "ui_locales"));
+    out->display = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "display"));
     return client_view(e, ctx, f->client_id, &out->client);
 }
 
@@ -380,6 +407,34 @@ static char *back_to_authorize(gh_engine *e, gh_ctx *ctx, const char *name, cons
                              v);
 }
 
+/* OIDC Core 2 amr: an array of at most 16 strings of printable ASCII, 1 to 64 bytes each. */
+static bool amr_ok(const json_t *amr)
+{
+    size_t i;
+    const json_t *v;
+
+    if (!json_is_array(amr) || json_array_size(amr) > 16)
+        return false;
+    json_array_foreach(amr, i, v) {
+        if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) > 64 ||
+            !error_code_ok(json_string_value(v)))
+            return false;
+    }
+    return true;
+}
+
+/* An object given by an app (context, token claims), at most GH_FLOW_APP_JSON_MAX bytes
+ * encoded. */
+static bool app_object_ok(gh_ctx *ctx, const json_t *o)
+{
+    const char *text;
+
+    if (!json_is_object(o))
+        return false;
+    text = gh_json_dump_a(ctx->arena, o);
+    return text != NULL && strlen(text) <= GH_FLOW_APP_JSON_MAX;
+}
+
 gh_err gh_oauth_login_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
                              const gh_oauth_login_answer *in, const char **out_redirect_to,
                              const char **out_msg)
@@ -388,6 +443,7 @@ gh_err gh_oauth_login_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
     json_t *doc = NULL, *data = NULL;
     gh_store_txn *t;
     const char *hash, *verifier;
+    bool skip;
     gh_err err;
 
     *out_redirect_to = NULL;
@@ -399,36 +455,59 @@ gh_err gh_oauth_login_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
         err = GH_ECONFLICT;
         goto done;
     }
+    err = GH_EINVAL;
     if (in == NULL || in->subject == NULL || in->subject[0] == '\0' ||
         strlen(in->subject) > GH_FLOW_SUBJECT_MAX || !gh_str_utf8(in->subject, strlen(in->subject))) {
         *out_msg = "subject is required (1 to 255 bytes of UTF-8)";
-        err = GH_EINVAL;
         goto done;
     }
     if (in->remember_for < 0) {
         *out_msg = "remember_for must not be negative";
-        err = GH_EINVAL;
         goto done;
     }
     if (!text_ok(in->acr, 256)) {
         *out_msg = "acr must be printable ASCII";
-        err = GH_EINVAL;
+        goto done;
+    }
+    if (in->amr != NULL && !amr_ok(in->amr)) {
+        *out_msg = "amr must be an array of at most 16 short printable strings";
+        goto done;
+    }
+    if (in->context != NULL && !app_object_ok(ctx, in->context)) {
+        *out_msg = "context must be a JSON object of at most 8 KiB";
+        goto done;
+    }
+    skip = json_is_true(json_object_get(doc, "skip"));
+    /* Hydra: with skip, the subject is the session's; another one is refused. */
+    if (skip && (f->subject == NULL || strcmp(f->subject, in->subject) != 0)) {
+        *out_msg = "subject does not match the subject of the existing login session";
         goto done;
     }
     verifier = gh_oauth__handle_new(ctx, f->id, &hash);
     json_object_set_new(doc, "lv", json_string(hash));
     gh_json_set_str(doc, "subject", in->subject);
-    json_object_set_new(doc, "auth_time", json_integer(ctx->now));
-    gh_json_set_str(doc, "acr", in->acr);
+    /* The answered challenge can no longer answer anything (the state moves on with this
+     * update): it is kept for the consent request's login_challenge, as Hydra shows it. */
+    gh_json_set_str(doc, "login_challenge", challenge);
+    if (!skip)
+        json_object_set_new(doc, "auth_time", json_integer(ctx->now));
+    if (in->acr != NULL || !skip)
+        gh_json_set_str(doc, "acr", in->acr);
+    if (in->amr != NULL)
+        json_object_set(doc, "amr", (json_t *)in->amr);
+    if (in->context != NULL)
+        json_object_set(doc, "context", (json_t *)in->context);
     json_object_set_new(doc, "remember", json_boolean(in->remember));
     json_object_set_new(doc, "remember_for", json_integer(in->remember_for));
-    json_object_set_new(doc, "session_new", json_true());
+    json_object_set_new(doc, "hydra_remember", json_boolean(in->hydra_remember));
+    json_object_set_new(doc, "session_new", json_boolean(!skip));
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_LOGIN_ACCEPTED,
                           gh_arena_strdup(ctx->arena, in->subject), doc);
-    data = json_object();
+    data = gh_oauth__actor_data(in->by, in->subject);
     json_object_set_new(data, "remember", json_boolean(in->remember));
-    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_LOGIN_ACCEPTED, user_actor(ctx, in->subject),
+    json_object_set_new(data, "skip", json_boolean(skip));
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_LOGIN_ACCEPTED, gh_oauth__actor_name(in->by),
                     f->client_id, in->subject, NULL, NULL, data);
     err = commit_answer(e, ctx, t);
     if (err == GH_OK)
@@ -443,16 +522,18 @@ done:
  * form_post goes back through /oauth2/auth (which posts the error). */
 static gh_err reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const char *hkey,
                      int from_state, const char *verifier_param, const char *event,
-                     const char *error, const char *description, const char **out_redirect_to)
+                     const gh_oauth_reject_in *in, const gh_oauth_actor *by,
+                     const char **out_redirect_to, const char **out_msg)
 {
     gh_flow *f = NULL;
     json_t *doc = NULL, *data = NULL;
     gh_store_txn *t;
-    const char *rm, *verifier = NULL, *hash;
+    const char *rm, *verifier = NULL, *hash, *error, *description;
     char *url = NULL;
     gh_err err;
 
     *out_redirect_to = NULL;
+    *out_msg = NULL;
     err = load_by(e, ctx, challenge, hkey, &f, &doc);
     if (err != GH_OK)
         return err;
@@ -460,12 +541,24 @@ static gh_err reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const cha
         err = GH_ECONFLICT;
         goto done;
     }
+    error = in != NULL ? in->error : NULL;
+    description = in != NULL ? in->error_description : NULL;
     if (error == NULL || error[0] == '\0')
         error = GH_E_ACCESS_DENIED;
-    if (!error_code_ok(error) || !text_ok(description, 1024)) {
+    if (description != NULL && description[0] == '\0')
+        description = NULL;
+    if (!error_code_ok(error) || !text_ok(description, 1024) ||
+        (in != NULL && !text_ok(in->error_hint, 1024))) {
+        *out_msg = "error, error_description and error_hint must be printable ASCII (error at "
+                   "most 128 bytes, the others 1024)";
         err = GH_EINVAL;
         goto done;
     }
+    /* Hydra (fosite) tells the client the description followed by the hint. */
+    if (in != NULL && in->error_hint != NULL && in->error_hint[0] != '\0')
+        description = description != NULL
+                          ? gh_arena_printf(ctx->arena, "%s %s", description, in->error_hint)
+                          : in->error_hint;
     gh_json_set_str(doc, "error", error);
     gh_json_set_str(doc, "error_description", description);
     rm = gh_oauth__doc_str(doc, "response_mode");
@@ -478,10 +571,10 @@ static gh_err reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const cha
     }
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_REJECTED, f->subject, doc);
-    data = json_object();
+    data = gh_oauth__actor_data(by, f->subject);
     json_object_set_new(data, "error", json_string(error));
-    gh_oauth__audit(ctx, t, event, f->subject != NULL ? user_actor(ctx, f->subject) : "user",
-                    f->client_id, f->subject, NULL, NULL, data);
+    gh_oauth__audit(ctx, t, event, gh_oauth__actor_name(by), f->client_id, f->subject, NULL,
+                    NULL, data);
     err = commit_answer(e, ctx, t);
     if (err == GH_OK)
         *out_redirect_to = url;
@@ -494,8 +587,19 @@ done:
 gh_err gh_oauth_login_reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const char *error,
                              const char *description, const char **out_redirect_to)
 {
+    gh_oauth_reject_in in = {error, description, NULL};
+    const char *msg = NULL;
+
     return reject(e, ctx, challenge, "lc", GH_FLOW_LOGIN_PENDING, "login_verifier",
-                  GH_OAUTH_AUDIT_LOGIN_REJECTED, error, description, out_redirect_to);
+                  GH_OAUTH_AUDIT_LOGIN_REJECTED, &in, NULL, out_redirect_to, &msg);
+}
+
+gh_err gh_oauth_login_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                const gh_oauth_reject_in *in, const gh_oauth_actor *by,
+                                const char **out_redirect_to, const char **out_msg)
+{
+    return reject(e, ctx, challenge, "lc", GH_FLOW_LOGIN_PENDING, "login_verifier",
+                  GH_OAUTH_AUDIT_LOGIN_REJECTED, in, by, out_redirect_to, out_msg);
 }
 
 /* ---- consent ---- */
@@ -549,15 +653,82 @@ gh_err gh_oauth_consent_get(gh_engine *e, gh_ctx *ctx, const char *challenge,
     out->requested_audience = aud.v;
     out->n_requested_audience = aud.n;
     out->redirect_host = uri_host(ctx, gh_oauth__doc_str(doc, "redirect_to"));
-    out->skip = false; /* a covering consent never reaches the page (authorize.c) */
+    /* A covering consent reaches a configured consent app with skip (Hydra); the built-in
+     * page is never shown one (authorize.c issues the code at once). */
+    out->skip = json_is_true(json_object_get(doc, "consent_skip"));
     out->login_session_id = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "sid"));
     out->request_url = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "request_url"));
     out->requested_at = doc_int(doc, "requested_at");
+    out->login_challenge = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "login_challenge"));
+    out->acr = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "acr"));
+    if (json_is_array(json_object_get(doc, "amr")))
+        out->amr = gh_json_dump_a(ctx->arena, json_object_get(doc, "amr"));
+    if (json_is_object(json_object_get(doc, "context")))
+        out->context = gh_json_dump_a(ctx->arena, json_object_get(doc, "context"));
+    out->login_hint = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "login_hint"));
+    out->acr_values = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "acr_values"));
+    out->ui_locales = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "ui_locales"));
+    out->display = gh_arena_strdup(ctx->arena, gh_oauth__doc_str(doc, "display"));
     err = client_view(e, ctx, f->client_id, &out->client);
     if (err == GH_OK && f->state != GH_FLOW_CONSENT_PENDING)
         err = GH_ECONFLICT;
     json_decref(doc);
     return err;
+}
+
+/* Claims of the ID token that only gatehouse sets (OIDC Core 2, 3.1.3.6, 3.3.2.11; RFC 7519
+ * 4.1; OIDC Front-Channel Logout 3): a consent app may not give them. */
+static const char *const reserved_id_claims[] = {
+    "iss", "sub", "aud", "exp", "iat", "nbf", "jti", "auth_time", "nonce", "acr", "amr",
+    "azp", "at_hash", "c_hash", "s_hash", "sid", "cnf", "client_id", "scope"};
+
+bool gh_oauth__id_claim_reserved(const char *name)
+{
+    for (size_t i = 0; i < sizeof(reserved_id_claims) / sizeof(reserved_id_claims[0]); i++)
+        if (strcmp(name, reserved_id_claims[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Checks a consent answer's claims and audience; *out_msg says what is wrong. */
+static bool consent_extras_ok(gh_ctx *ctx, const gh_oauth_consent_answer *in, const gh_strv *aud,
+                              const char **out_msg)
+{
+    const char *k;
+    json_t *v;
+
+    if (in->access_token_claims != NULL && !app_object_ok(ctx, in->access_token_claims)) {
+        *out_msg = "session.access_token must be a JSON object of at most 8 KiB";
+        return false;
+    }
+    if (in->id_token_claims != NULL && !app_object_ok(ctx, in->id_token_claims)) {
+        *out_msg = "session.id_token must be a JSON object of at most 8 KiB";
+        return false;
+    }
+    /* SPEC: issue 4 - gatehouse's own claims cannot be overwritten */
+    json_object_foreach((json_t *)in->id_token_claims, k, v) {
+        (void)v;
+        if (gh_oauth__id_claim_reserved(k)) {
+            *out_msg = gh_arena_printf(ctx->arena,
+                                       "session.id_token may not set the claim %s (gatehouse "
+                                       "sets it)",
+                                       strlen(k) <= 32 && gh_str_utf8(k, strlen(k)) ? k : "");
+            return false;
+        }
+    }
+    if (in->audience_given) {
+        if (in->n_grant_audience > 0 && in->grant_audience == NULL) {
+            *out_msg = "the answer is malformed";
+            return false;
+        }
+        /* SPEC: RFC8707 2 - the token's audience is one the request named */
+        for (size_t i = 0; i < in->n_grant_audience; i++)
+            if (in->grant_audience[i] == NULL || !gh_strv_has(aud, in->grant_audience[i])) {
+                *out_msg = "a granted audience was not requested";
+                return false;
+            }
+    }
+    return true;
 }
 
 gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
@@ -567,11 +738,12 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
     gh_flow *f = NULL;
     json_t *doc = NULL, *data = NULL, *cdoc = NULL;
     gh_store_txn *t;
-    gh_strv requested, granted, remembered, aud;
+    gh_strv requested, granted, remembered, aud, gaud;
     gh_consent *row;
     gh_store_op op;
     const char *hash, *verifier;
     int64_t remember_for;
+    bool skip, put;
     gh_err err;
 
     *out_redirect_to = NULL;
@@ -583,14 +755,17 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
         err = GH_ECONFLICT;
         goto done;
     }
+    err = GH_EINVAL;
     if (in == NULL || (in->n_grant_scope > 0 && in->grant_scope == NULL) ||
         in->remember_for < 0) {
-        *out_msg = "the answer is malformed";
-        err = GH_EINVAL;
+        *out_msg = in != NULL && in->remember_for < 0 ? "remember_for must not be negative"
+                                                      : "the answer is malformed";
         goto done;
     }
     requested = gh_oauth__doc_strv(ctx, doc, "scope");
     aud = gh_oauth__doc_strv(ctx, doc, "audience");
+    if (!consent_extras_ok(ctx, in, &aud, out_msg))
+        goto done;
     granted.v = GH_ARENA_NEWN(ctx->arena, const char *, requested.n + 1);
     granted.n = 0;
     remembered.v = GH_ARENA_NEWN(ctx->arena, const char *, requested.n + 1);
@@ -598,10 +773,14 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
     for (size_t i = 0; i < in->n_grant_scope; i++) {
         const char *s = in->grant_scope[i];
 
-        /* SPEC: DESIGN.md - a scope is granted only if requested and consented */
+        /* SPEC: DESIGN.md - a scope is granted only if in the catalog, requested and
+         * consented (the catalog may have changed since the request) */
         if (s == NULL || !gh_strv_has(&requested, s)) {
             *out_msg = "a granted scope was not requested";
-            err = GH_EINVAL;
+            goto done;
+        }
+        if (gh_config_scope_find(e->cfg, s) == NULL) {
+            *out_msg = "a granted scope is not in the scope catalog";
             goto done;
         }
     }
@@ -620,40 +799,75 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
         if (in->remember && cs != NULL && !cs->sensitive)
             remembered.v[remembered.n++] = requested.v[i];
     }
+    /* The granted audience: the request's for the built-in UI, the app's (a subset) else. */
+    gaud = aud;
+    if (in->audience_given) {
+        gaud.v = GH_ARENA_NEWN(ctx->arena, const char *, aud.n + 1);
+        gaud.n = 0;
+        for (size_t i = 0; i < aud.n; i++)
+            for (size_t j = 0; j < in->n_grant_audience; j++)
+                if (strcmp(in->grant_audience[j], aud.v[i]) == 0) {
+                    gaud.v[gaud.n++] = aud.v[i];
+                    break;
+                }
+    }
+    skip = json_is_true(json_object_get(doc, "consent_skip"));
     verifier = gh_oauth__handle_new(ctx, f->id, &hash);
     json_object_set_new(doc, "cv", json_string(hash));
     json_object_set_new(doc, "granted", gh_json_strv(&granted));
+    json_object_set_new(doc, "granted_audience", gh_json_strv(&gaud));
+    if (in->access_token_claims != NULL)
+        json_object_set(doc, "at_claims", (json_t *)in->access_token_claims);
+    if (in->id_token_claims != NULL)
+        json_object_set(doc, "id_claims", (json_t *)in->id_token_claims);
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__flow_update(e, ctx, t, f, GH_FLOW_CONSENT_ACCEPTED, f->subject, doc);
 
-    remember_for = in->remember_for > 0 ? in->remember_for : e->cfg->ttl_remembered_consent;
+    /* Hydra: a skipped consent answered without remember leaves the remembered one as it
+     * was (the app only confirms it). */
+    put = !(skip && !in->remember);
+    if (in->hydra_remember)
+        remember_for = in->remember_for; /* Hydra: 0 = until revoked */
+    else
+        remember_for = in->remember_for > 0 ? in->remember_for : e->cfg->ttl_remembered_consent;
     cdoc = json_object();
     json_object_set_new(cdoc, "requested_scope", gh_json_strv(&requested));
     json_object_set_new(cdoc, "requested_audience", gh_json_strv(&aud));
     gh_json_set_str(cdoc, "session_id", gh_oauth__doc_str(doc, "sid"));
     json_object_set_new(cdoc, "remember", json_boolean(in->remember));
     json_object_set_new(cdoc, "remember_for", json_integer(in->remember ? remember_for : 0));
+    /* Kept as JSON text so that the hot path (authorize.c) reads them with a scan. */
+    if (in->access_token_claims != NULL)
+        gh_json_set_str(cdoc, "at_claims", gh_json_dump_a(ctx->arena, in->access_token_claims));
+    if (in->id_token_claims != NULL)
+        gh_json_set_str(cdoc, "id_claims", gh_json_dump_a(ctx->arena, in->id_token_claims));
     row = GH_ARENA_NEW(ctx->arena, gh_consent);
     row->subject = f->subject;
     row->client_id = f->client_id;
     row->scope = gh_strv_join(ctx->arena, &granted);
     row->remembered_scope = gh_strv_join(ctx->arena, &remembered);
-    row->audience = gh_strv_join(ctx->arena, &aud);
+    row->audience = gh_strv_join(ctx->arena, &gaud);
     row->catalog_version = e->catalog_version;
     row->granted_at = ctx->now;
     row->updated_at = ctx->now;
     row->remember_until = in->remember && remember_for > 0 ? ctx->now + remember_for : 0;
     row->doc = gh_json_dump_a(ctx->arena, cdoc);
-    memset(&op, 0, sizeof(op));
-    op.kind = GH_OP_CONSENT_PUT;
-    op.u.consent = row;
-    gh_store_txn_add(t, &op);
+    if (put) {
+        memset(&op, 0, sizeof(op));
+        op.kind = GH_OP_CONSENT_PUT;
+        op.u.consent = row;
+        gh_store_txn_add(t, &op);
+    }
 
-    data = json_object();
+    data = gh_oauth__actor_data(in->by, f->subject);
     json_object_set_new(data, "requested", gh_json_strv(&requested));
     json_object_set_new(data, "granted", gh_json_strv(&granted));
     json_object_set_new(data, "remembered", gh_json_strv(&remembered));
-    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_GRANTED, user_actor(ctx, f->subject),
+    json_object_set_new(data, "audience", gh_json_strv(&gaud));
+    json_object_set_new(data, "skip", json_boolean(skip));
+    if (in->access_token_claims != NULL || in->id_token_claims != NULL)
+        json_object_set_new(data, "claims", json_true());
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_GRANTED, gh_oauth__actor_name(in->by),
                     f->client_id, f->subject, NULL, row->scope, data);
     err = commit_answer(e, ctx, t);
     if (err == GH_OK)
@@ -669,6 +883,17 @@ gh_err gh_oauth_consent_reject(gh_engine *e, gh_ctx *ctx, const char *challenge,
                                const char *error, const char *description,
                                const char **out_redirect_to)
 {
+    gh_oauth_reject_in in = {error, description, NULL};
+    const char *msg = NULL;
+
     return reject(e, ctx, challenge, "cc", GH_FLOW_CONSENT_PENDING, "consent_verifier",
-                  GH_OAUTH_AUDIT_CONSENT_DENIED, error, description, out_redirect_to);
+                  GH_OAUTH_AUDIT_CONSENT_DENIED, &in, NULL, out_redirect_to, &msg);
+}
+
+gh_err gh_oauth_consent_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                  const gh_oauth_reject_in *in, const gh_oauth_actor *by,
+                                  const char **out_redirect_to, const char **out_msg)
+{
+    return reject(e, ctx, challenge, "cc", GH_FLOW_CONSENT_PENDING, "consent_verifier",
+                  GH_OAUTH_AUDIT_CONSENT_DENIED, in, by, out_redirect_to, out_msg);
 }

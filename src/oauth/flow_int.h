@@ -50,6 +50,8 @@ enum {
 #define GH_OAUTH_AUDIT_SESSION_STARTED "session.started"
 #define GH_OAUTH_AUDIT_SESSION_ENDED "session.ended"
 #define GH_OAUTH_AUDIT_LOGOUT_ACCEPTED "logout.accepted"
+#define GH_OAUTH_AUDIT_LOGOUT_REJECTED "logout.rejected"
+#define GH_OAUTH_AUDIT_SESSIONS_REVOKED "sessions.revoked" /* every session of a subject */
 
 /* ---- handles ---- */
 
@@ -60,6 +62,22 @@ enum {
 #define GH_FLOW_SUBJECT_MAX 255     /* bytes in a subject given by a login app */
 #define GH_FLOW_DEFAULT_TTL 600     /* ttl.flow when the configuration says 0 */
 #define GH_SESSION_DEFAULT_TTL 86400 /* ttl.login_session when the configuration says 0 */
+#define GH_FLOW_APP_JSON_MAX 8192    /* bytes of an object a login/consent app gives (context,
+                                        session.access_token, session.id_token) */
+
+/* ---- who answers (flow.c) ---- */
+
+/* The audit actor of an answer: by->app, or GH_OAUTH_ACTOR_UI when by is NULL. */
+const char *gh_oauth__actor_name(const gh_oauth_actor *by);
+/* Audit data naming subject and, for an admin API caller, its address and User-Agent.
+ * Returns a new reference. */
+json_t *gh_oauth__actor_data(const gh_oauth_actor *by, const char *subject);
+/* True if an ID token claim is one gatehouse sets itself (a consent app may not). */
+bool gh_oauth__id_claim_reserved(const char *name);
+/* Sets Hydra's error body (admin_flow.c): {"error","error_description","error_hint" (when
+ * hint is not NULL),"status_code"} with status. */
+void gh_oauth__hydra_error(gh_oauth_response *resp, int status, const char *error,
+                           const char *description, const char *hint);
 
 /* A new flow id (arena). */
 char *gh_oauth__flow_id_new(gh_ctx *ctx);
@@ -124,7 +142,8 @@ void gh_oauth__client_view_fill(gh_ctx *ctx, const gh_oauth_client *c, gh_oauth_
 /* ---- sessions (session.c) ---- */
 
 /* The live session named by the session cookie in cookie_header, or *out NULL (never an
- * error for a missing, malformed, unknown, revoked or expired one). */
+ * error for a missing, malformed, unknown, revoked or expired one, nor for one started
+ * before its subject's sessions were all revoked). */
 GH_MUST_CHECK gh_err gh_oauth__session_find(gh_engine *e, gh_ctx *ctx, const char *cookie_header,
                                             gh_session **out);
 /* Adds a new session of subject to t (SESSION_INSERT and session.started), and its cookie to
@@ -132,6 +151,16 @@ GH_MUST_CHECK gh_err gh_oauth__session_find(gh_engine *e, gh_ctx *ctx, const cha
 gh_session *gh_oauth__session_new(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const char *subject,
                                   int64_t auth_time, const char *acr, int64_t ttl, int64_t max_age,
                                   gh_oauth_response *resp);
+/* As gh_oauth__session_new, with amr (JSON array text, may be NULL) kept in the session doc,
+ * and no cookie at all when set_cookie is false (Hydra's remember false: the session names
+ * the tokens' sid, but the browser is not remembered). */
+gh_session *gh_oauth__session_new_ex(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
+                                     const char *subject, int64_t auth_time, const char *acr,
+                                     const char *amr, int64_t ttl, int64_t max_age,
+                                     bool set_cookie, gh_oauth_response *resp);
+/* The kv key whose value (decimal seconds) revokes every session of subject started at or
+ * before it (arena). */
+char *gh_oauth__sessions_revoked_key(gh_ctx *ctx, const char *subject);
 
 /* ---- remembered consents (consent.c) ---- */
 

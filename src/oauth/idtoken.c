@@ -9,7 +9,10 @@
  * iat, auth_time, nonce (when the authorization request had one), at_hash (the left half of
  * the SHA-256 of the access token, base64url: the hash of both algorithms is SHA-256), sid
  * (the login session), acr when known, and for built-in users the claims their granted
- * scopes allow: name (profile), email and email_verified (email).
+ * scopes allow: name (profile), email and email_verified (email), and amr (OIDC Core 2) when the
+ * login app gave it. The consent app's session.id_token claims are added last, except any
+ * claim gatehouse sets (gh_oauth__id_claim_reserved, or already present): those are dropped
+ * here (the consent accept refuses them first), so the app can never overwrite ours.
  *
  * An id_token_hint is accepted when it is a JWS of ours: signed by a published key (the alg
  * comes from the key, never from the token), iss is the issuer, and it has sub and aud. Its
@@ -24,6 +27,7 @@
 #include "base/b64url.h"
 #include "base/digest.h"
 #include "json/json.h"
+#include "oauth/flow_int.h"
 #include "oauth/token_int.h"
 
 gh_err gh_oauth__user_claims(gh_engine *e, gh_ctx *ctx, const char *subject,
@@ -104,9 +108,29 @@ gh_err gh_oauth__id_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_idtoken_in *
                             json_string(gh_oauth__at_hash(ctx->arena, in->access_token)));
     /* SPEC: OIDC Front-Channel Logout 1.0 3 / RP-Initiated Logout - sid of the session */
     gh_json_set_str(claims, "sid", in->sid);
+    if (in->amr != NULL) {
+        json_t *amr = json_loads(in->amr, JSON_REJECT_DUPLICATES, NULL);
+
+        /* SPEC: OIDC Core 2 - amr is a JSON array of strings */
+        if (json_is_array(amr) && json_array_size(amr) > 0)
+            json_object_set(claims, "amr", amr);
+        json_decref(amr);
+    }
     err = gh_oauth__user_claims(e, ctx, in->subject, in->scopes, claims);
     if (err != GH_OK)
         goto done;
+    if (in->ext_claims != NULL) {
+        json_t *ext = json_loads(in->ext_claims, JSON_REJECT_DUPLICATES, NULL);
+        const char *name;
+        json_t *v;
+
+        json_object_foreach(ext, name, v) {
+            /* SPEC: issue 4 - the app's claims never override gatehouse's */
+            if (!gh_oauth__id_claim_reserved(name) && json_object_get(claims, name) == NULL)
+                json_object_set(claims, name, v);
+        }
+        json_decref(ext);
+    }
     err = gh_jws_sign(ctx->arena, k, "JWT", NULL, claims, out);
     if (err != GH_OK)
         gh_ctx_fail(ctx, "id token: signing: %s", gh_err_str(err));

@@ -82,7 +82,7 @@ static json_t *aud_json(const gh_strv *aud)
 }
 
 static gh_err sign_jwt(gh_engine *e, gh_ctx *ctx, const gh_oauth_issue *in, const char *jti,
-                       const char *scope, int64_t exp, char **out)
+                       const char *scope, int64_t exp, json_t *ext, char **out)
 {
     gh_oauth_keysnap *s = NULL;
     const gh_jwk *k;
@@ -110,6 +110,9 @@ static gh_err sign_jwt(gh_engine *e, gh_ctx *ctx, const gh_oauth_issue *in, cons
     json_object_set_new(claims, "client_id", json_string(in->c->client_id));
     /* SPEC: RFC9068 2.2.3 - scope as in RFC 8693 4.2 (space-separated) */
     json_object_set_new(claims, "scope", json_string(scope));
+    /* The consent app's claims, under "ext" (as Hydra): never a top-level claim of ours. */
+    if (ext != NULL)
+        json_object_set(claims, "ext", ext);
     /* SPEC: RFC9068 2.1 - typ "at+jwt" */
     err = gh_jws_sign(ctx->arena, k, "at+jwt", NULL, claims, out);
     if (err != GH_OK)
@@ -129,6 +132,7 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     gh_store_op op;
     json_t *data;
     char *value = NULL, *id;
+    json_t *ext = NULL;
     char *scope = gh_strv_join(ctx->arena, in->scopes);
     char *aud = gh_strv_join(ctx->arena, in->audience);
     int64_t ttl = e->cfg->ttl_access_token;
@@ -138,11 +142,25 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     if (strategy == NULL || strategy[0] == '\0')
         strategy = e->cfg->access_token_strategy;
     jwt = strategy == NULL || strcmp(strategy, GH_STRATEGY_OPAQUE) != 0;
+    if (in->ext_claims != NULL) {
+        ext = json_loads(in->ext_claims, JSON_REJECT_DUPLICATES, NULL);
+        if (!json_is_object(ext)) {
+            gh_ctx_fail(ctx, "issue: the extra claims are not a JSON object");
+            json_decref(ext);
+            return GH_EINTERNAL;
+        }
+        if (json_object_size(ext) == 0) {
+            json_decref(ext);
+            ext = NULL;
+        }
+    }
     if (jwt) {
         id = new_jti(ctx);
-        err = sign_jwt(e, ctx, in, id, scope, ctx->now + ttl, &value);
-        if (err != GH_OK)
+        err = sign_jwt(e, ctx, in, id, scope, ctx->now + ttl, ext, &value);
+        if (err != GH_OK) {
+            json_decref(ext);
             return err;
+        }
     } else {
         /* SPEC: DESIGN.md Tokens - opaque tokens are stored only as SHA-256 hashes (the
          * id is the selector, no credential; the secret part is never stored) */
@@ -169,6 +187,16 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
      * store read: for a JWT instead of a signature verification, for an opaque token it is
      * the only thing that proves the secret part (introspect_int.h). */
     row->extra = gh_oauth__token_hash_extra(ctx->arena, value);
+    if (ext != NULL) {
+        /* The hash member stays first (introspection scans it); "ext" follows for the
+         * introspection response (RFC 7662 2.2 allows further members). */
+        const char *et = gh_json_dump_a(ctx->arena, ext);
+
+        row->extra = gh_arena_printf(ctx->arena, "%.*s,\"ext\":%s}",
+                                     (int)(strlen(row->extra) - 1), row->extra, et);
+        json_decref(ext);
+        ext = NULL;
+    }
     memset(&op, 0, sizeof(op));
     op.kind = GH_OP_TOKEN_INSERT;
     op.u.token = row;

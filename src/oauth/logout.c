@@ -273,6 +273,13 @@ gh_err gh_oauth_logout_get(gh_engine *e, gh_ctx *ctx, const char *challenge,
 gh_err gh_oauth_logout_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
                               const char **out_redirect_to)
 {
+    return gh_oauth_logout_accept_by(e, ctx, challenge, NULL, out_redirect_to);
+}
+
+gh_err gh_oauth_logout_accept_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                 const gh_oauth_actor *by, const char **out_redirect_to)
+{
+    json_t *data;
     gh_flow *f = NULL;
     json_t *d = NULL;
     gh_store_txn *t;
@@ -291,9 +298,10 @@ gh_err gh_oauth_logout_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
     json_object_set_new(d, "lv", json_string(hash));
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__flow_update(e, ctx, t, f, GH_LOGOUT_ACCEPTED, f->subject, d);
-    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_LOGOUT_ACCEPTED,
-                    gh_arena_printf(ctx->arena, "user:%s", f->subject ? f->subject : ""),
-                    f->client_id, f->subject, NULL, NULL, NULL);
+    data = gh_oauth__actor_data(by, f->subject);
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_LOGOUT_ACCEPTED, gh_oauth__actor_name(by),
+                    f->client_id, f->subject, NULL, NULL, data);
+    json_decref(data);
     err = gh_store_commit(e->store, t);
     if (err == GH_OK)
         *out_redirect_to = gh_oauth__url_add(
@@ -308,8 +316,14 @@ done:
 
 gh_err gh_oauth_logout_reject(gh_engine *e, gh_ctx *ctx, const char *challenge)
 {
+    return gh_oauth_logout_reject_by(e, ctx, challenge, NULL);
+}
+
+gh_err gh_oauth_logout_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                 const gh_oauth_actor *by)
+{
     gh_flow *f = NULL;
-    json_t *d = NULL;
+    json_t *d = NULL, *data;
     gh_store_txn *t;
     gh_err err;
 
@@ -322,6 +336,10 @@ gh_err gh_oauth_logout_reject(gh_engine *e, gh_ctx *ctx, const char *challenge)
     }
     t = gh_store_txn_new(ctx->arena);
     gh_oauth__flow_update(e, ctx, t, f, GH_LOGOUT_REJECTED, f->subject, d);
+    data = gh_oauth__actor_data(by, f->subject);
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_LOGOUT_REJECTED, gh_oauth__actor_name(by),
+                    f->client_id, f->subject, NULL, NULL, data);
+    json_decref(data);
     err = gh_store_commit(e->store, t);
     if (err != GH_OK && err != GH_ECONFLICT && err != GH_ENOTFOUND)
         gh_ctx_fail(ctx, "logout: reject: %s", gh_err_str(err));

@@ -57,6 +57,8 @@ typedef struct gh_oauth_request {
     const char *cookie;        /* the Cookie header(s), joined with "; ", NULL if absent */
     const char *remote_addr;   /* the peer's IP address as text, NULL if unknown */
     const char *origin;        /* the Origin header, NULL if absent */
+    const char *user_agent;    /* the User-Agent header, NULL if absent (audit of admin
+                                  answers) */
 } gh_oauth_request;
 
 /* At most this many Set-Cookie headers per response. */
@@ -172,6 +174,45 @@ gh_err gh_oauth_admin_consent_sessions(gh_engine *e, gh_ctx *ctx, const gh_oauth
                                        gh_oauth_response *resp);
                           /* GET|DELETE /admin/oauth2/auth/sessions/consent?subject=&client=&all= */
 
+/* Hydra's login / consent / logout admin API (admin_flow.c): the flow interface below for an
+ * operator's own login and consent app. JSON in and out with Hydra v2's field names; errors
+ * are Hydra's {"error","error_description","error_hint","status_code"}: 400 for a bad body or
+ * answer, 404 for an unknown, malformed or expired challenge (also one of another phase), 409
+ * for an answer to a challenge already answered, and GET of an answered one 410 with
+ * {"redirect_to": the original request URL}. Every answer is audited with actor "admin-api",
+ * the caller's address and User-Agent. */
+gh_err gh_oauth_admin_login_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                    gh_oauth_response *resp);
+                          /* GET /admin/oauth2/auth/requests/login?login_challenge= */
+gh_err gh_oauth_admin_login_accept(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                   gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/login/accept?login_challenge= */
+gh_err gh_oauth_admin_login_reject(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                   gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/login/reject?login_challenge= */
+gh_err gh_oauth_admin_consent_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                      gh_oauth_response *resp);
+                          /* GET /admin/oauth2/auth/requests/consent?consent_challenge= */
+gh_err gh_oauth_admin_consent_accept(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                     gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/consent/accept?consent_challenge= */
+gh_err gh_oauth_admin_consent_reject(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                     gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/consent/reject?consent_challenge= */
+gh_err gh_oauth_admin_logout_request(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                     gh_oauth_response *resp);
+                          /* GET /admin/oauth2/auth/requests/logout?logout_challenge= */
+gh_err gh_oauth_admin_logout_accept(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                    gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/logout/accept?logout_challenge= */
+gh_err gh_oauth_admin_logout_reject(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                    gh_oauth_response *resp);
+                          /* PUT /admin/oauth2/auth/requests/logout/reject?logout_challenge=
+                             (204) */
+gh_err gh_oauth_admin_login_sessions(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                     gh_oauth_response *resp);
+                          /* DELETE /admin/oauth2/auth/sessions/login?subject= or ?sid= (204) */
+
 /* ---- the login / consent / logout flow interface (Hydra's challenges) ----
  *
  * /oauth2/auth turns an authorization request into a flow. When the user must log in it
@@ -196,6 +237,16 @@ typedef struct gh_oauth_client_view {
     const char *tos_uri;       /* may be NULL */
 } gh_oauth_client_view;
 
+/* Who answers a flow, for the audit trail (DESIGN.md: every decision is traced). */
+typedef struct gh_oauth_actor {
+    const char *app;         /* GH_OAUTH_ACTOR_UI or GH_OAUTH_ACTOR_ADMIN_API */
+    const char *remote_addr; /* the admin API caller's address, may be NULL */
+    const char *user_agent;  /* its User-Agent, may be NULL */
+} gh_oauth_actor;
+
+#define GH_OAUTH_ACTOR_UI "ui"               /* the built-in pages (a NULL actor means this) */
+#define GH_OAUTH_ACTOR_ADMIN_API "admin-api" /* an operator's app through the admin API */
+
 typedef struct gh_oauth_scope_view {
     const char *name;
     const char *description;   /* the catalog's */
@@ -214,6 +265,11 @@ typedef struct gh_oauth_login_view {
     const char *session_id;    /* the sid the flow will use, may be NULL */
     const char *request_url;   /* the original authorization request URL */
     int64_t requested_at;
+    const char *const *requested_audience; /* resource indicators, may be 0 */
+    size_t n_requested_audience;
+    const char *acr_values;    /* OIDC Core 3.1.2.1, as requested (space-separated), or NULL */
+    const char *ui_locales;    /* likewise */
+    const char *display;       /* likewise */
 } gh_oauth_login_view;
 
 typedef struct gh_oauth_login_answer {
@@ -221,6 +277,13 @@ typedef struct gh_oauth_login_answer {
     bool remember;             /* keep the login session for remember_for seconds */
     int64_t remember_for;      /* 0: ttl.login_session */
     const char *acr;           /* may be NULL */
+    const json_t *amr;         /* OIDC Core 2 amr: an array of strings, or NULL (borrowed) */
+    const json_t *context;     /* an object handed to the consent request, or NULL */
+    bool hydra_remember;       /* Hydra's remember: false means no session cookie at all (the
+                                  next request asks again), remember_for 0 a browser-session
+                                  cookie; unset (the built-in UI): a browser-session cookie
+                                  when not remembered, ttl.login_session when 0 */
+    const gh_oauth_actor *by;  /* NULL: the built-in UI */
 } gh_oauth_login_answer;
 
 typedef struct gh_oauth_consent_view {
@@ -236,6 +299,15 @@ typedef struct gh_oauth_consent_view {
     const char *login_session_id;
     const char *request_url;
     int64_t requested_at;
+    const char *login_challenge; /* the login request's challenge (answered; no longer valid),
+                                    or NULL when the login was skipped by a session */
+    const char *acr;             /* of the login, may be NULL */
+    const char *amr;             /* JSON array text of the login, or NULL */
+    const char *context;         /* JSON object text the login app handed on, or NULL */
+    const char *login_hint;      /* OIDC Core 3.1.2.1 parameters, as requested, or NULL */
+    const char *acr_values;
+    const char *ui_locales;
+    const char *display;
 } gh_oauth_consent_view;
 
 typedef struct gh_oauth_consent_answer {
@@ -243,7 +315,24 @@ typedef struct gh_oauth_consent_answer {
     size_t n_grant_scope;
     bool remember;                  /* remember the non-sensitive part */
     int64_t remember_for;           /* 0: ttl.remembered_consent */
+    bool hydra_remember;            /* Hydra's remember_for: 0 means until revoked */
+    bool audience_given;            /* false (the built-in UI): the requested audience */
+    const char *const *grant_audience; /* with audience_given: a subset of the requested */
+    size_t n_grant_audience;
+    const json_t *access_token_claims; /* Hydra's session.access_token: an object whose
+                                          members go under "ext" in access tokens and their
+                                          introspection, or NULL (borrowed) */
+    const json_t *id_token_claims;     /* session.id_token: members added to the ID token;
+                                          a claim gatehouse sets is refused (GH_EINVAL) */
+    const gh_oauth_actor *by;          /* NULL: the built-in UI */
 } gh_oauth_consent_answer;
+
+/* A rejection (Hydra's RequestDeniedError). */
+typedef struct gh_oauth_reject_in {
+    const char *error;             /* an OAuth error code; NULL or "": access_denied */
+    const char *error_description; /* may be NULL */
+    const char *error_hint;        /* may be NULL: appended to the description */
+} gh_oauth_reject_in;
 
 typedef struct gh_oauth_logout_view {
     const char *challenge;
@@ -277,6 +366,35 @@ GH_MUST_CHECK gh_err gh_oauth_logout_get(gh_engine *e, gh_ctx *ctx, const char *
 GH_MUST_CHECK gh_err gh_oauth_logout_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
                                             const char **out_redirect_to);
 GH_MUST_CHECK gh_err gh_oauth_logout_reject(gh_engine *e, gh_ctx *ctx, const char *challenge);
+
+/* The same answers naming the app that gives them (by NULL: the built-in UI). A bad
+ * rejection (an error code or text that is not printable ASCII, too long) is GH_EINVAL with
+ * *out_msg. */
+GH_MUST_CHECK gh_err gh_oauth_login_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                              const gh_oauth_reject_in *in,
+                                              const gh_oauth_actor *by,
+                                              const char **out_redirect_to,
+                                              const char **out_msg);
+GH_MUST_CHECK gh_err gh_oauth_consent_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                                const gh_oauth_reject_in *in,
+                                                const gh_oauth_actor *by,
+                                                const char **out_redirect_to,
+                                                const char **out_msg);
+GH_MUST_CHECK gh_err gh_oauth_logout_accept_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                               const gh_oauth_actor *by,
+                                               const char **out_redirect_to);
+GH_MUST_CHECK gh_err gh_oauth_logout_reject_by(gh_engine *e, gh_ctx *ctx, const char *challenge,
+                                               const gh_oauth_actor *by);
+
+/* Ends every login session of subject (Hydra's DELETE /admin/oauth2/auth/sessions/login):
+ * a session started before now is no longer honoured, whichever browser holds it (audit
+ * session.ended with by). Tokens are not revoked. */
+GH_MUST_CHECK gh_err gh_oauth_sessions_revoke_subject(gh_engine *e, gh_ctx *ctx,
+                                                      const char *subject,
+                                                      const gh_oauth_actor *by);
+/* Ends the login session sid: GH_ENOTFOUND when there is no live one. */
+GH_MUST_CHECK gh_err gh_oauth_session_revoke_sid(gh_engine *e, gh_ctx *ctx, const char *sid,
+                                                 const gh_oauth_actor *by);
 
 /* ---- login sessions and the user's own grants (the account page) ---- */
 

@@ -10,9 +10,16 @@
  * the login app's remember_for) unless revoked (logout, user deleted). A session that is not
  * remembered gets a browser-session cookie (no Max-Age) while the row still expires.
  *
+ * Revoking every session of a subject (Hydra's DELETE /admin/oauth2/auth/sessions/login?subject=)
+ * cannot name the rows (the store has no index of sessions by subject): it writes a marker,
+ * kv gh_oauth__sessions_revoked_key(subject) = the time, and a session started at or before
+ * that time is no longer honoured. The marker is read only when a browser presents a live
+ * session (one point read).
+ *
  * Not here: when a session is created during an authorization request (authorize.c, on the
  * login verifier) and RP-initiated logout (logout.c).
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "base/b64url.h"
@@ -64,13 +71,41 @@ gh_err gh_oauth__session_find(gh_engine *e, gh_ctx *ctx, const char *cookie_head
     if (!gh_ct_eq(h, sizeof(h), s->secret_hash, sizeof(s->secret_hash)) || s->revoked_at != 0 ||
         s->expires_at <= ctx->now)
         return GH_OK;
+    {
+        char *mark = NULL;
+        int64_t before = 0;
+
+        err = gh_store_kv_get(e->store, gh_oauth__sessions_revoked_key(ctx, s->subject),
+                              ctx->arena, &mark);
+        if (err != GH_OK && err != GH_ENOTFOUND) {
+            gh_ctx_fail(ctx, "session: revocation marker: %s", gh_err_str(err));
+            return err;
+        }
+        if (err == GH_OK && gh_str_to_i64(mark, 0, INT64_MAX, &before) == GH_OK &&
+            s->created_at <= before)
+            return GH_OK;
+    }
     *out = s;
     return GH_OK;
+}
+
+char *gh_oauth__sessions_revoked_key(gh_ctx *ctx, const char *subject)
+{
+    return gh_arena_printf(ctx->arena, "sessions.revoked_before/%s", subject);
 }
 
 gh_session *gh_oauth__session_new(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const char *subject,
                                   int64_t auth_time, const char *acr, int64_t ttl, int64_t max_age,
                                   gh_oauth_response *resp)
+{
+    return gh_oauth__session_new_ex(e, ctx, t, subject, auth_time, acr, NULL, ttl, max_age, true,
+                                    resp);
+}
+
+gh_session *gh_oauth__session_new_ex(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
+                                     const char *subject, int64_t auth_time, const char *acr,
+                                     const char *amr, int64_t ttl, int64_t max_age,
+                                     bool set_cookie, gh_oauth_response *resp)
 {
     unsigned char b[16 + 32];
     gh_session *s = GH_ARENA_NEW(ctx->arena, gh_session);
@@ -90,6 +125,7 @@ gh_session *gh_oauth__session_new(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, co
     s->expires_at = ctx->now + ttl;
     doc = json_object();
     gh_json_set_str(doc, "acr", acr);
+    gh_json_set_str(doc, "amr", amr); /* JSON text: the hot path scans it as a string */
     s->doc = gh_json_dump_a(ctx->arena, doc);
     json_decref(doc);
     memset(&op, 0, sizeof(op));
@@ -99,8 +135,9 @@ gh_session *gh_oauth__session_new(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, co
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSION_STARTED,
                     gh_arena_printf(ctx->arena, "user:%s", subject), NULL, subject, NULL, NULL,
                     NULL);
-    gh_oauth_cookie(e, ctx, resp, gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_SESSION),
-                    gh_arena_printf(ctx->arena, "%s.%s", sid, secret), max_age);
+    if (set_cookie)
+        gh_oauth_cookie(e, ctx, resp, gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_SESSION),
+                        gh_arena_printf(ctx->arena, "%s.%s", sid, secret), max_age);
     return s;
 }
 
@@ -177,4 +214,66 @@ gh_err gh_oauth_session_end(gh_engine *e, gh_ctx *ctx, const char *cookie_header
     /* SPEC: RFC6265 5.3 - a cookie with Max-Age=0 is removed */
     gh_oauth_cookie(e, ctx, resp, gh_oauth_cookie_name(e, GH_OAUTH_COOKIE_SESSION), "", -1);
     return GH_OK;
+}
+
+gh_err gh_oauth_sessions_revoke_subject(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                        const gh_oauth_actor *by)
+{
+    gh_store_txn *t;
+    gh_store_op op;
+    json_t *data;
+    gh_err err;
+
+    if (subject == NULL || subject[0] == '\0' || strlen(subject) > GH_FLOW_SUBJECT_MAX)
+        return GH_EINVAL;
+    t = gh_store_txn_new(ctx->arena);
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_KV_PUT;
+    op.u.kv.key = gh_oauth__sessions_revoked_key(ctx, subject);
+    op.u.kv.value = gh_arena_printf(ctx->arena, "%lld", (long long)ctx->now);
+    gh_store_txn_add(t, &op);
+    data = gh_oauth__actor_data(by, subject);
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSIONS_REVOKED, gh_oauth__actor_name(by), NULL,
+                    subject, NULL, NULL, data);
+    json_decref(data);
+    err = gh_store_commit(e->store, t);
+    if (err != GH_OK)
+        gh_ctx_fail(ctx, "session: revoke subject: %s", gh_err_str(err));
+    return err;
+}
+
+gh_err gh_oauth_session_revoke_sid(gh_engine *e, gh_ctx *ctx, const char *sid,
+                                   const gh_oauth_actor *by)
+{
+    gh_session *s = NULL;
+    gh_store_txn *t;
+    gh_store_op op;
+    json_t *data;
+    gh_err err;
+
+    if (sid == NULL || strlen(sid) != SID_CHARS)
+        return GH_ENOTFOUND;
+    err = gh_store_session_get(e->store, sid, ctx->arena, &s);
+    if (err != GH_OK) {
+        if (err != GH_ENOTFOUND)
+            gh_ctx_fail(ctx, "session: read: %s", gh_err_str(err));
+        return err;
+    }
+    if (s->revoked_at != 0 || s->expires_at <= ctx->now)
+        return GH_ENOTFOUND;
+    t = gh_store_txn_new(ctx->arena);
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_SESSION_REVOKE;
+    op.u.revoke.id = s->id;
+    op.u.revoke.at = ctx->now;
+    gh_store_txn_add(t, &op);
+    data = gh_oauth__actor_data(by, s->subject);
+    gh_json_set_str(data, "sid", s->id);
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSION_ENDED, gh_oauth__actor_name(by), NULL,
+                    s->subject, NULL, NULL, data);
+    json_decref(data);
+    err = gh_store_commit(e->store, t);
+    if (err != GH_OK && err != GH_ENOTFOUND)
+        gh_ctx_fail(ctx, "session: revoke: %s", gh_err_str(err));
+    return err;
 }

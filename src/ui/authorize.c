@@ -5,7 +5,9 @@
  * two of its answers are for a browser rather than a client, and are rendered here:
  *   - an error that must not be sent to the client (unknown client, unregistered redirect
  *     URI, a bad logout request: RFC 6749 4.1.2.1 says the user is told, not redirected),
- *     flagged user_facing: an error page with the status kept and the error_description;
+ *     flagged user_facing: an error page with the status kept and the error_description,
+ *     or, when urls.error is configured (Hydra's), a redirect there with error and
+ *     error_description in the query;
  *   - response_mode=form_post (OAuth 2.0 Form Post Response Mode 2): the authorization
  *     response as a form that POSTs itself to the client's redirect URI. Its policy allows
  *     one script by hash and form-action to the client's origin only; without JavaScript
@@ -55,12 +57,31 @@ static gh_err render(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp)
     }
     if (resp->user_facing) {
         int status = resp->status >= 400 ? resp->status : 400;
-        const char *desc = NULL;
+        const char *desc = NULL, *url_error = gh_engine_config(e)->url_error;
         if (resp->body != NULL)
             desc = json_string_value(json_object_get(resp->body, "error_description"));
         if (resp->error == NULL && resp->body != NULL)
             resp->error = gh_arena_strdup(
                 ctx->arena, json_string_value(json_object_get(resp->body, "error")));
+        if (url_error != NULL) {
+            /* Hydra's urls.error: the operator's page tells the user, with error and
+             * error_description in the query. Still never the client's redirect URI. */
+            const char *code = resp->error != NULL ? resp->error : "invalid_request";
+            char *loc = gh_arena_printf(
+                ctx->arena, "%s%cerror=%s", url_error, strchr(url_error, '?') != NULL ? '&' : '?',
+                gh_url_encode(ctx->arena, code));
+
+            if (desc != NULL)
+                loc = gh_arena_printf(ctx->arena, "%s&error_description=%s", loc,
+                                      gh_url_encode(ctx->arena, desc));
+            resp->error = code;
+            gh_oauth_response_clear(resp);
+            resp->status = 302;
+            resp->location = loc;
+            resp->user_facing = false;
+            resp->no_store = true;
+            return GH_OK;
+        }
         /* SPEC: RFC6749 4.1.2.1 an invalid client or redirect URI is shown to the user, and
          * the browser is not sent anywhere. */
         return gh_ui__message(&u, status, resp->error, "This request cannot be completed",
