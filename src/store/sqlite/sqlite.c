@@ -136,7 +136,12 @@ gh_err gh_sqlite__connect(gh_sqlite *s, gh_sqlite_role role, sqlite3 **out)
      * reader loses after every commit anyway (WAL: a changed database discards it). */
     const char *role_pragmas =
         role == GH_SQLITE_WRITER
+            /* temp_store=MEMORY: each store transaction of a batch is a savepoint, and
+             * SQLite copies every page a savepoint first changes into its sub-journal, a
+             * temporary file by default (write system calls per page); in memory, it is a
+             * copy. It holds nothing that must survive: only what ROLLBACK TO restores. */
             ? "PRAGMA wal_autocheckpoint=0; PRAGMA journal_size_limit=67108864; "
+              "PRAGMA temp_store=MEMORY; "
               "PRAGMA cache_size=-" GH_XSTR(GH_SQLITE_WRITER_CACHE_KIB) ";"
         : role == GH_SQLITE_READER
             ? "PRAGMA query_only=ON; PRAGMA cache_size=-" GH_XSTR(GH_SQLITE_READER_CACHE_KIB) ";"
