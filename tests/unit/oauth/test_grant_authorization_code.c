@@ -3,7 +3,9 @@
  * OIDC Core 3.1.3): the token response, the ID token verified against the JWKS, public
  * clients, and every refusal: PKCE missing or wrong, redirect_uri mismatch, another client's
  * code, an expired code, a replayed code (which revokes what the first use issued), resource
- * widening.
+ * widening; sealed codes: a byte changed anywhere, another key, a refresh token presented as a
+ * code, a revoked code (no replay), a code whose row is gone, a replay with a wrong verifier
+ * (still a replay), the extra claims and amr carried to the refresh token.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <cmocka.h>
 
 #include "json/json.h"
+#include "oauth/authz_int.h"
 #include "oauth/token_int.h"
 #include "support/gh_tokentest.h"
 
@@ -295,9 +298,9 @@ static void test_resource_narrowing(void **state)
                                  exchange_form(env, code, "&resource=" GH_TEST_RS_LOGS), &resp),
                      GH_OK);
     expect_error(&resp, 400, GH_E_INVALID_TARGET);
-    assert_int_equal(gh_tt_token(env, "web",
-                                 exchange_form(env, code, "&resource=" GH_TEST_RS_DNS), &resp),
-                     GH_OK);
+    assert_int_equal(
+        gh_tt_token(env, "web", exchange_form(env, code, "&resource=" GH_TEST_RS_DNS), &resp),
+        GH_OK);
     assert_int_equal(resp.status, 200);
     p = gh_tt_verify_jwt(env, gh_test_str(&resp, "access_token"), NULL);
     assert_string_equal(json_string_value(json_object_get(p, "aud")), GH_TEST_RS_DNS);
@@ -336,6 +339,192 @@ static void test_consent_touched(void **state)
     assert_int_equal(got->last_used_at, GH_TEST_T0 + 5);
 }
 
+/* Changes one base64url character of value at i (another character of the alphabet). */
+static char *flip(gh_test_env *env, const char *value, size_t i)
+{
+    char *v = gh_arena_strdup(env->arena, value);
+
+    v[i] = v[i] == 'A' ? 'Q' : 'A';
+    return v;
+}
+
+static void test_tampered_and_foreign(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    unsigned char saved[32];
+    const char *code, *foreign, *rt;
+    const size_t pl = strlen(GH_PREFIX_CODE);
+    size_t n, i;
+
+    code = gh_tt_code(env, "web", f->alice, GH_TT_SCOPE, GH_TT_REDIRECT, NULL, NULL);
+    n = strlen(code);
+    /* A changed character anywhere after the prefix: not a code of ours. */
+    for (i = pl; i < n; i += 7) {
+        assert_int_equal(gh_tt_token(env, "web", exchange_form(env, flip(env, code, i), ""), &resp),
+                         GH_OK);
+        expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    }
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, flip(env, code, n - 1), ""), &resp),
+                     GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    /* Sealed under another system secret's key. */
+    memcpy(saved, env->e->token_seal_key, sizeof(saved));
+    memset(env->e->token_seal_key, 0xa5, sizeof(saved));
+    foreign = gh_tt_code(env, "web", f->alice, GH_TT_SCOPE, GH_TT_REDIRECT, NULL, NULL);
+    memcpy(env->e->token_seal_key, saved, sizeof(saved));
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, foreign, ""), &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_REPLAYED), 0);
+    /* None of that used the code. */
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, code, ""), &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    rt = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    gh_oauth_response_clear(&resp);
+    /* A refresh token with the code's prefix is no code (and the refresh token is untouched). */
+    assert_int_equal(gh_tt_token(env, "web",
+                                 exchange_form(env,
+                                               gh_arena_printf(env->arena, "%s%s", GH_PREFIX_CODE,
+                                                               rt + strlen(GH_PREFIX_REFRESH)),
+                                               ""),
+                                 &resp),
+                     GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_true(gh_tt_active(env, rt));
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_REPLAYED), 0);
+}
+
+static void test_revoked_and_gone(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    gh_ctx *ctx;
+    gh_store_txn *t;
+    gh_store_op op;
+    const char *code, *lost = NULL;
+    static const char *lost_scope[] = {"openid"};
+    gh_oauth_authz a;
+
+    /* A revoked code (its grant revoked before the exchange) is refused, and is no replay. */
+    code = gh_tt_code(env, "web", f->alice, "openid", GH_TT_REDIRECT, NULL, NULL);
+    ctx = gh_test_ctx(env);
+    t = gh_store_txn_new(ctx->arena);
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_TOKEN_REVOKE;
+    op.u.revoke.id = gh_oauth__split_id(ctx->arena, GH_PREFIX_CODE, GH_OAUTH_CODE_ID_PREFIX, code);
+    op.u.revoke.at = ctx->now;
+    gh_store_txn_add(t, &op);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, code, ""), &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_REPLAYED), 0);
+
+    /* A well-sealed code without a row (never committed, or purged) is refused. */
+    memset(&a, 0, sizeof(a));
+    a.client_id = "web";
+    a.subject = f->alice;
+    a.redirect_uri = GH_TT_REDIRECT;
+    a.code_challenge = GH_TT_CHALLENGE;
+    a.scopes.v = lost_scope;
+    a.scopes.n = 1;
+    a.grant_id = "g-lost";
+    ctx = gh_test_ctx(env);
+    t = gh_store_txn_new(ctx->arena);
+    assert_int_equal(gh_oauth__code_issue(env->e, ctx, t, &a, &lost), GH_OK);
+    lost = gh_arena_strdup(env->arena, lost);
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, lost, ""), &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_EXCHANGED), 0);
+}
+
+static void test_replay_with_bad_request(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *code, *at;
+
+    code = gh_tt_code(env, "web", f->alice, "openid dns:read", GH_TT_REDIRECT, NULL, NULL);
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, code, ""), &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    at = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    gh_oauth_response_clear(&resp);
+    /* SPEC: RFC6749 4.1.2 - a replay revokes even when the rest of the request is wrong */
+    assert_int_equal(gh_tt_token(env, "web",
+                                 gh_arena_printf(env->arena,
+                                                 "grant_type=authorization_code&code=%s"
+                                                 "&redirect_uri=" GH_TT_REDIRECT,
+                                                 code),
+                                 &resp),
+                     GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_false(gh_tt_active(env, at));
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_REPLAYED), 1);
+    /* An expired replay is a replay too. */
+    gh_test_env_advance(env, 61);
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, code, ""), &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_CODE_REPLAYED), 2);
+}
+
+static void test_claims_carried(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    gh_ctx *ctx = gh_test_ctx(env);
+    gh_store_txn *t = gh_store_txn_new(ctx->arena);
+    gh_oauth_sealed d;
+    gh_oauth_authz a;
+    const char *code = NULL, *id = NULL, *rt;
+    static const char *scopes[] = {"openid", "offline_access", "dns:read"};
+    bool ok = false;
+
+    memset(&a, 0, sizeof(a));
+    a.client_id = "web";
+    a.subject = f->alice;
+    a.redirect_uri = GH_TT_REDIRECT;
+    a.code_challenge = GH_TT_CHALLENGE;
+    a.scopes.v = scopes;
+    a.scopes.n = 3;
+    a.auth_time = GH_TEST_T0 - 3;
+    a.sid = "sid-9";
+    a.acr = "urn:gh:pwd";
+    a.grant_id = "g-claims";
+    a.access_token_claims = "{\"tenant\":\"t1\"}";
+    a.id_token_claims = "{\"team\":\"blue\"}";
+    a.amr = "[\"pwd\",\"otp\"]";
+    assert_int_equal(gh_oauth__code_issue(env->e, ctx, t, &a, &code), GH_OK);
+    code = gh_arena_strdup(env->arena, code);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    assert_int_equal(gh_tt_token(env, "web", exchange_form(env, code, ""), &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    rt = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    gh_oauth_response_clear(&resp);
+    /* The refresh token carries what later refreshes need. */
+    ctx = gh_test_ctx(env);
+    assert_int_equal(gh_oauth__sealed_open(env->e, ctx, GH_PREFIX_REFRESH,
+                                           GH_OAUTH_REFRESH_ID_PREFIX, rt, &d, &id, &ok),
+                     GH_OK);
+    assert_true(ok);
+    assert_string_equal(d.grant_id, "g-claims");
+    assert_string_equal(d.client_id, "web");
+    assert_string_equal(d.subject, f->alice);
+    assert_string_equal(d.scope, "openid offline_access dns:read");
+    assert_string_equal(d.audience, "");
+    assert_int_equal(d.auth_time, GH_TEST_T0 - 3);
+    assert_string_equal(d.sid, "sid-9");
+    assert_string_equal(d.acr, "urn:gh:pwd");
+    assert_string_equal(d.access_token_claims, a.access_token_claims);
+    assert_string_equal(d.id_token_claims, a.id_token_claims);
+    assert_string_equal(d.amr, a.amr);
+    assert_null(d.code_challenge);
+    assert_null(d.nonce);
+    assert_int_equal(d.expires_at, GH_TEST_T0 + env->cfg->ttl_refresh_token);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -348,6 +537,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_replay_revokes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resource_narrowing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_consent_touched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_and_foreign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_and_gone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replay_with_bad_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claims_carried, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

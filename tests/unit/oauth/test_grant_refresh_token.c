@@ -2,7 +2,9 @@
  * test_grant_refresh_token.c - the refresh_token grant (RFC 6749 6, OAuth 2.1 4.3.1, OIDC
  * Core 12): rotation, reuse revoking the family, narrowing and refused widening, client
  * binding, expiry, the ID token on refresh, introspection of refresh tokens, and revocation of
- * a refresh token taking its grant's access tokens along.
+ * a refresh token taking its grant's access tokens along; sealed refresh tokens: a byte changed
+ * anywhere, another key, a code presented as a refresh token, a revoked one (no reuse), reuse
+ * with a wrong scope (still reuse), the grant's data carried through rotation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -198,18 +200,148 @@ static void test_revoke_refresh_revokes_grant(void **state)
     /* SPEC: RFC7009 2.1 / DESIGN.md - revoking a refresh token revokes the grant's access
      * tokens */
     assert_true(gh_tt_active(env, f->at));
-    assert_int_equal(gh_test_call(env, gh_oauth_revoke, "POST",
-                                  gh_arena_printf(env->arena,
-                                                  "token=%s&token_type_hint=refresh_token",
-                                                  f->rt),
-                                  gh_tt_auth(env, "web"), &resp),
-                     GH_OK);
+    assert_int_equal(
+        gh_test_call(env, gh_oauth_revoke, "POST",
+                     gh_arena_printf(env->arena, "token=%s&token_type_hint=refresh_token", f->rt),
+                     gh_tt_auth(env, "web"), &resp),
+        GH_OK);
     assert_int_equal(resp.status, 200);
     gh_oauth_response_clear(&resp);
     assert_false(gh_tt_active(env, f->rt));
     assert_false(gh_tt_active(env, f->at));
     assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
     expect_error(&resp, 400, GH_E_INVALID_GRANT);
+}
+
+static char *flip(gh_test_env *env, const char *value, size_t i)
+{
+    char *v = gh_arena_strdup(env->arena, value);
+
+    v[i] = v[i] == 'A' ? 'Q' : 'A';
+    return v;
+}
+
+static void test_tampered_and_foreign(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    gh_oauth_sealed d;
+    unsigned char saved[32];
+    char *value = NULL, *id = NULL, *extra = NULL;
+    gh_ctx *ctx;
+    const size_t pl = strlen(GH_PREFIX_REFRESH);
+    size_t n = strlen(f->rt), i;
+
+    for (i = pl; i < n; i += 5) {
+        assert_int_equal(refresh(f, "web", flip(env, f->rt, i), "", &resp), GH_OK);
+        expect_error(&resp, 400, GH_E_INVALID_GRANT);
+        assert_false(gh_tt_active(env, flip(env, f->rt, i)));
+    }
+    /* A value of the same shape sealed under another key, for this very row. */
+    ctx = gh_test_ctx(env);
+    memset(&d, 0, sizeof(d));
+    d.expires_at = GH_TEST_T0 + 1000;
+    d.client_id = "web";
+    d.subject = f->alice;
+    d.grant_id = "g-forged";
+    d.scope = "openid offline_access dns:read dns:write";
+    d.audience = "";
+    memcpy(saved, env->e->token_seal_key, sizeof(saved));
+    memset(env->e->token_seal_key, 0x3c, sizeof(saved));
+    assert_int_equal(gh_oauth__sealed_new(env->e, ctx, GH_PREFIX_REFRESH,
+                                          GH_OAUTH_REFRESH_ID_PREFIX, &d, &value, &id, &extra),
+                     GH_OK);
+    memcpy(env->e->token_seal_key, saved, sizeof(saved));
+    value = gh_arena_strdup(env->arena, value);
+    assert_int_equal(refresh(f, "web", value, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    /* A code presented as a refresh token. */
+    value = (char *)gh_tt_code(env, "web", f->alice, GH_TT_SCOPE, GH_TT_REDIRECT, NULL, NULL);
+    assert_int_equal(refresh(f, "web",
+                             gh_arena_printf(env->arena, "%s%s", GH_PREFIX_REFRESH,
+                                             value + strlen(GH_PREFIX_CODE)),
+                             "", &resp),
+                     GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_REFRESH_REUSED), 0);
+    /* The real one still works. */
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    gh_oauth_response_clear(&resp);
+}
+
+static void test_revoked_is_no_reuse(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    gh_ctx *ctx = gh_test_ctx(env);
+    gh_store_txn *t = gh_store_txn_new(ctx->arena);
+    gh_store_op op;
+
+    /* Revoked by the consent's revocation (account page): invalid_grant, not a reuse. */
+    memset(&op, 0, sizeof(op));
+    op.kind = GH_OP_TOKEN_REVOKE;
+    op.u.revoke.id =
+        gh_oauth__split_id(ctx->arena, GH_PREFIX_REFRESH, GH_OAUTH_REFRESH_ID_PREFIX, f->rt);
+    op.u.revoke.at = ctx->now;
+    gh_store_txn_add(t, &op);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_REFRESH_REUSED), 0);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_TOKEN_REFRESHED), 0);
+}
+
+static void test_reuse_with_bad_scope(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    const char *rt2;
+
+    assert_int_equal(refresh(f, "web", f->rt, "", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    rt2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    gh_oauth_response_clear(&resp);
+    /* SPEC: OAuth2.1 4.3.1 - a reused token revokes the family even with a widened scope */
+    assert_int_equal(refresh(f, "web", f->rt, "&scope=settings:write", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_GRANT);
+    assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_REFRESH_REUSED), 1);
+    assert_false(gh_tt_active(env, rt2));
+}
+
+static void test_carried_through_rotation(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env = f->env;
+    gh_oauth_response resp;
+    gh_oauth_sealed d;
+    const char *rt = f->rt, *id = NULL;
+    bool ok = false;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        gh_test_env_advance(env, 100);
+        assert_int_equal(refresh(f, "web", rt, i == 1 ? "&scope=dns:read" : "", &resp), GH_OK);
+        assert_int_equal(resp.status, 200);
+        rt = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+        gh_oauth_response_clear(&resp);
+        assert_int_equal(gh_oauth__sealed_open(env->e, gh_test_ctx(env), GH_PREFIX_REFRESH,
+                                               GH_OAUTH_REFRESH_ID_PREFIX, rt, &d, &id, &ok),
+                         GH_OK);
+        assert_true(ok);
+        assert_string_equal(d.scope, GH_TT_SCOPE);
+        assert_string_equal(d.client_id, "web");
+        assert_string_equal(d.subject, f->alice);
+        assert_int_equal(d.auth_time, GH_TEST_T0 - 10);
+        assert_string_equal(d.sid, "sid-1");
+        /* Each member expires ttl.refresh_token after its own issuance. */
+        assert_int_equal(d.expires_at, gh_test_ctx(env)->now + env->cfg->ttl_refresh_token);
+    }
+    /* The value stays far under what the endpoints accept. */
+    assert_true(strlen(rt) < 512);
 }
 
 int main(void)
@@ -220,6 +352,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_narrow_never_widen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_binding_and_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_revoke_refresh_revokes_grant, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tampered_and_foreign, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_is_no_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reuse_with_bad_scope, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_carried_through_rotation, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
