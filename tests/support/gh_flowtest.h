@@ -11,7 +11,7 @@
 #include "support/gh_test.h"
 
 /* RFC 7636 appendix B: the verifier and its S256 challenge. */
-#define GH_FT_VERIFIER "dBjftJeZ4CVP-mJ0kz2UmjzHmbIHjsDh1nd1OepY33w"
+#define GH_FT_VERIFIER "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
 #define GH_FT_CHALLENGE "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 #define GH_FT_REDIRECT "https://app.example.com/cb"
 #define GH_FT_REDIRECT_ENC "https%3A%2F%2Fapp.example.com%2Fcb"
