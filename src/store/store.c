@@ -5,11 +5,13 @@
  * transactions (gh_store_commit, gh_store_commit_async) by pushing them on a lock-free stack
  * (one compare-and-swap; the writer takes the whole stack with one exchange and restores the
  * arrival order); the writer is signalled only when it sleeps. It takes everything queued (at
- * most GH_STORE_BATCH_MAX per batch), opens one database transaction,
- * applies each queued transaction inside its own savepoint, commits once and then reports every
- * outcome. A transaction whose operation fails is rolled back to its savepoint alone, so the
- * others in the batch still commit; if the commit itself fails, every transaction of the batch
- * fails with GH_ESTORE. This amortises the cost of a durable commit (an fsync) over every
+ * most GH_STORE_BATCH_MAX per batch), opens one database transaction, applies every queued
+ * transaction, commits once and then reports every outcome. Operations rarely fail, so the
+ * batch is first applied without savepoints (a savepoint costs a copy of every page it
+ * changes, per transaction); when an operation fails, the database transaction is rolled back
+ * and the batch applied again with each transaction inside its own savepoint: the failing one
+ * is rolled back to its savepoint alone and the others still commit. If the commit itself
+ * fails, every transaction of the batch fails with GH_ESTORE. This amortises the cost of a durable commit (an fsync) over every
  * request that arrived while the previous one was running.
  *
  * Wake-ups are the cost to keep down (each is a futex call and a context switch, per
@@ -179,11 +181,38 @@ static void fail_all(gh_store_txn *const *batch, size_t n)
     }
 }
 
+/* The optimistic pass: applies every transaction of the batch without savepoints. True if
+ * every operation succeeded (each transaction's outcome is then GH_OK); false at the first
+ * failure, which leaves the database transaction to be rolled back. */
+static bool apply_plain(const gh_store_writer_ops *w, void *h, gh_store_txn *const *batch,
+                        size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < batch[i]->n; k++) {
+            if (w->apply(h, &batch[i]->ops[k]) != GH_OK)
+                return false;
+        }
+        batch[i]->err = GH_OK;
+        batch[i]->failed_op = (size_t)-1;
+    }
+    return true;
+}
+
 static void run_batch(gh_store_writer *wr, gh_store_txn *const *batch, size_t n)
 {
     const gh_store_writer_ops *w = wr->s->writer;
     void *h = wr->s->h;
 
+    if (w->begin(h) != GH_OK) {
+        gh_log(GH_LOG_ERROR, "store: cannot begin a transaction; failing %zu", n);
+        fail_all(batch, n);
+        return;
+    }
+    if (apply_plain(w, h, batch, n))
+        goto commit;
+    /* Some operation failed: start over, each transaction in its own savepoint, so that the
+     * failing one is rolled back alone. */
+    w->rollback(h);
     if (w->begin(h) != GH_OK) {
         gh_log(GH_LOG_ERROR, "store: cannot begin a transaction; failing %zu", n);
         fail_all(batch, n);
@@ -197,6 +226,7 @@ static void run_batch(gh_store_writer *wr, gh_store_txn *const *batch, size_t n)
             return;
         }
     }
+commit:
     if (w->commit(h) != GH_OK) {
         gh_log(GH_LOG_ERROR, "store: commit failed; failing a batch of %zu", n);
         w->rollback(h);
