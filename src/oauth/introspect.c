@@ -4,7 +4,7 @@
  *
  * A presented value is one of: a JWT access token (three dot-separated parts), looked up by
  * its jti and then authenticated; an opaque access token (GH_PREFIX_ACCESS), looked up by
- * its selector and then authenticated; or a refresh token, a split token found by its
+ * its selector and then authenticated; or a refresh token, a sealed token found by its
  * selector and proved by its hash (code.c, grant_refresh_token.c). Anything else is unknown. The store row is the truth: a token is active only if its
  * row exists, is not revoked and has not expired, and for an access token the presented
  * string is the one we issued.
@@ -205,7 +205,8 @@ gh_err gh_oauth__token_find(gh_engine *e, gh_ctx *ctx, const char *value, gh_tok
         kind = GH_TOKEN_ACCESS;
         format = GH_STRATEGY_OPAQUE;
     } else if (gh_str_startswith(value, GH_PREFIX_REFRESH)) {
-        /* A split token (code.c): found by its selector, proved by its hash. */
+        /* A sealed token (code.c): found by its selector, proved by its hash; the seal is
+         * not opened, the row is the truth. */
         err = gh_oauth__refresh_find(e, ctx, value, &row);
         if (err == GH_OK)
             *out = row;

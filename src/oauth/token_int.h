@@ -195,7 +195,7 @@ GH_MUST_CHECK gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_respon
 /* Finds the row of a presented access or refresh token: a JWT (three parts) must verify
  * against a published key (kid) and be issued by us, then its jti is looked up; a value with
  * GH_PREFIX_ACCESS is looked up by its selector (gh_oauth__opaque_id) and must hash to the
- * row's stored SHA-256; one with GH_PREFIX_REFRESH is a split token (gh_oauth__refresh_find).
+ * row's stored SHA-256; one with GH_PREFIX_REFRESH is a sealed token (gh_oauth__refresh_find).
  * *out is
  * NULL when the value is malformed, unknown or does not verify (never an error). *out_is_jwt
  * says which shape it had. Expiry and revocation are not checked here. */
@@ -208,7 +208,7 @@ bool gh_oauth__form_post(const gh_oauth_request *req, gh_oauth_response *resp);
 /* The token parameter (required, once); NULL when resp holds the error (400). */
 const char *gh_oauth__token_param(const gh_oauth_request *req, gh_oauth_response *resp);
 
-/* ---- split tokens, codes and refresh tokens (code.c) ---- */
+/* ---- sealed tokens, codes and refresh tokens (code.c) ---- */
 
 /* Audit event types of the token half (DESIGN.md audit trail; issue3 plan). */
 #define GH_OAUTH_AUDIT_CODE_ISSUED "code.issued"
