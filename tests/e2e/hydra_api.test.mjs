@@ -459,14 +459,16 @@ describe('extra claims from the consent app', () => {
       access_token: { 'https://example.test/tenant': 't-42', groups: ['admins', 'dns'] },
       id_token: { 'https://example.test/plan': 'gold', name: 'Ada Lovelace' },
     };
-    const r = await authorizeWith(web, agent(), { subject, scope: 'openid dns:read', consent: { session } });
-    const jwt = decodeJwt(r.tokens.access_token);
-    assert.deepEqual(jwt.payload.ext, session.access_token, 'JWT access token ext');
-    assert.equal(jwt.payload['https://example.test/tenant'], undefined, 'extra claims at the JWT\'s top level');
-    const intro = await srv.adminIntrospect(r.tokens.access_token);
-    assert.deepEqual(intro.ext, session.access_token, 'introspection ext');
-    assert.equal(r.claims['https://example.test/plan'], 'gold');
-    assert.equal(r.claims.name, 'Ada Lovelace');
+    for (const scope of ['openid dns:read', 'openid offline_access dns:read']) {
+      const r = await authorizeWith(web, agent(), { subject, scope, consent: { session } });
+      const jwt = decodeJwt(r.tokens.access_token);
+      assert.deepEqual(jwt.payload.ext, session.access_token, `JWT access token ext (scope ${scope})`);
+      assert.equal(jwt.payload['https://example.test/tenant'], undefined, 'extra claims at the JWT\'s top level');
+      assert.equal(r.claims['https://example.test/plan'], 'gold', `ID token claim (scope ${scope})`);
+      assert.equal(r.claims.name, 'Ada Lovelace');
+      const intro = await srv.adminIntrospect(r.tokens.access_token);
+      assert.deepEqual(intro.ext, session.access_token, `introspection ext of a JWT access token (scope ${scope})`);
+    }
     // opaque tokens: the same claims at introspection
     const o = await authorizeWith(opaque, agent(), { subject, scope: 'openid offline_access dns:read', consent: { session } });
     assert.ok(!o.tokens.access_token.includes('.'), 'the opaque client got a JWT');
@@ -520,18 +522,18 @@ describe('negative cases', () => {
 
   test('unknown and malformed challenges: 404 with a JSON error at every request endpoint', async () => {
     for (const ch of [unknown(), 'x', `${'A'.repeat(22)}${'B'.repeat(43)}`]) {
-      for (const [name, p] of [
-        ['get login', api.getOAuth2LoginRequest({ loginChallenge: ch })],
-        ['accept login', api.acceptOAuth2LoginRequest({ loginChallenge: ch, acceptOAuth2LoginRequest: { subject: 'x' } })],
-        ['reject login', api.rejectOAuth2LoginRequest({ loginChallenge: ch, rejectOAuth2Request: { error: 'access_denied' } })],
-        ['get consent', api.getOAuth2ConsentRequest({ consentChallenge: ch })],
-        ['accept consent', api.acceptOAuth2ConsentRequest({ consentChallenge: ch, acceptOAuth2ConsentRequest: { grant_scope: [] } })],
-        ['reject consent', api.rejectOAuth2ConsentRequest({ consentChallenge: ch, rejectOAuth2Request: { error: 'access_denied' } })],
-        ['get logout', api.getOAuth2LogoutRequest({ logoutChallenge: ch })],
-        ['accept logout', api.acceptOAuth2LogoutRequest({ logoutChallenge: ch })],
-        ['reject logout', api.rejectOAuth2LogoutRequest({ logoutChallenge: ch })],
+      for (const [name, call] of [
+        ['get login', () => api.getOAuth2LoginRequest({ loginChallenge: ch })],
+        ['accept login', () => api.acceptOAuth2LoginRequest({ loginChallenge: ch, acceptOAuth2LoginRequest: { subject: 'x' } })],
+        ['reject login', () => api.rejectOAuth2LoginRequest({ loginChallenge: ch, rejectOAuth2Request: { error: 'access_denied' } })],
+        ['get consent', () => api.getOAuth2ConsentRequest({ consentChallenge: ch })],
+        ['accept consent', () => api.acceptOAuth2ConsentRequest({ consentChallenge: ch, acceptOAuth2ConsentRequest: { grant_scope: [] } })],
+        ['reject consent', () => api.rejectOAuth2ConsentRequest({ consentChallenge: ch, rejectOAuth2Request: { error: 'access_denied' } })],
+        ['get logout', () => api.getOAuth2LogoutRequest({ logoutChallenge: ch })],
+        ['accept logout', () => api.acceptOAuth2LogoutRequest({ logoutChallenge: ch })],
+        ['reject logout', () => api.rejectOAuth2LogoutRequest({ logoutChallenge: ch })],
       ]) {
-        const e = await sdkFailure(p);
+        const e = await sdkFailure(call());
         assert.equal(e.status, 404, `${name} with challenge ${ch.slice(0, 12)}…: ${e.status} ${JSON.stringify(e.data)}`);
         assert.equal(typeof e.data?.error, 'string', `${name}: no JSON error`);
       }

@@ -68,7 +68,9 @@ export function isAppUrl(url, appBase, p) {
 export async function walk(ua, url, { appBase, redirectUri = REDIRECT, postLogout } = {}) {
   const stop = (u) => (appBase !== undefined && new URL(u).origin === new URL(appBase).origin)
     || isRedirectTo(u, redirectUri) || (postLogout !== undefined && isRedirectTo(u, postLogout));
-  const r = await ua.follow(url, {}, { stop });
+  // an answer may send the browser straight to the client (a reject): the browser hands that
+  // URL to the app without a request to the authorization server
+  const r = stop(url) ? { stopped: new URL(url), page: undefined, hops: [] } : await ua.follow(url, {}, { stop });
   const out = { page: r.page, hops: r.hops };
   if (!r.stopped) { out.at = 'page'; return out; }
   out.url = r.stopped;
