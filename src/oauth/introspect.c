@@ -5,9 +5,9 @@
  * A presented value is one of: a JWT access token (three dot-separated parts), looked up by
  * its jti and then authenticated; an opaque access token (GH_PREFIX_ACCESS), looked up by
  * its selector and then authenticated; or a refresh token, a sealed token found by its
- * selector and proved by its hash (code.c, grant_refresh_token.c). Anything else is unknown. The store row is the truth: a token is active only if its
- * row exists, is not revoked and has not expired, and for an access token the presented
- * string is the one we issued.
+ * selector and proved by its hash (code.c, grant_refresh_token.c). Anything else is unknown. The
+ * store row is the truth: a token is active only if its row exists, is not revoked and has not
+ * expired, and for an access token the presented string is the one we issued.
  *
  * Opaque access tokens are split tokens (issue.c): GH_PREFIX_ACCESS + base64url(selector ||
  * secret), exactly 64 characters after the prefix, 48 bytes decoded. The row id derives from
