@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Black-box tests of a real gatehouse binary with independent OAuth client libraries
-# (oauth4webapi, openid-client and jose from npm, python3-authlib from Debian) and, for the
-# built-in pages, Debian's chromium driven by playwright-core.
+# (oauth4webapi, openid-client and jose from npm, python3-authlib from Debian), Ory's @ory/client
+# SDK for the Hydra-compatible admin API, and, for the built-in pages, Debian's chromium driven
+# by playwright-core.
 #
 #   tests/e2e/run.sh <path-to-gatehouse> [test files...]
 #
 # Installs the pinned npm dependencies (npm ci into tests/e2e/node_modules) when they are
-# missing or older than package-lock.json, then runs node's built-in test runner over every
+# missing or older than package-lock.json (likewise for examples/login-consent, which
+# hydra_example.test.mjs starts), then runs node's built-in test runner over every
 # *.test.mjs here (or the files given). Each test file starts its own gatehouse on free
 # loopback ports with a fresh SQLite file; server logs go to tests/e2e/artifacts/.
 # The output ends with node's standard summary (# tests, # pass, # fail, ...); the exit
