@@ -7,7 +7,8 @@
  * remember_for, handled_at (RFC 3339), consent_request {client, requested_scope,
  * requested_access_token_audience, subject}. At most GH_LIMIT_LIST_PAGE items.
  * DELETE ?subject=&client= revokes one consent, ?subject=&all=true every consent of the
- * subject; either also revokes the tokens of that subject and client(s) (GH_OP_CONSENT_REVOKE);
+ * subject; either also revokes the tokens of that subject and client(s) (GH_OP_CONSENT_REVOKE),
+ * audited with actor "admin-api", the caller's address and User-Agent;
  * 204 whether or not a consent was live (Hydra). A missing or malformed subject, or a DELETE
  * naming neither client nor all=true, is 400 invalid_request.
  *
@@ -115,6 +116,22 @@ static gh_err list(gh_engine *e, gh_ctx *ctx, const char *subject, gh_oauth_resp
         json_object_set_new(item, "remember_for", json_integer(rf));
         json_object_set_new(item, "handled_at", json_string(when));
         json_object_set_new(item, "consent_request", req);
+        /* Hydra's session: the claims the consent app gave (kept as JSON text) */
+        {
+            json_t *sess = json_object();
+            const char *names[2] = {"access_token", "id_token"}, *keys[2] = {"at_claims",
+                                                                            "id_claims"};
+
+            for (int k = 0; k < 2; k++) {
+                const char *txt = gh_oauth__doc_str(doc, keys[k]);
+                json_t *o = txt != NULL ? json_loads(txt, JSON_REJECT_DUPLICATES, NULL) : NULL;
+
+                json_object_set_new(sess, names[k], json_is_object(o) ? o : json_object());
+                if (!json_is_object(o))
+                    json_decref(o);
+            }
+            json_object_set_new(item, "session", sess);
+        }
         json_array_append_new(arr, item);
         json_decref(doc);
     }
@@ -125,12 +142,13 @@ static gh_err list(gh_engine *e, gh_ctx *ctx, const char *subject, gh_oauth_resp
     return GH_OK;
 }
 
-static gh_err revoke(gh_engine *e, gh_ctx *ctx, const char *subject, const char *client_id,
-                     gh_oauth_response *resp)
+static gh_err revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                     const char *subject, const char *client_id, gh_oauth_response *resp)
 {
     gh_store_txn *t = gh_store_txn_new(ctx->arena);
     gh_store_op op;
-    json_t *data = json_object();
+    gh_oauth_actor by = {GH_OAUTH_ACTOR_ADMIN_API, req->remote_addr, req->user_agent};
+    json_t *data = gh_oauth__actor_data(&by, subject);
     gh_err err;
 
     memset(&op, 0, sizeof(op));
@@ -142,8 +160,8 @@ static gh_err revoke(gh_engine *e, gh_ctx *ctx, const char *subject, const char 
     json_object_set_new(data, "via", json_string("admin"));
     if (client_id == NULL)
         json_object_set_new(data, "all", json_true());
-    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_REVOKED, "admin", client_id, subject, NULL,
-                    NULL, data);
+    gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CONSENT_REVOKED, gh_oauth__actor_name(&by), client_id,
+                    subject, NULL, NULL, data);
     json_decref(data);
     err = gh_store_commit(e->store, t);
     if (err != GH_OK && err != GH_ENOTFOUND) {
@@ -190,5 +208,5 @@ gh_err gh_oauth_admin_consent_sessions(gh_engine *e, gh_ctx *ctx, const gh_oauth
         gh_oauth_error(resp, 400, GH_E_INVALID_REQUEST, "client or all=true is required");
         return GH_OK;
     }
-    return revoke(e, ctx, subject, client, resp);
+    return revoke(e, ctx, req, subject, client, resp);
 }

@@ -475,6 +475,38 @@ static void test_skip_and_remember(void **state)
     admin(env, gh_oauth_admin_consent_sessions, "GET", "subject=alice", NULL, &r);
     assert_int_equal(json_array_size(r.body), 1);
     assert_true(json_is_true(json_object_get(json_array_get(r.body, 0), "remember")));
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(json_array_get(r.body, 0), "session"),
+                                            "access_token"),
+                            "org")),
+                        "acme");
+    gh_oauth_response_clear(&r);
+    admin(env, gh_oauth_admin_consent_sessions, "DELETE", "subject=alice&client=app", NULL, &r);
+    assert_int_equal(r.status, 204);
+    gh_oauth_response_clear(&r);
+    {
+        gh_audit_event *ev = NULL;
+        size_t n = 0;
+        bool found = false;
+
+        assert_int_equal(gh_store_audit_list(env->store, 0, 1000, env->arena, &ev, &n), GH_OK);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(ev[i].type, GH_OAUTH_AUDIT_CONSENT_REVOKED) == 0) {
+                assert_string_equal(ev[i].actor, GH_OAUTH_ACTOR_ADMIN_API);
+                assert_non_null(strstr(ev[i].data, "192.0.2.7"));
+                found = true;
+            }
+        assert_true(found);
+    }
+    /* the revoked consent is not covering any more: skip false */
+    loc = authorize(env, &b, "openid dns:read", "");
+    lc = gh_ft_param(env, loc, "login_challenge");
+    loc = follow(env, &b,
+                 accept(env, gh_oauth_admin_login_accept, "login_challenge", lc,
+                        "{\"subject\":\"alice\"}"));
+    cc = gh_ft_param(env, loc, "consent_challenge");
+    admin(env, gh_oauth_admin_consent_request, "GET", q(env, "consent_challenge", cc), NULL, &r);
+    assert_true(json_is_false(json_object_get(r.body, "skip")));
     gh_oauth_response_clear(&r);
 
     /* a wider request is not covered: skip false */
