@@ -37,37 +37,51 @@ static void puts_(line *l, const char *s)
     put(l, s, strlen(s));
 }
 
-/* Appends s[0..n) (at most max bytes of it) as a JSON string, quotes included. */
+/* True for the bytes a JSON string holds as they are: printable ASCII but '"' and '\\'. */
+static int plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+/* Appends s[0..n) (at most max bytes of it) as a JSON string, quotes included. Runs of plain
+ * bytes (all of a usual path, id or address) are copied whole. */
 static void put_str(line *l, const char *s, size_t n, size_t max)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i;
+    size_t i = 0;
 
     if (n > max)
         n = max;
     put(l, "\"", 1);
-    for (i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+    while (i < n) {
+        size_t run = i;
+        unsigned char c;
+
+        while (run < n && plain((unsigned char)s[run]))
+            run++;
+        put(l, s + i, run - i);
+        if (run == n)
+            break;
+        c = (unsigned char)s[run];
         if (c == '"' || c == '\\') {
             char e[2] = {'\\', (char)c};
             put(l, e, 2);
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else {
             char e[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
             put(l, e, 6);
-        } else {
-            put(l, (const char *)&c, 1);
         }
+        i = run + 1;
     }
     put(l, "\"", 1);
 }
 
-static void put_field_str(line *l, const char *name, const char *s, size_t n, size_t max)
+/* Appends a member: name_sep is ,"name": (FIELD below), then s as a JSON string, or null. */
+static void put_field_str(line *l, const char *name_sep, size_t name_sep_len, const char *s,
+                          size_t n, size_t max)
 {
-    put(l, ",\"", 2);
-    puts_(l, name);
-    put(l, "\":", 2);
+    put(l, name_sep, name_sep_len);
     if (s == NULL)
-        puts_(l, "null");
+        put(l, "null", 4);
     else
         put_str(l, s, n, max);
 }
@@ -84,13 +98,8 @@ static void put_u64(line *l, uint64_t v)
     put(l, num + i, sizeof(num) - i);
 }
 
-static void put_field_u64(line *l, const char *name, uint64_t v)
-{
-    put(l, ",\"", 2);
-    puts_(l, name);
-    put(l, "\":", 2);
-    put_u64(l, v);
-}
+/* The two arguments ,"name": and its length, for put and put_field_str (name: a literal). */
+#define FIELD(name) ",\"" name "\":", sizeof(",\"" name "\":") - 1
 
 size_t gh_http__access_line(const gh_http_access *a, int64_t now_us, char *out, size_t outlen)
 {
@@ -133,18 +142,21 @@ size_t gh_http__access_line_c(const gh_http_access *a, int64_t now_us, gh_http_t
     put(&l, tc->ts, tc->ts_len);
     put(&l, msz, sizeof(msz));
     puts_(&l, "\",\"level\":\"info\",\"type\":\"access\"");
-    put_field_str(&l, "request_id", a->request_id, a->request_id ? strlen(a->request_id) : 0,
+    put_field_str(&l, FIELD("request_id"), a->request_id, a->request_id ? strlen(a->request_id) : 0,
                   SHORT_LOG_MAX);
-    put_field_str(&l, "listener", a->listener == GH_HTTP_ADMIN ? "admin" : "public",
+    put_field_str(&l, FIELD("listener"), a->listener == GH_HTTP_ADMIN ? "admin" : "public",
                   a->listener == GH_HTTP_ADMIN ? 5 : 6, SHORT_LOG_MAX);
-    put_field_str(&l, "method", a->method, a->method ? strlen(a->method) : 0, SHORT_LOG_MAX);
-    put_field_str(&l, "path", a->path, a->path_len, PATH_LOG_MAX);
-    put_field_u64(&l, "status", (uint64_t)(a->status < 0 ? 0 : a->status));
-    put_field_u64(&l, "bytes", a->bytes);
-    put_field_u64(&l, "duration_us", a->duration_us);
-    put_field_str(&l, "remote", a->remote, a->remote ? strlen(a->remote) : 0, SHORT_LOG_MAX);
+    put_field_str(&l, FIELD("method"), a->method, a->method ? strlen(a->method) : 0, SHORT_LOG_MAX);
+    put_field_str(&l, FIELD("path"), a->path, a->path_len, PATH_LOG_MAX);
+    put(&l, FIELD("status"));
+    put_u64(&l, (uint64_t)(a->status < 0 ? 0 : a->status));
+    put(&l, FIELD("bytes"));
+    put_u64(&l, a->bytes);
+    put(&l, FIELD("duration_us"));
+    put_u64(&l, a->duration_us);
+    put_field_str(&l, FIELD("remote"), a->remote, a->remote ? strlen(a->remote) : 0, SHORT_LOG_MAX);
     if (a->error != NULL)
-        put_field_str(&l, "error", a->error, strlen(a->error), SHORT_LOG_MAX);
+        put_field_str(&l, FIELD("error"), a->error, strlen(a->error), SHORT_LOG_MAX);
     put(&l, "}", 1);
     out[l.len] = '\0';
     return l.len;

@@ -101,6 +101,46 @@ static void test_hostile_path(void **state)
     json_decref(j);
 }
 
+/* Runs of plain bytes around every kind of escape, at the start, middle and end: the exact
+ * bytes of the line, and every ASCII byte (0x01..0x7f) read back unchanged. */
+static void test_escapes_between_runs(void **state)
+{
+    char line[GH_HTTP_ACCESS_LINE_MAX];
+    char path[128];
+    gh_http_access a;
+    json_t *j;
+    size_t n, i;
+    const char *p;
+    (void)state;
+
+    memset(&a, 0, sizeof(a));
+    a.request_id = "\"id\"";
+    a.method = "GET";
+    a.path = "/ab\"cd\\e\x01"
+             "f\x7f"
+             "g\x80";
+    a.path_len = strlen(a.path);
+    a.status = 200;
+    a.remote = "127.0.0.1";
+    n = gh_http__access_line(&a, 0, line, sizeof(line));
+    assert_non_null(strstr(line, ",\"request_id\":\"\\\"id\\\"\","));
+    assert_non_null(strstr(line, ",\"path\":\"/ab\\\"cd\\\\e\\u0001f\\u007fg\\u0080\","));
+    assert_non_null(strstr(line, ",\"remote\":\"127.0.0.1\"}"));
+    json_decref(parse_line(line, n));
+
+    for (i = 0; i < sizeof(path); i++)
+        path[i] = (char)(i % 128 == 0 ? 'x' : i % 128);
+    a.path = path;
+    a.path_len = sizeof(path);
+    n = gh_http__access_line(&a, 0, line, sizeof(line));
+    j = parse_line(line, n);
+    p = json_string_value(json_object_get(j, "path"));
+    assert_non_null(p);
+    assert_int_equal(strlen(p), sizeof(path));
+    assert_memory_equal(p, path, sizeof(path));
+    json_decref(j);
+}
+
 /* The timestamp cache: the same line as without it, the seconds part reformatted only when
  * the second changes, milliseconds always fresh; numbers at their limits. */
 static void test_timestamp_cache(void **state)
@@ -164,6 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_hostile_path),
+        cmocka_unit_test(test_escapes_between_runs),
         cmocka_unit_test(test_timestamp_cache),
         cmocka_unit_test(test_small_buffer),
     };
