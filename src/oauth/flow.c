@@ -518,8 +518,9 @@ done:
     return err;
 }
 
-/* A rejection of either phase: state 6; query mode redirects to the client at once,
- * form_post goes back through /oauth2/auth (which posts the error). */
+/* A rejection of either phase: state 6; for the built-in UI in query mode the redirect goes
+ * to the client at once; an admin API answer (as Hydra's) and form_post go back through
+ * /oauth2/auth with a verifier (which answers the error to the client). */
 static gh_err reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const char *hkey,
                      int from_state, const char *verifier_param, const char *event,
                      const gh_oauth_reject_in *in, const gh_oauth_actor *by,
@@ -562,7 +563,9 @@ static gh_err reject(gh_engine *e, gh_ctx *ctx, const char *challenge, const cha
     gh_json_set_str(doc, "error", error);
     gh_json_set_str(doc, "error_description", description);
     rm = gh_oauth__doc_str(doc, "response_mode");
-    if (rm != NULL && strcmp(rm, "form_post") == 0) {
+    /* Hydra: an admin API rejection, like any answer, goes back through /oauth2/auth (the
+     * browser's flow cookie is checked there) before the error reaches the client. */
+    if (by != NULL || (rm != NULL && strcmp(rm, "form_post") == 0)) {
         verifier = gh_oauth__handle_new(ctx, f->id, &hash);
         json_object_set_new(doc, "rv", json_string(hash));
         url = back_to_authorize(e, ctx, verifier_param, verifier);

@@ -405,6 +405,17 @@ static void test_rejects(void **state)
     to = accept(env, gh_oauth_admin_login_reject, "login_challenge", lc,
                 "{\"error\":\"access_denied\",\"error_description\":\"The user said no.\","
                 "\"error_hint\":\"Try again.\",\"status_code\":403}");
+    /* as Hydra: back through /oauth2/auth with the verifier, only in the same browser */
+    assert_non_null(gh_ft_param(env, to, "login_verifier"));
+    {
+        gh_ft_browser other = {0};
+
+        assert_int_equal(gh_ft_get(env, gh_oauth_authorize, gh_ft_query(to), &other, &r), GH_OK);
+        assert_int_equal(r.status, 400);
+        assert_true(r.user_facing);
+        gh_oauth_response_clear(&r);
+    }
+    to = follow(env, &b, to);
     /* SPEC: RFC6749 4.1.2.1 - error, error_description, state at the client; RFC9207 iss */
     assert_true(strncmp(to, GH_FT_REDIRECT "?", strlen(GH_FT_REDIRECT) + 1) == 0);
     assert_string_equal(gh_ft_param(env, to, "error"), "access_denied");
@@ -418,7 +429,7 @@ static void test_rejects(void **state)
                             accept(env, gh_oauth_admin_login_accept, "login_challenge", lc,
                                    "{\"subject\":\"alice\"}")),
                      "consent_challenge");
-    to = accept(env, gh_oauth_admin_consent_reject, "consent_challenge", cc, NULL);
+    to = follow(env, &b, accept(env, gh_oauth_admin_consent_reject, "consent_challenge", cc, NULL));
     assert_string_equal(gh_ft_param(env, to, "error"), "access_denied");
     admin(env, gh_oauth_admin_consent_request, "GET", q(env, "consent_challenge", cc), NULL, &r);
     assert_int_equal(r.status, 410);
