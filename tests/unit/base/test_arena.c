@@ -31,6 +31,31 @@ static void test_alloc_aligned_and_zeroed(void **state)
     gh_arena_free(a);
 }
 
+/* Blocks come from malloc unzeroed: memory a previous arena dirtied (the allocator hands the
+ * same chunks back) must still reach gh_arena_alloc's caller zeroed, in the first block and
+ * in later ones, after copies have used part of a block. */
+static void test_alloc_zeroed_on_reused_memory(void **state)
+{
+    size_t round, i, k;
+    (void)state;
+    for (round = 0; round < 3; round++) {
+        gh_arena *a = gh_arena_new(256);
+        unsigned char dirty[48];
+
+        memset(dirty, 0xa5, sizeof(dirty));
+        for (i = 0; i < 40; i++) {
+            unsigned char *c = gh_arena_memdup(a, dirty, 1 + i % sizeof(dirty));
+            unsigned char *p = gh_arena_alloc(a, 1 + i % 60);
+
+            assert_int_equal(c[0], 0xa5);
+            for (k = 0; k < 1 + i % 60; k++)
+                assert_int_equal(p[k], 0);
+            memset(p, 0x5a, 1 + i % 60);
+        }
+        gh_arena_free(a);
+    }
+}
+
 static void test_alloc_zero_size(void **state)
 {
     gh_arena *a = gh_arena_new(64);
@@ -134,6 +159,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_alloc_aligned_and_zeroed),
+        cmocka_unit_test(test_alloc_zeroed_on_reused_memory),
         cmocka_unit_test(test_alloc_zero_size),
         cmocka_unit_test(test_many_allocations_do_not_overlap),
         cmocka_unit_test(test_large_allocation_keeps_current_block),
