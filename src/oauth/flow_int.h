@@ -160,7 +160,6 @@ gh_session *gh_oauth__session_new_ex(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
                                      bool set_cookie, gh_oauth_response *resp);
 /* The kv key whose value (decimal seconds) revokes every session of subject started at or
  * before it (arena). */
-char *gh_oauth__sessions_revoked_key(gh_ctx *ctx, const char *subject);
 
 /* ---- remembered consents (consent.c) ---- */
 

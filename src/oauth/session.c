@@ -11,10 +11,8 @@
  * remembered gets a browser-session cookie (no Max-Age) while the row still expires.
  *
  * Revoking every session of a subject (Hydra's DELETE /admin/oauth2/auth/sessions/login?subject=)
- * cannot name the rows (the store has no index of sessions by subject): it writes a marker,
- * kv gh_oauth__sessions_revoked_key(subject) = the time, and a session started at or before
- * that time is no longer honoured. The marker is read only when a browser presents a live
- * session (one point read).
+ * is one store operation (GH_OP_SESSION_REVOKE_SUBJECT), so the hot path reads only the
+ * session row.
  *
  * Not here: when a session is created during an authorization request (authorize.c, on the
  * login verifier) and RP-initiated logout (logout.c).
@@ -71,27 +69,8 @@ gh_err gh_oauth__session_find(gh_engine *e, gh_ctx *ctx, const char *cookie_head
     if (!gh_ct_eq(h, sizeof(h), s->secret_hash, sizeof(s->secret_hash)) || s->revoked_at != 0 ||
         s->expires_at <= ctx->now)
         return GH_OK;
-    {
-        char *mark = NULL;
-        int64_t before = 0;
-
-        err = gh_store_kv_get(e->store, gh_oauth__sessions_revoked_key(ctx, s->subject),
-                              ctx->arena, &mark);
-        if (err != GH_OK && err != GH_ENOTFOUND) {
-            gh_ctx_fail(ctx, "session: revocation marker: %s", gh_err_str(err));
-            return err;
-        }
-        if (err == GH_OK && gh_str_to_i64(mark, 0, INT64_MAX, &before) == GH_OK &&
-            s->created_at <= before)
-            return GH_OK;
-    }
     *out = s;
     return GH_OK;
-}
-
-char *gh_oauth__sessions_revoked_key(gh_ctx *ctx, const char *subject)
-{
-    return gh_arena_printf(ctx->arena, "sessions.revoked_before/%s", subject);
 }
 
 gh_session *gh_oauth__session_new(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const char *subject,
@@ -228,9 +207,9 @@ gh_err gh_oauth_sessions_revoke_subject(gh_engine *e, gh_ctx *ctx, const char *s
         return GH_EINVAL;
     t = gh_store_txn_new(ctx->arena);
     memset(&op, 0, sizeof(op));
-    op.kind = GH_OP_KV_PUT;
-    op.u.kv.key = gh_oauth__sessions_revoked_key(ctx, subject);
-    op.u.kv.value = gh_arena_printf(ctx->arena, "%lld", (long long)ctx->now);
+    op.kind = GH_OP_SESSION_REVOKE_SUBJECT;
+    op.u.revoke.id = subject;
+    op.u.revoke.at = ctx->now;
     gh_store_txn_add(t, &op);
     data = gh_oauth__actor_data(by, subject);
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_SESSIONS_REVOKED, gh_oauth__actor_name(by), NULL,

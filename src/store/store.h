@@ -204,6 +204,8 @@ typedef enum gh_store_op_kind {
                                 missing, ECONFLICT if the version differs */
     GH_OP_SESSION_INSERT,    /* ECONFLICT if id exists */
     GH_OP_SESSION_REVOKE,    /* sets revoked_at if 0 (u.revoke); ENOTFOUND if missing */
+    GH_OP_SESSION_REVOKE_SUBJECT, /* sets revoked_at on every live session of the subject
+                                     u.revoke.id (none is not an error) */
     GH_OP_CONSENT_PUT,       /* insert or replace by (subject, client_id); granted_at is kept
                                 from a live (unrevoked) row being replaced */
     GH_OP_CONSENT_TOUCH,     /* last_used_at = u.consent_ref.at if a row exists and its

@@ -1302,6 +1302,19 @@ static void test_sessions(void **state)
     assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE, "sid-9", 300), GH_ENOTFOUND);
     gh_session bad = mk_session("sid-3", NULL, 1);
     assert_int_equal(session_insert(f->s, &bad), GH_EINVAL);
+
+    /* Every live session of one subject at once; others untouched, revoked ones keep their
+     * time, a subject without sessions is not an error. */
+    gh_session s4 = mk_session("sid-4", "u_1", 5000);
+    gh_session s5 = mk_session("sid-5", "u_2", 5000);
+    assert_int_equal(session_insert(f->s, &s4), GH_OK);
+    assert_int_equal(session_insert(f->s, &s5), GH_OK);
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE_SUBJECT, "u_1", 400), GH_OK);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-1"), 200);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-2"), 400);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-4"), 400);
+    assert_int_equal(session_revoked_at(f->s, f->a, "sid-5"), 0);
+    assert_int_equal(revoke_op(f->s, GH_OP_SESSION_REVOKE_SUBJECT, "u_9", 400), GH_OK);
 }
 
 static void test_consents(void **state)

@@ -608,6 +608,15 @@ static void revoke_session_row(gh_mem *m, const mrow *cur, int64_t at)
     put(m, &m->sessions, r);
 }
 
+static void revoke_subject_sessions(gh_mem *m, const char *subject, int64_t at)
+{
+    for (size_t i = 0; i < m->sessions.n; i++) {
+        const gh_session *x = m->sessions.rows[i]->v;
+        if (strcmp(x->subject, subject) == 0)
+            revoke_session_row(m, m->sessions.rows[i], at);
+    }
+}
+
 static gh_err op_user_delete(gh_mem *m, const char *id, int64_t at)
 {
     if (!id)
@@ -619,11 +628,7 @@ static gh_err op_user_delete(gh_mem *m, const char *id, int64_t at)
     del(m, &m->users, id); /* cur is now kept by the undo record, not freed */
     revoke_subject_tokens(m, id, NULL, at);
     (void)revoke_consents(m, id, NULL, at);
-    for (size_t i = 0; i < m->sessions.n; i++) {
-        const gh_session *x = m->sessions.rows[i]->v;
-        if (strcmp(x->subject, id) == 0)
-            revoke_session_row(m, m->sessions.rows[i], at);
-    }
+    revoke_subject_sessions(m, id, at);
     return GH_OK;
 }
 
@@ -813,6 +818,11 @@ static gh_err mw_apply(void *h, const gh_store_op *op)
         revoke_session_row(m, cur, op->u.revoke.at);
         return GH_OK;
     }
+    case GH_OP_SESSION_REVOKE_SUBJECT:
+        if (!op->u.revoke.id)
+            return GH_EINVAL;
+        revoke_subject_sessions(m, op->u.revoke.id, op->u.revoke.at);
+        return GH_OK;
     case GH_OP_CONSENT_PUT:
         return op_consent_put(m, op->u.consent);
     case GH_OP_CONSENT_TOUCH:

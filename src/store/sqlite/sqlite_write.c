@@ -739,6 +739,11 @@ static gh_err sw_apply(void *h, const gh_store_op *op)
     case GH_OP_SESSION_REVOKE:
         return op_revoke_once(s, GH_WQ_SESSION_REVOKE, GH_WQ_SESSION_EXISTS, op->u.revoke.id,
                               op->u.revoke.at);
+    case GH_OP_SESSION_REVOKE_SUBJECT:
+        if (!op->u.revoke.id)
+            return GH_EINVAL;
+        return run_id_at(s, GH_WQ_SUBJECT_SESSIONS_REVOKE, op->u.revoke.id, op->u.revoke.at,
+                         &changed);
     case GH_OP_CONSENT_PUT:
         return op_consent_put(s, op->u.consent);
     case GH_OP_CONSENT_TOUCH:
