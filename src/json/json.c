@@ -21,6 +21,7 @@
 #include "json/json.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -418,6 +419,30 @@ static const unsigned char json_plain[256] = {
 };
 /* clang-format on */
 
+/* The end of the run of json_plain bytes that starts at u[i]. Eight bytes at a time while
+ * none of them is a control character, '"', '\\' or >= 0x80 (each test is the exact "has a
+ * byte below / equal to" bit trick, so a word passes only when all eight bytes are plain),
+ * then byte by byte. Tokens, URIs and ids are long plain runs. */
+static size_t plain_end(const unsigned char *u, size_t i, size_t n)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+
+    while (n - i >= 8) {
+        uint64_t w, q, bs;
+
+        memcpy(&w, u + i, 8);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        w = w | ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs);
+        if ((w & highs) != 0)
+            break;
+        i += 8;
+    }
+    while (i < n && json_plain[u[i]])
+        i++;
+    return i;
+}
+
 static gh_err write_string(gh_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -431,8 +456,7 @@ static gh_err write_string(gh_buf *b, const char *s, size_t n)
     if ((err = put(b, "\"", 1)) != GH_OK)
         return err;
     while (i < n) {
-        for (run = i; run < n && json_plain[u[run]]; run++)
-            ;
+        run = plain_end(u, i, n);
         if (run > i && (err = put(b, s + i, run - i)) != GH_OK)
             return err;
         if (run == n)

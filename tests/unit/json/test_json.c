@@ -417,6 +417,45 @@ static void test_write_fixed(void **state)
     json_decref(v);
 }
 
+/* Strings of plain bytes with one byte of each kind that must stop a plain run at every
+ * position, across the 8-byte words write_string scans at once; also all-plain lengths. */
+static void test_write_special_at_every_position(void **state)
+{
+    static const char *const specials[] = {"\x01", "\x1f", "\"",  "\\", "\n", "\xc3\xa9",
+                                           "\x7f", " ",    "~",   "\x1b", "\xe2\x82\xac"};
+    char str[48];
+    size_t len, pos, k;
+    (void)state;
+    for (len = 0; len <= 33; len++) {
+        json_t *v;
+
+        for (k = 0; k < len; k++)
+            str[k] = (char)('A' + k % 26);
+        v = json_stringn(str, len);
+        same_as_jansson(v);
+        json_decref(v);
+    }
+    for (k = 0; k < sizeof(specials) / sizeof(specials[0]); k++) {
+        size_t sl = strlen(specials[k]);
+        for (pos = 0; pos + sl <= 40; pos++) {
+            json_t *v;
+
+            memset(str, 'x', 40);
+            memcpy(str + pos, specials[k], sl);
+            v = json_stringn(str, 40);
+            assert_non_null(v);
+            same_as_jansson(v);
+            json_decref(v);
+        }
+    }
+    /* A NUL inside a plain word. */
+    {
+        json_t *v = json_stringn("abcdefg\0hijklmnopq", 17);
+        same_as_jansson(v);
+        json_decref(v);
+    }
+}
+
 static void test_write_random(void **state)
 {
     uint32_t seed = 12345;
@@ -554,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_dump),
         cmocka_unit_test(test_set_str),
         cmocka_unit_test(test_write_fixed),
+        cmocka_unit_test(test_write_special_at_every_position),
         cmocka_unit_test(test_write_random),
         cmocka_unit_test(test_write_refuses),
         cmocka_unit_test(test_write_str),
