@@ -119,6 +119,10 @@ gh_err gh_jose__sign_raw(const gh_jwk *k, const void *in, size_t n, unsigned cha
     mctx = EVP_MD_CTX_new();
     if (mctx == NULL || EVP_MD_CTX_copy_ex(mctx, k->sign_tmpl) != 1)
         goto done;
+    /* The copy is used once: let the final step finalise it in place. Without the flag,
+     * OpenSSL 3 duplicates the whole signing context (EVP_PKEY_CTX_dup, the provider's
+     * context and its digest) inside EVP_DigestSignFinal to keep this one reusable. */
+    EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
     if (k->kty == GH_KTY_EC) {
         if (EVP_DigestSign(mctx, der, &dlen, in, n) != 1)
             goto done;
@@ -163,6 +167,8 @@ gh_err gh_jose__verify_raw(const gh_jwk *k, const void *in, size_t n, const unsi
     mctx = EVP_MD_CTX_new();
     if (mctx == NULL || EVP_MD_CTX_copy_ex(mctx, k->verify_tmpl) != 1)
         goto done;
+    /* As in gh_jose__sign_raw: a one-use copy, finalised in place. */
+    EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
     if (EVP_DigestVerify(mctx, sig, sig_len, in, n) == 1)
         err = GH_OK;
 done:
