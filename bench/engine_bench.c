@@ -28,7 +28,9 @@
  * (a pool of tokens issued before timing, each introspected by the client it was issued to),
  * and introspect_jwt_bound: JWTs whose rows carry the token's SHA-256 (introspect_int.h),
  * minted here as issue.c mints them, so that introspection compares a hash instead of
- * verifying a signature.
+ * verifying a signature. jws_es256 is the signature alone: gh_jws_sign_payload of an access
+ * token's claims (written beforehand) with a P-256 key of its own, arena included; compare
+ * it with `openssl speed ecdsap256`, the floor of one ECDSA signature on the machine.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@
 #include "base/arena.h"
 #include "base/form.h"
 #include "base/mem.h"
+#include "jose/jose.h"
 #include "json/json.h"
 #include "oauth/introspect_int.h"
 #include "oauth/oauth.h"
@@ -58,6 +61,7 @@ typedef struct bench {
     const char *basic_opaque; /* Authorization for the opaque client */
     char *pool[POOL];         /* introspection: form bodies "token=..." (heap) */
     size_t npool;
+    gh_jwk *es256; /* jws_es256: a key of its own */
 } bench;
 
 static double cpu_us(clockid_t id)
@@ -127,6 +131,25 @@ static int call(bench *b, gh_oauth_endpoint ep, const char *form, const char *au
     "https%3A%2F%2Fapi.example.com%2Fdns"
 #define FORM_OPAQUE "grant_type=client_credentials&scope=dns%3Aread+dns%3Awrite+logs%3Aread"
 
+/* A JWS ES256 signature of an access token's claims alone (the payload written before): the
+ * signing cost the token endpoint pays, without the endpoint. */
+#define JWS_PAYLOAD                                                                                \
+    "{\"iss\":\"https://issuer.example.test\",\"sub\":\"bench-jwt\",\"aud\":"                      \
+    "\"https://api.example.com/dns\",\"exp\":1900000600,\"iat\":1900000000,\"jti\":"               \
+    "\"0123456789abcdef0123456789abcdef\",\"client_id\":\"bench-jwt\",\"scope\":"                  \
+    "\"dns:read dns:write\"}"
+
+static int sign_once(bench *b)
+{
+    gh_arena *a = gh_arena_new(ARENA_BLOCK);
+    char *jwt = NULL;
+    gh_err err = gh_jws_sign_payload(a, b->es256, "at+jwt", NULL, JWS_PAYLOAD,
+                                     sizeof(JWS_PAYLOAD) - 1, &jwt);
+
+    gh_arena_free(a);
+    return err == GH_OK ? 0 : 1;
+}
+
 /* The timed loop (callgrind: --toggle-collect=bench_loop). */
 __attribute__((noinline)) int bench_loop(bench *b, const char *which, long n);
 __attribute__((noinline)) int bench_loop(bench *b, const char *which, long n)
@@ -136,7 +159,9 @@ __attribute__((noinline)) int bench_loop(bench *b, const char *which, long n)
     for (long i = 0; i < n; i++) {
         int st;
 
-        if (strcmp(which, "token_jwt") == 0)
+        if (strcmp(which, "jws_es256") == 0)
+            st = sign_once(b);
+        else if (strcmp(which, "token_jwt") == 0)
             st = call(b, gh_oauth_token, FORM_JWT, b->basic_jwt, NULL);
         else if (strcmp(which, "token_opaque") == 0)
             st = call(b, gh_oauth_token, FORM_OPAQUE, b->basic_opaque, NULL);
@@ -237,6 +262,9 @@ static void run_case(bench *b, const char *which, long n)
             free(b->pool[i]);
         for (b->npool = 0; b->npool < POOL; b->npool++)
             b->pool[b->npool] = mint_bound(b, b->npool);
+    } else if (strcmp(which, "jws_es256") == 0) {
+        if (b->es256 == NULL && gh_jwk_generate(GH_ALG_ES256, "bench", &b->es256) != GH_OK)
+            exit(1);
     } else if (strcmp(which, "token_jwt") != 0 && strcmp(which, "token_opaque") != 0) {
         fprintf(stderr, "unknown case %s\n", which);
         exit(2);
@@ -255,7 +283,8 @@ static void run_case(bench *b, const char *which, long n)
 
 int main(int argc, char **argv)
 {
-    static const char *const all[] = {"token_jwt", "token_opaque", "introspect_opaque",
+    static const char *const all[] = {"jws_es256",      "token_jwt",
+                                      "token_opaque",   "introspect_opaque",
                                       "introspect_jwt", "introspect_jwt_bound"};
     const char *backend = argc > 1 ? argv[1] : "mem";
     const char *which = argc > 2 ? argv[2] : "all";
@@ -301,6 +330,7 @@ int main(int argc, char **argv)
             run_case(&b, all[i], n);
     for (size_t i = 0; i < b.npool; i++)
         free(b.pool[i]);
+    gh_jwk_free(b.es256);
     gh_test_env_free(b.env);
     if (strcmp(backend, "sqlite") == 0) {
         char side[64];
