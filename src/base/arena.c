@@ -123,7 +123,9 @@ void *gh_arena_alloc(gh_arena *a, size_t n)
 {
     void *p = carve(a, n);
 
-    memset(p, 0, n);
+    /* The alignment padding too, as when whole blocks were zeroed: a caller that copies n
+     * bytes and reads one more still finds a NUL there. */
+    memset(p, 0, align_up(n ? n : 1));
     return p;
 }
 
