@@ -18,6 +18,8 @@
 #define GH_LIMIT_JWS 16384                 /* bytes in a JWS we verify */
 #define GH_LIMIT_JWKS_KEYS 16              /* keys in a client's JWKS */
 #define GH_LIMIT_TOKEN 4096                /* bytes in a token presented to us */
+#define GH_LIMIT_APP_CLAIMS 4096           /* bytes of JSON in a login/consent app's claims
+                                              for one token (session.access_token, ...) */
 #define GH_LIMIT_LIST_PAGE 500             /* most items in one admin list page */
 #define GH_LIMIT_CONNECTIONS_DEFAULT 1024  /* concurrent connections per listener */
 #define GH_LIMIT_IDLE_SECONDS_DEFAULT 30   /* idle connection timeout */

@@ -170,6 +170,7 @@ typedef struct req {
     const char *content_type; /* media type, lower case */
     const char *cookie;       /* Cookie headers, joined with "; " (arena) */
     const char *origin;
+    const char *user_agent;
     unsigned n_authorization, n_dpop, n_content_type, n_origin;
     bool header_too_long;
 
@@ -590,6 +591,8 @@ static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char 
         /* SPEC: RFC6265 5.4 a user agent sends one Cookie header; HTTP/2 gateways may
          * split it, so several are joined as one list. */
         r->cookie = r->cookie == NULL ? value : gh_arena_printf(r->arena, "%s; %s", r->cookie, value);
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_USER_AGENT) == 0) {
+        r->user_agent = value;
     } else if (strcasecmp(key, "Origin") == 0) {
         r->n_origin++;
         r->origin = value;
@@ -772,6 +775,7 @@ static enum MHD_Result dispatch(req *r, struct MHD_Connection *c)
     q.cookie = r->cookie;
     q.origin = r->n_origin == 1 ? r->origin : NULL;
     q.remote_addr = r->ctx.remote_addr;
+    q.user_agent = r->user_agent;
     if (r->content_type != NULL && strcmp(r->content_type, FORM_MEDIA_TYPE) == 0) {
         err = gh_form_parse(r->arena, q.body != NULL ? q.body : "", q.body_len, &form);
         if (err != GH_OK)

@@ -32,6 +32,8 @@
  * (admin_consent.c). Every answer is audited by those with actor "admin-api", the caller's
  * address and User-Agent.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/limits.h"
@@ -636,6 +638,20 @@ gh_err gh_oauth_admin_consent_accept(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
                                                         "object.",
                                                         k));
                 goto done;
+            }
+            {
+                /* The claims travel in every token and its row: bounded. */
+                char *text = json_dumps(v, JSON_COMPACT);
+                size_t len = text != NULL ? strlen(text) : SIZE_MAX;
+
+                free(text);
+                if (len > GH_LIMIT_APP_CLAIMS) {
+                    err = bad_request(resp, gh_arena_printf(ctx->arena,
+                                                            "Field \"session.%s\" is larger "
+                                                            "than %d bytes.",
+                                                            k, GH_LIMIT_APP_CLAIMS));
+                    goto done;
+                }
             }
             if (strcmp(k, "access_token") == 0)
                 a.access_token_claims = v;

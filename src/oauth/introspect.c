@@ -315,6 +315,16 @@ static void active(gh_engine *e, gh_ctx *ctx, const gh_token *row, bool is_jwt,
     if (is_jwt)
         json_object_set_new(b, "jti", json_string(row->id));
     json_object_set_new(b, "catalog_version", json_integer(row->catalog_version));
+    /* The consent app's access token claims (Hydra's session.access_token), kept in the
+     * row's extra after the hash member; parsed only when the row has them. */
+    if (row->extra != NULL && strstr(row->extra, "\"ext\":") != NULL) {
+        json_t *x = json_loads(row->extra, JSON_REJECT_DUPLICATES, NULL);
+        json_t *ext = json_object_get(x, "ext");
+
+        if (json_is_object(ext))
+            json_object_set(b, "ext", ext);
+        json_decref(x);
+    }
     gh_oauth_response_clear(resp);
     resp->status = 200;
     resp->body = b;

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "base/limits.h"
 #include "json/json.h"
 #include "oauth/flow_int.h"
 #include "support/gh_flowtest.h"
@@ -339,6 +340,21 @@ static void test_consent_request_and_narrowed_grant(void **state)
           "{\"grant_scope\":[\"openid\"],\"session\":{\"access_token\":[1]}}", &r);
     assert_hydra_error(&r, 400, "invalid_request");
     gh_oauth_response_clear(&r);
+    /* claims past GH_LIMIT_APP_CLAIMS: refused, nothing accepted */
+    {
+        char big[GH_LIMIT_APP_CLAIMS + 64];
+
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        admin(env, gh_oauth_admin_consent_accept, "PUT", q(env, "consent_challenge", cc),
+              gh_arena_printf(env->arena,
+                              "{\"grant_scope\":[\"openid\"],\"session\":{\"access_token\":"
+                              "{\"blob\":\"%s\"}}}",
+                              big),
+              &r);
+        assert_hydra_error(&r, 400, "invalid_request");
+        gh_oauth_response_clear(&r);
+    }
     admin(env, gh_oauth_admin_consent_accept, "PUT", q(env, "consent_challenge", cc),
           "{\"grant_scope\":\"openid\"}", &r);
     assert_hydra_error(&r, 400, "invalid_request");

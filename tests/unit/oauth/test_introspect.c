@@ -103,6 +103,59 @@ static void test_own_and_resource_server(void **state)
     assert_true(active_as(env, NULL, at, NULL));
 }
 
+/* Issues an access token for client with the consent app's claims (Hydra's
+ * session.access_token) and commits it. */
+static const char *issue_with_ext(gh_test_env *env, const char *client, const char *ext)
+{
+    gh_ctx *ctx = gh_test_ctx(env);
+    gh_oauth_client *c = NULL;
+    const char *scope_v[] = {"dns:read"}, *aud_v[] = {GH_TEST_ISSUER};
+    gh_strv scopes = {scope_v, 1}, aud = {aud_v, 1};
+    gh_store_txn *t = gh_store_txn_new(env->arena);
+    gh_oauth_issue in;
+    gh_oauth_issued out;
+
+    assert_int_equal(gh_oauth__client_get(env->e, ctx, client, &c), GH_OK);
+    memset(&in, 0, sizeof(in));
+    in.c = c;
+    in.grant_type = "authorization_code";
+    in.subject = "u_ext";
+    in.scopes = &scopes;
+    in.audience = &aud;
+    in.ext_claims = ext;
+    assert_int_equal(gh_oauth__issue_access(env->e, ctx, t, &in, &out), GH_OK);
+    assert_int_equal(gh_store_commit(env->store, t), GH_OK);
+    gh_oauth__client_release(c);
+    return gh_arena_strdup(env->arena, out.value);
+}
+
+/* The consent app's claims are reported under "ext" (Hydra), never as top-level members. */
+static void test_ext_claims(void **state)
+{
+    gh_test_env *env = *state;
+    const char *clients[] = {"opq", "svc"};
+
+    for (size_t i = 0; i < 2; i++) {
+        const char *at = issue_with_ext(env, clients[i], "{\"tenant\":\"t-9\",\"sub\":\"x\"}");
+        json_t *b = NULL, *ext;
+
+        assert_true(active_as(env, clients[i], at, &b));
+        ext = json_object_get(b, "ext");
+        assert_true(json_is_object(ext));
+        assert_string_equal(json_string_value(json_object_get(ext, "tenant")), "t-9");
+        assert_string_equal(json_string_value(json_object_get(b, "sub")), "u_ext");
+        assert_null(json_object_get(b, "tenant"));
+        json_decref(b);
+    }
+    /* Without claims there is no ext member. */
+    {
+        json_t *b = NULL;
+        assert_true(active_as(env, "opq", issue(env, "opq", ""), &b));
+        assert_null(json_object_get(b, "ext"));
+        json_decref(b);
+    }
+}
+
 static void test_opaque(void **state)
 {
     gh_test_env *env = *state;
@@ -365,6 +418,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_own_and_resource_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_opaque, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ext_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_opaque_split, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inactive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jwt_hash_binding, setup, teardown),
