@@ -16,8 +16,9 @@
  *
  * State diagram of one key row (per alg):
  *
- *   (new) --keys_start / rotate without NEXT--> ACTIVE
- *   (new) --rotate-------------------------------> NEXT --rotate--> ACTIVE
+ *   (new) --keys_start---------------------------> ACTIVE   (with a NEXT beside it)
+ *   (new) --keys_start / rotate------------------> NEXT --rotate--> ACTIVE
+ *   (new) --rotate without NEXT (a store from before NEXT keys at start)--> ACTIVE
  *   ACTIVE --rotate--> RETIRED (expires_at = now + retire window) --time--> unpublished
  *
  * Two instances: first-start generation is guarded by a kv insert ("signing_key_init:<alg>")
@@ -397,6 +398,10 @@ gh_err gh_oauth__keys_start(gh_engine *e, gh_ctx *ctx)
                 t, ctx,
                 gh_arena_printf(ctx->arena, "signing_key_init:%s", gh_jose_alg_name(req[i])));
             err = key_create(e, ctx, t, req[i], GH_KEY_ACTIVE, "system", NULL);
+            /* The key the first rotation activates is published from the start, so no key
+             * ever signs before it is published (issue: rotate publishes the next key first). */
+            if (err == GH_OK)
+                err = key_create(e, ctx, t, req[i], GH_KEY_NEXT, "system", NULL);
             if (err != GH_OK)
                 return err;
             made++;

@@ -173,12 +173,15 @@ describe('keys', () => {
     let newToken;
     const deadline = Date.now() + 25000; // the key set is reloaded every 10 s
     for (;;) {
-      after = await (await fetch(as.jwks_uri)).json();
       newToken = (await ccToken(as, c)).access_token;
       if (decodeJwt(newToken).header.kid !== oldKid) break;
       assert.ok(Date.now() < deadline, 'tokens are still signed with the old key 25 s after keys rotate');
       await new Promise((res) => setTimeout(res, 100));
     }
+    after = await (await fetch(as.jwks_uri)).json();
+    // The key that signs after the rotation was published before it: it was in the JWKS
+    // fetched before the rotation already.
+    assert.ok(oldKids.has(decodeJwt(newToken).header.kid), 'the new signing key was not published before it signed');
     const newKids = new Set(after.keys.map((k) => k.kid));
     const newKid = decodeJwt(newToken).header.kid;
     assert.ok(newKids.has(newKid), 'the new signing key is not published');

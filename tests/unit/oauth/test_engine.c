@@ -37,9 +37,10 @@ static void test_start_generates_keys(void **state)
     (void)state;
 
     assert_int_equal(gh_store_key_list(env->store, env->arena, &rows, &n), GH_OK);
-    assert_int_equal(n, 2);
+    /* An ACTIVE and a published NEXT key per alg. */
+    assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++) {
-        assert_int_equal(rows[i].state, GH_KEY_ACTIVE);
+        assert_true(rows[i].state == GH_KEY_ACTIVE || rows[i].state == GH_KEY_NEXT);
         es = es || strcmp(rows[i].alg, "ES256") == 0;
         rs = rs || strcmp(rows[i].alg, "RS256") == 0;
         /* The public JWK carries no private member. */
@@ -47,7 +48,7 @@ static void test_start_generates_keys(void **state)
         assert_true(rows[i].sealed_len > 12 + 16);
     }
     assert_true(es && rs);
-    assert_int_equal(count_events(env, GH_AUDIT_KEY_CREATED), 2);
+    assert_int_equal(count_events(env, GH_AUDIT_KEY_CREATED), 4);
     kid0 = strdup(rows[0].kid);
     kid1 = strdup(rows[1].kid);
 
@@ -55,10 +56,10 @@ static void test_start_generates_keys(void **state)
     s = gh_test_env_free_keep_store(env);
     env = gh_test_env_new_with(gh_test_config_new(), s);
     assert_int_equal(gh_store_key_list(env->store, env->arena, &rows, &n), GH_OK);
-    assert_int_equal(n, 2);
+    assert_int_equal(n, 4);
     assert_string_equal(rows[0].kid, kid0);
     assert_string_equal(rows[1].kid, kid1);
-    assert_int_equal(count_events(env, GH_AUDIT_KEY_CREATED), 2);
+    assert_int_equal(count_events(env, GH_AUDIT_KEY_CREATED), 4);
     free(kid0);
     free(kid1);
     gh_test_env_free(env);

@@ -70,7 +70,8 @@ static void test_jwks_public_only(void **state)
     json_t *k;
     (void)state;
 
-    assert_int_equal(json_array_size(json_object_get(set, "keys")), 2);
+    /* The active and the next key of each alg: the next is published before it signs. */
+    assert_int_equal(json_array_size(json_object_get(set, "keys")), 4);
     /* SPEC: RFC7517 4 - public members only; no private "d", "p", "q" */
     json_array_foreach(json_object_get(set, "keys"), i, k)
     {
@@ -81,6 +82,8 @@ static void test_jwks_public_only(void **state)
     }
     assert_true(jwks_has(set, find_row(env, "ES256", GH_KEY_ACTIVE, NULL)->kid));
     assert_true(jwks_has(set, find_row(env, "RS256", GH_KEY_ACTIVE, NULL)->kid));
+    assert_true(jwks_has(set, find_row(env, "ES256", GH_KEY_NEXT, NULL)->kid));
+    assert_true(jwks_has(set, find_row(env, "RS256", GH_KEY_NEXT, NULL)->kid));
     json_decref(set);
     gh_test_env_free(env);
 }
@@ -88,22 +91,27 @@ static void test_jwks_public_only(void **state)
 static void test_rotation_lifecycle(void **state)
 {
     gh_test_env *env = gh_test_env_new();
-    char *a0 = NULL, *a1 = NULL, *n1 = NULL;
+    char *a0 = NULL, *a1 = NULL, *n1 = NULL, *n0 = NULL;
     const gh_key_row *r;
     size_t count;
     json_t *set;
     (void)state;
 
     a0 = strdup(find_row(env, "ES256", GH_KEY_ACTIVE, NULL)->kid);
-    assert_null(find_row(env, "ES256", GH_KEY_NEXT, NULL));
+    /* SPEC: issue 2 item 6 - the next key is published before it signs, from the start. */
+    n0 = strdup(find_row(env, "ES256", GH_KEY_NEXT, &count)->kid);
+    assert_int_equal(count, 1);
+    set = jwks(env);
+    assert_true(jwks_has(set, n0));
+    json_decref(set);
 
-    /* First rotation without a NEXT key: a new key is made and activated at once, the old
-     * one retires, a NEXT key is published. */
+    /* First rotation: the published NEXT key becomes ACTIVE, the old one retires, a new
+     * NEXT key is published. */
     gh_test_env_advance(env, 100);
     assert_int_equal(gh_oauth_keys_rotate(env->e, gh_test_ctx(env), "cli"), GH_OK);
     r = find_row(env, "ES256", GH_KEY_ACTIVE, &count);
     assert_int_equal(count, 1);
-    assert_string_not_equal(r->kid, a0);
+    assert_string_equal(r->kid, n0);
     assert_int_equal(r->activated_at, GH_TEST_T0 + 100);
     a1 = strdup(r->kid);
     r = find_row(env, "ES256", GH_KEY_RETIRED, &count);
@@ -141,6 +149,7 @@ static void test_rotation_lifecycle(void **state)
     free(a0);
     free(a1);
     free(n1);
+    free(n0);
     gh_test_env_free(env);
 }
 
@@ -211,7 +220,7 @@ static void test_admin_keys(void **state)
     (void)state;
 
     assert_int_equal(gh_test_call(env, gh_oauth_admin_keys, "GET", NULL, NULL, &resp), GH_OK);
-    assert_int_equal(json_array_size(json_object_get(resp.body, "keys")), 2);
+    assert_int_equal(json_array_size(json_object_get(resp.body, "keys")), 4);
     dump = json_dumps(resp.body, 0);
     assert_null(strstr(dump, "\"d\""));
     assert_null(strstr(dump, "sealed"));
