@@ -336,6 +336,7 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
     in.scopes = &a.scopes;
     in.audience = &aud;
     in.ext_claims = a.access_token_claims;
+    in.audited_by_caller = true; /* code.exchanged below records the access token */
     err = gh_oauth__issue_access(e, ctx, t, &in, &x->at);
     if (err != GH_OK)
         return err;
@@ -384,12 +385,17 @@ gh_err gh_oauth__grant_authorization_code(gh_engine *e, gh_ctx *ctx, const gh_oa
     }
     gh_oauth__consent_touch(ctx, t, a.subject, a.client_id);
     data = json_object();
+    /* One event for the exchange and the access token it issued (token_id): the code, the
+     * grant, the token's format and audience, and what else was handed out. */
     json_object_set_new(data, "grant_id", json_string(a.grant_id));
+    json_object_set_new(data, "code", json_string(code_id));
+    json_object_set_new(data, "format", json_string(c->access_token_strategy));
+    json_object_set_new(data, "aud", gh_json_strv(&aud));
     json_object_set_new(data, "refresh_token", json_boolean(x->refresh != NULL));
     json_object_set_new(data, "id_token", json_boolean(x->id_token != NULL));
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_CODE_EXCHANGED,
                     gh_arena_printf(ctx->arena, "client:%s", a.client_id), a.client_id, a.subject,
-                    code_id, x->scope, data);
+                    x->at.id, x->scope, data);
     json_decref(data);
     /* SPEC: DESIGN.md Tokens - the rows are durable before the tokens are handed out */
     return gh_oauth__commit(e, ctx, resp, t, committed, x);

@@ -293,6 +293,7 @@ gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
     in.scopes = &granted;
     in.audience = &aud;
     in.ext_claims = d.access_token_claims;
+    in.audited_by_caller = true; /* token.refreshed below records the access token */
     err = gh_oauth__issue_access(e, ctx, t, &in, &r->at);
     if (err != GH_OK)
         return err;
@@ -335,6 +336,8 @@ gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
     data = json_object();
     json_object_set_new(data, "grant_id", json_string(d.grant_id));
     json_object_set_new(data, "rotated", json_string(old_id));
+    json_object_set_new(data, "format", json_string(c->access_token_strategy));
+    json_object_set_new(data, "aud", gh_json_strv(in.audience));
     gh_oauth__audit(ctx, t, GH_OAUTH_AUDIT_TOKEN_REFRESHED,
                     gh_arena_printf(ctx->arena, "client:%s", d.client_id), d.client_id, d.subject,
                     r->at.id, r->at.scope, data);

@@ -201,15 +201,17 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     op.kind = GH_OP_TOKEN_INSERT;
     op.u.token = row;
     gh_store_txn_add(t, &op);
-    data = json_object();
-    json_object_set_new(data, "grant_type", json_string(in->grant_type));
-    json_object_set_new(data, "aud", gh_json_strv(in->audience));
-    json_object_set_new(data, "format", json_string(row->format));
-    json_object_set_new(data, "grant_id", json_string(row->grant_id));
-    gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_ISSUED,
-                    gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
-                    row->subject, id, scope, data);
-    json_decref(data);
+    if (!in->audited_by_caller) {
+        data = json_object();
+        json_object_set_new(data, "grant_type", json_string(in->grant_type));
+        json_object_set_new(data, "aud", gh_json_strv(in->audience));
+        json_object_set_new(data, "format", json_string(row->format));
+        json_object_set_new(data, "grant_id", json_string(row->grant_id));
+        gh_oauth__audit(ctx, t, GH_AUDIT_TOKEN_ISSUED,
+                        gh_arena_printf(ctx->arena, "client:%s", row->client_id), row->client_id,
+                        row->subject, id, scope, data);
+        json_decref(data);
+    }
     out->value = value;
     out->id = id;
     out->scope = scope;

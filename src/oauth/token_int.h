@@ -159,6 +159,8 @@ typedef struct gh_oauth_issue {
     const char *ext_claims;  /* JSON object text of the consent app's extra access token
                                 claims (session.access_token), or NULL: carried under "ext"
                                 (JWT claim and introspection member), never top level */
+    bool audited_by_caller;  /* the caller's own event (code.exchanged, token.refreshed)
+                                records the issuance: no token.issued event here */
 } gh_oauth_issue;
 
 typedef struct gh_oauth_issued {

@@ -89,6 +89,7 @@ static void test_rotation(void **state)
     gh_test_env *env = f->env;
     gh_oauth_response resp;
     const char *rt2, *at2, *alg = NULL;
+    size_t issued0 = gh_tt_audit_count(env, GH_AUDIT_TOKEN_ISSUED);
     json_t *p;
 
     /* SPEC: RFC7662 2.2 - a refresh token is active until rotated */
@@ -119,6 +120,9 @@ static void test_rotation(void **state)
     assert_true(gh_tt_active(env, rt2));
     assert_true(gh_tt_active(env, at2));
     assert_int_equal(gh_tt_audit_count(env, GH_OAUTH_AUDIT_TOKEN_REFRESHED), 1);
+    /* One event per rotation: token.refreshed records the new access token, no separate
+     * token.issued. */
+    assert_int_equal(gh_tt_audit_count(env, GH_AUDIT_TOKEN_ISSUED), issued0);
 }
 
 static void test_reuse_revokes_family(void **state)
