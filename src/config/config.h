@@ -85,6 +85,8 @@ typedef struct gh_config {
     bool registration_enabled;           /* RFC 7591 endpoint on; default true */
     const char *registration_initial_token; /* NULL: open registration */
 
+    int64_t catalog_version;     /* the catalog's version as the operator numbers it; 0 when
+                                    absent (the store numbers it: latest + 1 on a change) */
     gh_config_scope *scopes;
     size_t n_scopes;
     gh_config_resource *resources;
