@@ -110,7 +110,7 @@ const gh_config__key gh_config__keys[] = {
     {"registration.initial_access_token", GH_CONFIG__T_STRING, NULL, true, 16, 1024, NULL,
      NULL, "GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN", NULL, GH_CONFIG__S_STR,
      OFF(registration_initial_token)},
-    {"catalog_version", GH_CONFIG__T_INT, NULL, true, 1, INT64_C(9007199254740991), NULL, NULL,
+    {"catalog_version", GH_CONFIG__T_INT, NULL, true, 1, INT64_C(9007199254740991), "version", NULL,
      "GATEHOUSE_CATALOG_VERSION", NULL, GH_CONFIG__S_I64, OFF(catalog_version)},
     {"scopes", GH_CONFIG__T_SCOPES, NULL, true, 0, GH_CONFIG_MAX_SCOPES, NULL, NULL,
      NULL, NULL, GH_CONFIG__S_LIST, OFF(scopes)},
