@@ -299,10 +299,26 @@ typedef struct gh_store_keys {
     gh_err (*list)(void *h, gh_arena *a, gh_key_row **out, size_t *out_n);
 } gh_store_keys;
 
+/* What gh_store_audit.query selects: every member that is set must match (NULL strings and
+ * zero times match anything). */
+typedef struct gh_audit_filter {
+    const char *subject;   /* equal to the event's subject */
+    const char *client_id; /* equal to the event's client_id */
+    const char *token_id;  /* equal to the event's token_id */
+    const char *type;      /* equal to the event's type */
+    int64_t since_us;      /* time_us >= since_us (0: no lower bound) */
+    int64_t until_us;      /* time_us < until_us (0: no upper bound) */
+    int64_t after_seq;     /* seq > after_seq (0: from the first event) */
+    size_t limit;          /* at most this many events (0: none) */
+} gh_audit_filter;
+
 typedef struct gh_store_audit {
     /* Events with seq > after, ascending, at most limit. */
     gh_err (*list)(void *h, int64_t after, size_t limit, gh_arena *a, gh_audit_event **out,
                    size_t *out_n);
+    /* The events that match f, ascending by seq, at most f->limit. */
+    gh_err (*query)(void *h, const gh_audit_filter *f, gh_arena *a, gh_audit_event **out,
+                    size_t *out_n);
 } gh_store_audit;
 
 typedef struct gh_store_catalog {
@@ -460,6 +476,12 @@ GH_MUST_CHECK static inline gh_err gh_store_audit_list(gh_store *s, int64_t afte
                                                        size_t *out_n)
 {
     return s->audit->list(s->h, after, limit, a, out, out_n);
+}
+GH_MUST_CHECK static inline gh_err gh_store_audit_query(gh_store *s, const gh_audit_filter *f,
+                                                        gh_arena *a, gh_audit_event **out,
+                                                        size_t *out_n)
+{
+    return s->audit->query(s->h, f, a, out, out_n);
 }
 GH_MUST_CHECK static inline gh_err gh_store_catalog_latest(gh_store *s, gh_arena *a,
                                                            gh_catalog_row **out)

@@ -494,6 +494,103 @@ static void test_kv(void **state)
     assert_string_equal(v, "four");
 }
 
+/* Runs one filtered audit read and returns the seqs it found (at most 16) in out. */
+static size_t audit_q(gh_store *s, gh_arena *a, gh_audit_filter f, int64_t out[16])
+{
+    gh_audit_event *ev = NULL;
+    size_t n = 0;
+    assert_int_equal(gh_store_audit_query(s, &f, a, &ev, &n), GH_OK);
+    assert_true(n <= 16);
+    for (size_t i = 0; i < n; i++) {
+        out[i] = ev[i].seq;
+        if (i > 0)
+            assert_true(ev[i].seq > ev[i - 1].seq);
+    }
+    return n;
+}
+
+/* The filtered read: each filter alone, combined, time bounds, paging by after_seq, limit. */
+static void test_audit_query(void **state)
+{
+    fixture *f = *state;
+    int64_t got[16];
+    /* Ten events: token t<i%3>, subject alice (even) or bob (odd), client c1 (i < 5) or c2,
+     * type token.issued or, every fourth, token.revoked, time 1000 + 10 i. */
+    static const char *const toks[] = {"t0", "t1", "t2"};
+    for (int i = 0; i < 10; i++) {
+        gh_arena *a = gh_arena_new(0);
+        gh_store_txn *t = gh_store_txn_new(a);
+        gh_audit_event *e = gh_arena_alloc(a, sizeof(*e));
+        *e = mk_event(i % 4 == 3 ? GH_AUDIT_TOKEN_REVOKED : GH_AUDIT_TOKEN_ISSUED, toks[i % 3]);
+        e->subject = i % 2 ? "bob" : "alice";
+        e->client_id = i < 5 ? "c1" : "c2";
+        e->time_us = 1000 + 10 * i;
+        if (i == 9)
+            e->subject = NULL; /* a NULL column never matches a filter */
+        gh_store_txn_audit(t, e);
+        assert_int_equal(gh_store_commit(f->s, t), GH_OK);
+        gh_arena_free(a);
+    }
+    /* No filter: everything, in order; limit bounds it; limit 0 reads nothing. */
+    assert_int_equal(audit_q(f->s, f->a, (gh_audit_filter){.limit = 100}, got), 10);
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[9], 10);
+    assert_int_equal(audit_q(f->s, f->a, (gh_audit_filter){.limit = 3}, got), 3);
+    assert_int_equal(got[2], 3);
+    assert_int_equal(audit_q(f->s, f->a, (gh_audit_filter){.limit = 0}, got), 0);
+    /* token: seq 1, 4, 7, 10 hold t0. */
+    assert_int_equal(audit_q(f->s, f->a, (gh_audit_filter){.token_id = "t0", .limit = 100}, got),
+                     4);
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[3], 10);
+    /* subject bob: odd i = seq 2, 4, 6, 8 (seq 10 has none). */
+    assert_int_equal(
+        audit_q(f->s, f->a, (gh_audit_filter){.subject = "bob", .limit = 100}, got), 4);
+    assert_int_equal(got[0], 2);
+    assert_int_equal(got[3], 8);
+    /* client c2 and type token.revoked: i = 7 (seq 8). */
+    assert_int_equal(audit_q(f->s, f->a,
+                             (gh_audit_filter){.client_id = "c2", .type = GH_AUDIT_TOKEN_REVOKED,
+                                               .limit = 100},
+                             got),
+                     1);
+    assert_int_equal(got[0], 8);
+    /* type alone: i = 3, 7. */
+    assert_int_equal(
+        audit_q(f->s, f->a, (gh_audit_filter){.type = GH_AUDIT_TOKEN_REVOKED, .limit = 100},
+                got),
+        2);
+    assert_int_equal(got[0], 4);
+    /* token and subject together: t1 at i = 1, 4, 7; of those bob: 1, 7 (seq 2, 8). */
+    assert_int_equal(audit_q(f->s, f->a,
+                             (gh_audit_filter){.token_id = "t1", .subject = "bob", .limit = 100},
+                             got),
+                     2);
+    assert_int_equal(got[1], 8);
+    /* time: since inclusive, until exclusive: 1020 <= t < 1050 is i = 2, 3, 4. */
+    assert_int_equal(audit_q(f->s, f->a,
+                             (gh_audit_filter){.since_us = 1020, .until_us = 1050, .limit = 100},
+                             got),
+                     3);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[2], 5);
+    /* paging: after_seq skips what was read. */
+    assert_int_equal(
+        audit_q(f->s, f->a, (gh_audit_filter){.client_id = "c1", .after_seq = 2, .limit = 2},
+                got),
+        2);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[1], 4);
+    assert_int_equal(
+        audit_q(f->s, f->a, (gh_audit_filter){.client_id = "c1", .after_seq = 4, .limit = 2},
+                got),
+        1);
+    assert_int_equal(got[0], 5);
+    /* nothing matches */
+    assert_int_equal(
+        audit_q(f->s, f->a, (gh_audit_filter){.subject = "carol", .limit = 100}, got), 0);
+}
+
 static void test_audit_chain(void **state)
 {
     fixture *f = *state;
@@ -1775,6 +1872,7 @@ int main(int argc, char **argv)
         T(test_catalog),
         T(test_kv),
         T(test_audit_chain),
+        T(test_audit_query),
         T(test_failed_txn_rolls_back),
         T(test_concurrent_batches),
         T(test_commit_async),

@@ -1036,6 +1036,48 @@ static gh_err mr_audit_list(void *h, int64_t after, size_t limit, gh_arena *a,
     return GH_OK;
 }
 
+/* True if the optional filter value want (NULL: anything) equals have. */
+static bool audit_match_str(const char *want, const char *have)
+{
+    return want == NULL || (have != NULL && strcmp(want, have) == 0);
+}
+
+static bool audit_match(const gh_audit_filter *f, const gh_audit_event *e)
+{
+    return audit_match_str(f->subject, e->subject) &&
+           audit_match_str(f->client_id, e->client_id) &&
+           audit_match_str(f->token_id, e->token_id) && audit_match_str(f->type, e->type) &&
+           (f->since_us == 0 || e->time_us >= f->since_us) &&
+           (f->until_us == 0 || e->time_us < f->until_us);
+}
+
+static gh_err mr_audit_query(void *h, const gh_audit_filter *f, gh_arena *a,
+                             gh_audit_event **out, size_t *out_n)
+{
+    gh_mem *m = h;
+    char k[24];
+    size_t i = 0, n = 0;
+    bool found;
+    pthread_mutex_lock(&m->mu);
+    if (f->after_seq >= 0) {
+        int_key(f->after_seq, k);
+        i = tfind(&m->audit, k, &found);
+        if (found)
+            i++;
+    }
+    size_t avail = m->audit.n - i;
+    size_t cap = f->limit < avail ? f->limit : avail;
+    *out = cap ? GH_ARENA_NEWN(a, gh_audit_event, cap) : NULL;
+    for (; i < m->audit.n && n < cap; i++) {
+        const gh_audit_event *e = m->audit.rows[i]->v;
+        if (audit_match(f, e))
+            copy_event(a, &(*out)[n++], e);
+    }
+    pthread_mutex_unlock(&m->mu);
+    *out_n = n;
+    return GH_OK;
+}
+
 static gh_err catalog_at(gh_mem *m, const mrow *r, gh_arena *a, gh_catalog_row **out)
 {
     (void)m;
@@ -1256,7 +1298,7 @@ static gh_err mr_counter_get(void *h, const char *key, gh_arena *a, gh_counter *
 static const gh_store_clients mem_clients = {.get = mr_client_get, .list = mr_client_list};
 static const gh_store_tokens mem_tokens = {.get = mr_token_get};
 static const gh_store_keys mem_keys = {.list = mr_key_list};
-static const gh_store_audit mem_audit = {.list = mr_audit_list};
+static const gh_store_audit mem_audit = {.list = mr_audit_list, .query = mr_audit_query};
 static const gh_store_catalog mem_catalog = {.latest = mr_catalog_latest,
                                              .get = mr_catalog_get};
 static const gh_store_kv mem_kv = {.get = mr_kv_get};

@@ -42,6 +42,12 @@
     "seq, time_us, type, actor, client_id, subject, token_id, scope, request_id, data, "      \
     "prev_hash, hash"
 
+#define AUDIT_Q_REST                                                                          \
+    "(?1 IS NULL OR token_id = ?1) AND (?2 IS NULL OR subject = ?2) AND "                    \
+    "(?3 IS NULL OR client_id = ?3) AND (?4 IS NULL OR type = ?4) AND "                      \
+    "(?5 IS NULL OR time_us >= ?5) AND (?6 IS NULL OR time_us < ?6) AND seq > ?7 "           \
+    "ORDER BY seq LIMIT ?8"
+
 static const char *const reader_sql[GH_RQ__COUNT] = {
     [GH_RQ_CLIENT_GET] = "SELECT " CLIENT_COLS " FROM clients WHERE client_id = ?1",
     [GH_RQ_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id LIMIT ?1",
@@ -51,6 +57,18 @@ static const char *const reader_sql[GH_RQ__COUNT] = {
     [GH_RQ_KEY_LIST] = "SELECT " KEY_COLS " FROM keys ORDER BY created_at, kid",
     [GH_RQ_AUDIT_LIST] = "SELECT " AUDIT_COLS
                          " FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    /* The filtered read: ?1 token_id, ?2 subject, ?3 client_id, ?4 type, ?5 since_us,
+     * ?6 until_us (NULL: unbounded), ?7 after_seq, ?8 limit. The variant is picked by the
+     * most selective filter given, whose index (0004_audit_query.sql) leads the query. */
+    [GH_RQ_AUDIT_Q_TOKEN] = "SELECT " AUDIT_COLS " FROM audit_events WHERE token_id = ?1 AND "
+                            AUDIT_Q_REST,
+    [GH_RQ_AUDIT_Q_SUBJECT] = "SELECT " AUDIT_COLS " FROM audit_events WHERE subject = ?2 AND "
+                              AUDIT_Q_REST,
+    [GH_RQ_AUDIT_Q_CLIENT] = "SELECT " AUDIT_COLS
+                             " FROM audit_events WHERE client_id = ?3 AND " AUDIT_Q_REST,
+    [GH_RQ_AUDIT_Q_TYPE] = "SELECT " AUDIT_COLS " FROM audit_events WHERE type = ?4 AND "
+                           AUDIT_Q_REST,
+    [GH_RQ_AUDIT_Q_ALL] = "SELECT " AUDIT_COLS " FROM audit_events WHERE " AUDIT_Q_REST,
     [GH_RQ_CATALOG_LATEST] =
         "SELECT version, hash, doc, created_at FROM catalog_versions ORDER BY version DESC "
         "LIMIT 1",
@@ -626,6 +644,43 @@ static gh_err sq_audit_list(void *h, int64_t after, size_t limit, gh_arena *a,
     return e;
 }
 
+static void bind_audit_filter(sqlite3_stmt *st, const void *arg)
+{
+    const gh_audit_filter *f = arg;
+    bind_text(st, 1, f->token_id);
+    bind_text(st, 2, f->subject);
+    bind_text(st, 3, f->client_id);
+    bind_text(st, 4, f->type);
+    if (f->since_us != 0)
+        sqlite3_bind_int64(st, 5, f->since_us);
+    else
+        sqlite3_bind_null(st, 5);
+    if (f->until_us != 0)
+        sqlite3_bind_int64(st, 6, f->until_us);
+    else
+        sqlite3_bind_null(st, 6);
+    sqlite3_bind_int64(st, 7, f->after_seq);
+    sqlite3_bind_int64(st, 8, clamp_limit(f->limit));
+}
+
+static gh_err sq_audit_query(void *h, const gh_audit_filter *f, gh_arena *a,
+                             gh_audit_event **out, size_t *out_n)
+{
+    rows r = {0};
+    gh_err e = GH_OK;
+    gh_sqlite_rq q = f->token_id     ? GH_RQ_AUDIT_Q_TOKEN
+                     : f->subject    ? GH_RQ_AUDIT_Q_SUBJECT
+                     : f->client_id  ? GH_RQ_AUDIT_Q_CLIENT
+                     : f->type       ? GH_RQ_AUDIT_Q_TYPE
+                                     : GH_RQ_AUDIT_Q_ALL;
+    if (f->limit > 0)
+        e = query(h, q, bind_audit_filter, f, a, fill_audit, sizeof(gh_audit_event), f->limit,
+                  &r);
+    *out = e == GH_OK ? r.v : NULL;
+    *out_n = e == GH_OK ? r.n : 0;
+    return e;
+}
+
 static gh_err sq_catalog_latest(void *h, gh_arena *a, gh_catalog_row **out)
 {
     rows r = {0};
@@ -771,7 +826,7 @@ static gh_err sq_counter_get(void *h, const char *key, gh_arena *a, gh_counter *
 static const gh_store_clients sq_clients = {.get = sq_client_get, .list = sq_client_list};
 static const gh_store_tokens sq_tokens = {.get = sq_token_get};
 static const gh_store_keys sq_keys = {.list = sq_key_list};
-static const gh_store_audit sq_audit = {.list = sq_audit_list};
+static const gh_store_audit sq_audit = {.list = sq_audit_list, .query = sq_audit_query};
 static const gh_store_catalog sq_catalog = {.latest = sq_catalog_latest,
                                             .get = sq_catalog_get};
 static const gh_store_kv sq_kv = {.get = sq_kv_get};

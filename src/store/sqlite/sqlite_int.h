@@ -56,6 +56,11 @@ typedef enum gh_sqlite_rq {
     GH_RQ_TOKEN_GET,
     GH_RQ_KEY_LIST,
     GH_RQ_AUDIT_LIST,
+    GH_RQ_AUDIT_Q_TOKEN,   /* the filtered audit read, led by the token_id index */
+    GH_RQ_AUDIT_Q_SUBJECT, /* ... the subject index */
+    GH_RQ_AUDIT_Q_CLIENT,  /* ... the client_id index */
+    GH_RQ_AUDIT_Q_TYPE,    /* ... the type index */
+    GH_RQ_AUDIT_Q_ALL,     /* ... seq alone */
     GH_RQ_CATALOG_LATEST,
     GH_RQ_CATALOG_GET,
     GH_RQ_KV_GET,
