@@ -320,12 +320,12 @@ static void test_unknown_keys(void **state)
                  "t.yaml:3:5: serve.public: unknown key \"lissen\" (expected one of: listen)");
     expect_error("issuer: http://a.test\nfoo: 1\n", NULL,
                  "t.yaml:2:1: unknown key \"foo\" (expected one of: issuer, dsn, log_level, "
-                 "migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, scopes, "
+                 "migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, catalog_version, scopes, "
                  "resources)");
     /* A dotted key is not a shortcut for nesting. */
     expect_error("serve.threads: 2\n", NULL,
                  "t.yaml:1:1: unknown key \"serve.threads\" (expected one of: issuer, dsn, "
-                 "log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, "
+                 "log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, catalog_version, "
                  "scopes, resources)");
     expect_error("ttl:\n  access: 5\n", NULL,
                  "t.yaml:2:3: ttl: unknown key \"access\" (expected one of: access_token, "
