@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "base/err.h"
 
 typedef struct gh_config_scope {
@@ -106,5 +108,33 @@ GH_MUST_CHECK gh_err gh_config_require_secret(const gh_config *c, char *errbuf, 
 const gh_config_scope *gh_config_scope_find(const gh_config *c, const char *name);
 /* Returns the resource server with this uri, or NULL. */
 const gh_config_resource *gh_config_resource_find(const gh_config *c, const char *uri);
+
+/* ---- the scope catalog as a document (catalog.c) ----------------------------------------
+ * A scope's definition: name, description, sensitive and the resource servers that accept it.
+ * Its hash: SHA-256 (hex) of the definition's canonical JSON. */
+
+#define GH_CONFIG_CATALOG_HASH_LEN 65 /* hex SHA-256 and its NUL */
+
+/* Returns a new reference: the catalog as stored for a version and published,
+ * {"resources": [{uri, client_id, scopes}], "scopes": [{name, description, sensitive,
+ * resources, hash}]}, scopes sorted by name and resources by uri. */
+json_t *gh_config_catalog_doc(const gh_config *c);
+/* Writes the definition hash of scope name in doc (any stored catalog document: computed from
+ * its scopes and resources, never read from its hash members) to out; false (out "") when doc
+ * has no such scope. */
+bool gh_config_catalog_scope_hash(const json_t *doc, const char *name,
+                                  char out[GH_CONFIG_CATALOG_HASH_LEN]);
+/* Returns a new reference: what changed from before to after (either may be NULL: empty),
+ * {"added": [name], "removed": [name], "changed": [{"scope": name, "fields": {FIELD:
+ * {"before": v, "after": v}}}]} with FIELD description, sensitive or resources. */
+json_t *gh_config_catalog_diff(const json_t *before, const json_t *after);
+/* True if diff (of gh_config_catalog_diff) has nothing added, removed or changed. */
+bool gh_config_catalog_diff_empty(const json_t *diff);
+/* Returns a new reference: the changes of diff that widen what an existing consent allows, as
+ * [{"scope": name, "what": "now accepted by URI" | "the sensitive flag was removed"}]. */
+json_t *gh_config_catalog_widening(const json_t *diff);
+/* Writes a short sentence of what changed for one scope (the "fields" of a changed entry)
+ * to out, for the consent page: 'the description was "..."; now also accepted by URI'. */
+void gh_config_catalog_change_text(const json_t *fields, char *out, size_t outlen);
 
 #endif
