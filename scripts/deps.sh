@@ -4,7 +4,10 @@
 set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libssl-dev
-    libsqlite3-dev libpq-dev libsodium-dev libcyaml-dev libyaml-dev sqlite3)
+    libsqlite3-dev libpq-dev libsodium-dev libcyaml-dev libyaml-dev sqlite3
+    libcurl4-openssl-dev)
+# libcurl4-openssl-dev: the resource-server kit (rs/) fetches JWKS, metadata and introspection
+# answers and posts tool-call reports with libcurl (timeouts, size bounds, thread-safe handles)
 # chromium: the browser test drives Debian's chromium with playwright-core (no browser download)
 test_pkgs=(libcmocka-dev clang jq curl wrk python3-authlib python3-requests chromium)
 
