@@ -114,6 +114,9 @@ const gh_config_resource *gh_config_resource_find(const gh_config *c, const char
  * Its hash: SHA-256 (hex) of the definition's canonical JSON. */
 
 #define GH_CONFIG_CATALOG_HASH_LEN 65 /* hex SHA-256 and its NUL */
+/* The store kv key under which `gatehouse scopes accept` records the hex SHA-256 of the
+ * canonical catalog document whose widening changes the operator acknowledged. */
+#define GH_CONFIG_CATALOG_ACCEPT_KV "catalog_accepted_hash"
 
 /* Returns a new reference: the catalog as stored for a version and published,
  * {"resources": [{uri, client_id, scopes}], "scopes": [{name, description, sensitive,

@@ -11,9 +11,14 @@
  * same key; it is printed once by the instance that generated it. Two instances starting at
  * once race on GH_OP_KV_INSERT and the loser reads the winner's hash.
  *
- * Catalog version: the canonical JSON of the configured scopes and resources is hashed; the
- * newest stored version with the same hash is reused, otherwise version latest + 1 is stored
- * with a catalog.changed audit event. Tokens and consents record the version.
+ * Catalog version: the canonical JSON of the catalog document (config/catalog.c: scopes with
+ * their definition hashes, resources) is hashed; the latest stored version is reused when its
+ * hash is the same, otherwise a new version is stored (catalog_version when configured, which
+ * must then be above the stored one; else latest + 1) with a catalog.changed audit event that
+ * carries the diff. A change that widens what an existing consent allows (a scope accepted by
+ * another resource server, the sensitive flag removed) stops the start (GH_EINVAL) unless the
+ * operator acknowledged exactly this document (`gatehouse scopes accept`). Tokens and consents
+ * record the version.
  *
  * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client*.c).
  */
@@ -30,68 +35,12 @@
 #define GH_ENGINE_ADMIN_KV "admin_key_hash"
 #define GH_ENGINE_START_TRIES 3
 
-static int cmp_scope(const void *a, const void *b)
-{
-    const gh_config_scope *x = *(const gh_config_scope *const *)a;
-    const gh_config_scope *y = *(const gh_config_scope *const *)b;
-
-    return strcmp(x->name, y->name);
-}
-
-static int cmp_resource(const void *a, const void *b)
-{
-    const gh_config_resource *x = *(const gh_config_resource *const *)a;
-    const gh_config_resource *y = *(const gh_config_resource *const *)b;
-
-    return strcmp(x->uri, y->uri);
-}
-
 char *gh_oauth__catalog_doc(const gh_config *cfg)
 {
-    const gh_config_scope **sv = NULL;
-    const gh_config_resource **rv = NULL;
-    json_t *doc = json_object(), *scopes = json_array(), *res = json_array();
-    char *out;
-    size_t i, j;
+    json_t *doc = gh_config_catalog_doc(cfg);
+    char *out = gh_json_dump_canonical(doc);
 
-    if (cfg->n_scopes > 0) {
-        sv = gh_xcalloc(cfg->n_scopes, sizeof(*sv));
-        for (i = 0; i < cfg->n_scopes; i++)
-            sv[i] = &cfg->scopes[i];
-        qsort(sv, cfg->n_scopes, sizeof(*sv), cmp_scope);
-    }
-    for (i = 0; i < cfg->n_scopes; i++) {
-        json_t *s = json_object();
-
-        json_object_set_new(s, "name", json_string(sv[i]->name));
-        json_object_set_new(s, "description",
-                            json_string(sv[i]->description ? sv[i]->description : ""));
-        json_object_set_new(s, "sensitive", json_boolean(sv[i]->sensitive));
-        json_array_append_new(scopes, s);
-    }
-    if (cfg->n_resources > 0) {
-        rv = gh_xcalloc(cfg->n_resources, sizeof(*rv));
-        for (i = 0; i < cfg->n_resources; i++)
-            rv[i] = &cfg->resources[i];
-        qsort(rv, cfg->n_resources, sizeof(*rv), cmp_resource);
-    }
-    for (i = 0; i < cfg->n_resources; i++) {
-        json_t *r = json_object(), *acc = json_array();
-
-        json_object_set_new(r, "uri", json_string(rv[i]->uri));
-        if (rv[i]->client_id != NULL)
-            json_object_set_new(r, "client_id", json_string(rv[i]->client_id));
-        for (j = 0; j < rv[i]->n_scopes; j++)
-            json_array_append_new(acc, json_string(rv[i]->scopes[j]));
-        json_object_set_new(r, "scopes", acc);
-        json_array_append_new(res, r);
-    }
-    json_object_set_new(doc, "scopes", scopes);
-    json_object_set_new(doc, "resources", res);
-    out = gh_json_dump_canonical(doc);
     json_decref(doc);
-    free(sv);
-    free(rv);
     return out;
 }
 
@@ -106,31 +55,91 @@ int64_t gh_oauth__key_retire_after(const gh_config *cfg)
     return longest + 86400;
 }
 
+/* Checks a changed catalog against the stored one: the configured catalog_version (when set)
+ * must be above the stored version, and a widening change needs the operator's
+ * acknowledgement (`gatehouse scopes accept` stores the new document's hash under
+ * GH_CONFIG_CATALOG_ACCEPT_KV). GH_EINVAL with the reason in ctx when refused. */
+static gh_err catalog_allowed(gh_engine *e, gh_ctx *ctx, const gh_catalog_row *latest,
+                              const char *hash_hex, const json_t *widening)
+{
+    char *accepted = NULL;
+    gh_err err;
+
+    if (e->cfg->catalog_version != 0 && latest != NULL &&
+        e->cfg->catalog_version <= latest->version) {
+        gh_ctx_fail(ctx,
+                    "catalog: the scope catalog changed but catalog_version %lld is not above "
+                    "the stored version %lld",
+                    (long long)e->cfg->catalog_version, (long long)latest->version);
+        return GH_EINVAL;
+    }
+    if (json_array_size(widening) == 0)
+        return GH_OK;
+    err = gh_store_kv_get(e->store, GH_CONFIG_CATALOG_ACCEPT_KV, ctx->arena, &accepted);
+    if (err == GH_OK && strcmp(accepted, hash_hex) == 0)
+        return GH_OK;
+    if (err != GH_OK && err != GH_ENOTFOUND) {
+        gh_ctx_fail(ctx, "catalog: reading the acknowledgement: %s", gh_err_str(err));
+        return err;
+    }
+    {
+        const json_t *w = json_array_get(widening, 0);
+
+        gh_ctx_fail(ctx,
+                    "catalog: scope %s widens what existing consents allow: %s%s (run "
+                    "`gatehouse scopes diff` to review and `gatehouse scopes accept` to apply)",
+                    json_string_value(json_object_get(w, "scope")),
+                    json_string_value(json_object_get(w, "what")),
+                    json_array_size(widening) > 1 ? ", and more" : "");
+    }
+    return GH_EINVAL;
+}
+
 /* Settles the catalog version (see the file comment). */
 static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
 {
     char *doc = gh_oauth__catalog_doc(e->cfg);
     unsigned char hash[GH_SHA256_LEN];
+    char *hash_hex;
     gh_err err = GH_OK;
     int tries;
 
     gh_sha256(doc, strlen(doc), hash);
+    hash_hex = gh_sha256_hex(ctx->arena, doc, strlen(doc));
     for (tries = 0; tries < GH_ENGINE_START_TRIES; tries++) {
         gh_catalog_row *latest = NULL, *row;
+        json_t *before = NULL, *after = NULL, *diff = NULL, *widening = NULL, *data;
         gh_store_txn *t;
         gh_store_op op;
-        json_t *data;
         int64_t next = 1;
 
         err = gh_store_catalog_latest(e->store, ctx->arena, &latest);
         if (err == GH_OK) {
-            if (gh_ct_eq(latest->hash, GH_SHA256_LEN, hash, GH_SHA256_LEN)) {
+            if (gh_ct_eq(latest->hash, GH_SHA256_LEN, hash, GH_SHA256_LEN) &&
+                e->cfg->catalog_version <= latest->version) {
                 e->catalog_version = latest->version;
                 goto done;
             }
             next = latest->version + 1;
-        } else if (err != GH_ENOTFOUND) {
+        } else if (err == GH_ENOTFOUND) {
+            latest = NULL;
+        } else {
             gh_ctx_fail(ctx, "catalog: reading the latest version: %s", gh_err_str(err));
+            goto done;
+        }
+        if (e->cfg->catalog_version != 0)
+            next = e->cfg->catalog_version;
+        if (latest != NULL)
+            before = json_loads(latest->doc, 0, NULL);
+        after = json_loads(doc, 0, NULL);
+        diff = gh_config_catalog_diff(before, after);
+        widening = gh_config_catalog_widening(diff);
+        json_decref(before);
+        json_decref(after);
+        err = catalog_allowed(e, ctx, latest, hash_hex, widening);
+        if (err != GH_OK) {
+            json_decref(diff);
+            json_decref(widening);
             goto done;
         }
         row = GH_ARENA_NEW(ctx->arena, gh_catalog_row);
@@ -143,7 +152,13 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
         op.kind = GH_OP_CATALOG_INSERT;
         op.u.catalog = row;
         gh_store_txn_add(t, &op);
-        data = json_pack("{sIsI}", "version", (json_int_t)next, "previous", (json_int_t)(next - 1));
+        /* The event carries the diff: added, removed and changed scopes with the before and
+         * after of each changed field, and the widening changes the operator accepted. */
+        data = json_pack("{sIsIsssOsO}", "version", (json_int_t)next, "previous",
+                         (json_int_t)(latest != NULL ? latest->version : 0), "hash", hash_hex,
+                         "diff", diff, "accepted", widening);
+        json_decref(diff);
+        json_decref(widening);
         gh_oauth__audit(ctx, t, GH_AUDIT_CATALOG_CHANGED, "system", NULL, NULL, NULL, NULL, data);
         json_decref(data);
         err = gh_store_commit(e->store, t);
