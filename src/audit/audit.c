@@ -12,7 +12,9 @@
  * together with the previous hash and the body hash.
  *
  * The JSON view (gh_audit_event_json, for the admin API and CLI) is built with jansson and
- * shows data as the object it holds; it is not hashed.
+ * shows data as the object it holds; it is not hashed. The export form adds what an offline
+ * verifier needs to rebuild the hashed fields exactly (gh_audit_event_export / _import), and
+ * gh_audit_walk checks a chain one event at a time, saying what differs.
  *
  * It does not store events (the store does, assigning seq at commit) and it does not decide
  * which actions are audited (the engine does).
@@ -20,8 +22,10 @@
 #include "audit/audit.h"
 #include "json/json.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/buf.h"
 #include "base/mem.h"
@@ -282,4 +286,195 @@ json_t *gh_audit_event_json(const gh_audit_event *e)
     gh_hex_encode(e->hash, GH_SHA256_LEN, hex);
     json_object_set_new(o, "hash", json_string(hex));
     return o;
+}
+
+/* ---- export and import ---- */
+
+/* Writes time_us as RFC 3339 UTC with microseconds into out. */
+static void fmt_time(int64_t time_us, char out[40])
+{
+    int64_t sec = time_us / 1000000, frac = time_us % 1000000;
+    time_t t;
+    struct tm tm;
+
+    if (frac < 0) {
+        frac += 1000000;
+        sec -= 1;
+    }
+    t = (time_t)sec;
+    if (gmtime_r(&t, &tm) == NULL ||
+        snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
+                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)frac) >= 40)
+        (void)snprintf(out, 40, "invalid");
+}
+
+static int hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes hex text into n bytes at out; false if it is not exactly 2n hex digits. */
+static bool hex_decode(const char *hex, unsigned char *out, size_t n)
+{
+    if (strlen(hex) != 2 * n)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+/* The text a shown string value stands for: a JSON string's bytes, or {"hex": H}'s. NULL if
+ * v is neither, or the bytes hold a NUL. */
+static const char *text_of(gh_arena *a, const json_t *v)
+{
+    if (json_is_string(v)) {
+        if (strlen(json_string_value(v)) != json_string_length(v))
+            return NULL;
+        return gh_arena_strdup(a, json_string_value(v));
+    }
+    if (json_is_object(v) && json_object_size(v) == 1) {
+        const char *hex = json_string_value(json_object_get(v, "hex"));
+        size_t n;
+        char *out;
+        if (hex == NULL || strlen(hex) % 2 != 0)
+            return NULL;
+        n = strlen(hex) / 2;
+        out = gh_arena_alloc(a, n + 1);
+        if (!hex_decode(hex, (unsigned char *)out, n) || memchr(out, '\0', n) != NULL)
+            return NULL;
+        out[n] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
+/* The data text a shown data value stands for (the rule in audit.h), or NULL. */
+static const char *data_text_of(gh_arena *a, const json_t *v)
+{
+    const char *t = text_of(a, v);
+    if (t != NULL || !json_is_object(v))
+        return t;
+    return gh_json_dump_a(a, v);
+}
+
+json_t *gh_audit_event_export(const gh_audit_event *e)
+{
+    char when[40];
+    json_t *o = gh_audit_event_json(e);
+
+    fmt_time(e->time_us, when);
+    json_object_set_new(o, "time", json_string(when));
+    if (e->data) {
+        gh_arena *a = gh_arena_new(0);
+        const char *back = data_text_of(a, json_object_get(o, "data"));
+        if (back == NULL || strcmp(back, e->data) != 0)
+            json_object_set_new(o, "data_text", str_value(e->data));
+        gh_arena_free(a);
+    }
+    return o;
+}
+
+/* Reads an optional string member (absent or null: NULL). false when it is malformed. */
+static bool import_str(const json_t *o, const char *key, gh_arena *a, const char **out)
+{
+    const json_t *v = json_object_get(o, key);
+    *out = NULL;
+    if (v == NULL || json_is_null(v))
+        return true;
+    *out = text_of(a, v);
+    return *out != NULL;
+}
+
+static bool import_hash(const json_t *o, const char *key, unsigned char out[GH_SHA256_LEN])
+{
+    const char *hex = json_string_value(json_object_get(o, key));
+    return hex != NULL && hex_decode(hex, out, GH_SHA256_LEN);
+}
+
+gh_err gh_audit_event_import(const json_t *o, gh_arena *a, gh_audit_event *out)
+{
+    const json_t *seq = json_object_get(o, "seq"), *t = json_object_get(o, "time_us");
+    const json_t *data = json_object_get(o, "data_text");
+    bool ok;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(o) || !json_is_integer(seq) || !json_is_integer(t))
+        return GH_EINVAL;
+    out->seq = (int64_t)json_integer_value(seq);
+    out->time_us = (int64_t)json_integer_value(t);
+    ok = import_str(o, "type", a, &out->type) && out->type != NULL &&
+         import_str(o, "actor", a, &out->actor) &&
+         import_str(o, "client_id", a, &out->client_id) &&
+         import_str(o, "subject", a, &out->subject) &&
+         import_str(o, "token_id", a, &out->token_id) && import_str(o, "scope", a, &out->scope) &&
+         import_str(o, "request_id", a, &out->request_id) &&
+         import_hash(o, "prev_hash", out->prev_hash) && import_hash(o, "hash", out->hash);
+    if (ok && data != NULL) {
+        out->data = text_of(a, data);
+        ok = out->data != NULL;
+    } else if (ok && (data = json_object_get(o, "data")) != NULL && !json_is_null(data)) {
+        out->data = data_text_of(a, data);
+        ok = out->data != NULL;
+    }
+    return ok ? GH_OK : GH_EINVAL;
+}
+
+/* ---- the walk ---- */
+
+void gh_audit_walk_init(gh_audit_walk *w)
+{
+    memset(w, 0, sizeof(*w));
+}
+
+gh_err gh_audit_walk_add(gh_audit_walk *w, const gh_audit_event *e, char *why, size_t why_len)
+{
+    unsigned char body[GH_SHA256_LEN], h[GH_SHA256_LEN];
+    char want[2 * GH_SHA256_LEN + 1], have[2 * GH_SHA256_LEN + 1];
+
+    if (e->seq != w->last_seq + 1) {
+        (void)snprintf(why, why_len, "seq is %lld where %lld was expected (an event is "
+                                     "missing, removed or renumbered)",
+                       (long long)e->seq, (long long)(w->last_seq + 1));
+        return GH_EINVAL;
+    }
+    if (memcmp(e->prev_hash, w->last_hash, GH_SHA256_LEN) != 0) {
+        gh_hex_encode(w->last_hash, GH_SHA256_LEN, want);
+        gh_hex_encode(e->prev_hash, GH_SHA256_LEN, have);
+        (void)snprintf(why, why_len, "prev_hash %s is not the hash of the event before (%s)",
+                       have, want);
+        return GH_EINVAL;
+    }
+    gh_audit_body_hash(e, body); /* from the fields, never from e->body_hash */
+    link_hash(w->last_hash, e->seq, body, h);
+    if (memcmp(h, e->hash, GH_SHA256_LEN) != 0) {
+        gh_hex_encode(h, GH_SHA256_LEN, want);
+        gh_hex_encode(e->hash, GH_SHA256_LEN, have);
+        (void)snprintf(why, why_len,
+                       "hash %s differs from the hash of its fields (%s): the event was altered",
+                       have, want);
+        return GH_EINVAL;
+    }
+    w->n++;
+    w->last_seq = e->seq;
+    memcpy(w->last_hash, h, GH_SHA256_LEN);
+    memcpy(w->ring[(uint64_t)e->seq % GH_AUDIT_WALK_RING], h, GH_SHA256_LEN);
+    return GH_OK;
+}
+
+bool gh_audit_walk_hash_of(const gh_audit_walk *w, int64_t seq, unsigned char out[GH_SHA256_LEN])
+{
+    if (seq < 1 || seq > w->last_seq || w->last_seq - seq >= GH_AUDIT_WALK_RING)
+        return false;
+    memcpy(out, w->ring[(uint64_t)seq % GH_AUDIT_WALK_RING], GH_SHA256_LEN);
+    return true;
 }

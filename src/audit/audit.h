@@ -54,6 +54,8 @@
 #define GH_AUDIT_KEY_CREATED "key.created"
 #define GH_AUDIT_KEY_ROTATED "key.rotated"
 #define GH_AUDIT_CATALOG_CHANGED "catalog.changed"
+#define GH_AUDIT_CHECKPOINT "audit.checkpoint" /* data {"jws": signed seq, hash, time_us} */
+#define GH_AUDIT_TOOL_CALLED "tool.called"     /* a tool call reported by an agent or API */
 
 typedef struct gh_audit_event {
     int64_t seq;         /* assigned by the store at commit, from 1 */
@@ -99,5 +101,45 @@ GH_MUST_CHECK gh_err gh_audit_verify(const gh_audit_event *events, size_t n,
  * (duplicate keys rejected), otherwise as a string; a string field that is not UTF-8 is
  * shown as {"hex": ...}. */
 json_t *gh_audit_event_json(const gh_audit_event *e);
+
+
+/* ---- export and offline verification ----
+ *
+ * An export line is gh_audit_event_json plus "time" (RFC 3339, UTC, microseconds) and, when
+ * the stored data text cannot be rebuilt from the "data" shown, "data_text" (the stored text
+ * exactly, as a string or {"hex"}). The rebuild (gh_audit_event_import) is: a string is its
+ * text, {"hex": H} (that one member) is the bytes H encodes, any other object is its compact
+ * encoding in member order (gh_json_dump_a). So an export can be verified without the store. */
+
+/* Returns the export form of e as a new JSON object. */
+json_t *gh_audit_event_export(const gh_audit_event *e);
+/* Reads an export line back into *out (strings in a, hashes from hex, body_hash zero and
+ * sealed false). GH_EINVAL when a member is missing or of the wrong type, a hash is not 64
+ * hex digits, or a text holds a NUL byte. */
+GH_MUST_CHECK gh_err gh_audit_event_import(const json_t *o, gh_arena *a, gh_audit_event *out);
+
+/* A walk over the chain one event at a time (gh_audit_verify for a stream, with a reason):
+ * for the verify command, from the store page by page or from an export file. It keeps the
+ * hashes of the last GH_AUDIT_WALK_RING events, so that a checkpoint, which signs an event
+ * just before it, can be matched to the chain (about 130 KiB: allocate it). */
+#define GH_AUDIT_WALK_RING 4096
+typedef struct gh_audit_walk {
+    int64_t n;        /* events accepted */
+    int64_t last_seq; /* seq of the last accepted event, 0 before the first */
+    unsigned char last_hash[GH_SHA256_LEN];
+    unsigned char ring[GH_AUDIT_WALK_RING][GH_SHA256_LEN]; /* hash of seq s at s % RING */
+} gh_audit_walk;
+
+void gh_audit_walk_init(gh_audit_walk *w);
+/* Accepts e as the next event: seq must be last_seq + 1 (1 for the first), prev_hash the
+ * previous event's hash (zeros for seq 1), hash the link of the body hash recomputed from
+ * the fields. GH_EINVAL with what differs in why (NUL-terminated, truncated to why_len)
+ * otherwise; the walk is then unchanged. */
+GH_MUST_CHECK gh_err gh_audit_walk_add(gh_audit_walk *w, const gh_audit_event *e, char *why,
+                                       size_t why_len);
+/* The hash of an accepted event still in the ring; false if seq is not (never accepted, or
+ * too far back). */
+bool gh_audit_walk_hash_of(const gh_audit_walk *w, int64_t seq,
+                           unsigned char out[GH_SHA256_LEN]);
 
 #endif

@@ -43,6 +43,7 @@ static const char usage_text[] =
     "  clients    create, list, get, update and delete OAuth clients\n"
     "  keys       list and rotate signing keys\n"
     "  users      create, list, get, delete built-in users and set their passwords\n"
+    "  audit      verify, checkpoint, tail and export the audit trail\n"
     "  version    print the version\n"
     "\n"
     "global options:\n"
@@ -345,6 +346,7 @@ static const struct {
 } commands[] = {
     {"serve", gh_cmd_serve}, {"migrate", gh_cmd_migrate}, {"clients", gh_cmd_clients},
     {"keys", gh_cmd_keys},   {"users", gh_cmd_users},     {"version", cmd_version},
+    {"audit", gh_cmd_audit},
 };
 
 int main(int argc, char **argv)

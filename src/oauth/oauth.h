@@ -251,7 +251,27 @@ typedef struct gh_oauth_scope_view {
     const char *name;
     const char *description;   /* the catalog's */
     bool sensitive;
+    bool changed;              /* set by gh_oauth_scope_changes: the user's consent to this
+                                  client had this scope, and its definition changed since */
+    const char *change;        /* then what changed, a short sentence; else NULL */
 } gh_oauth_scope_view;
+
+/* ---- the scope catalog (consent.c, catalog.c) ---- */
+
+#define GH_OAUTH_SCOPE_CHANGE_MAX 1024 /* bytes of a scope view's change text */
+
+/* Marks the scopes of v[0..n) that subject's live consent to client_id granted and whose
+ * definition (description, sensitive, the resource servers that accept it) changed since the
+ * catalog version it was given under: changed and change (from ctx's arena). The others are
+ * left as they are. GH_OK when there is no such consent; a store failure otherwise. */
+GH_MUST_CHECK gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
+                                            const char *client_id, gh_oauth_scope_view *v,
+                                            size_t n);
+/* GET /.well-known/gatehouse-scopes: the served catalog, {"issuer", "version", "hash",
+ * "scopes": [{name, description, sensitive, resources, hash}], "resources"}, so that clients
+ * and resource servers can detect drift. */
+gh_err gh_oauth_scopes_document(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                gh_oauth_response *resp);
 
 typedef struct gh_oauth_login_view {
     const char *challenge;
@@ -483,5 +503,47 @@ GH_MUST_CHECK gh_err gh_oauth_user_login(gh_engine *e, gh_ctx *ctx, const char *
  * RETIRED (published until its tokens expire), and a new NEXT key is generated and
  * published. At first use there is no NEXT key: one is made and activated at once. */
 GH_MUST_CHECK gh_err gh_oauth_keys_rotate(gh_engine *e, gh_ctx *ctx, const char *actor);
+
+/* ---- the audit trail (audit_api.c) ---- */
+
+/* At most this many events per admin query page; a tool call's response is kept whole up
+ * to GH_OAUTH_AUDIT_RESPONSE_MAX bytes, else only its SHA-256 and length. */
+#define GH_OAUTH_AUDIT_PAGE_MAX 500
+#define GH_OAUTH_AUDIT_RESPONSE_MAX (16 * 1024)
+
+/* GET /admin/audit/events?subject=&client_id=&token_id=&type=&since=&until=&after_seq=&limit=
+ * (client and token are accepted for client_id and token_id): a JSON array of events in the
+ * export form (gh_audit_event_export), ascending by seq, limit (default 100) at most
+ * GH_OAUTH_AUDIT_PAGE_MAX; a full page has a Link rel="next" header. 400 invalid_request for
+ * a bad parameter. */
+gh_err gh_oauth_admin_audit_events(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                                   gh_oauth_response *resp);
+/* POST /oauth2/audit/events: a tool-call report (see audit_api.c), authenticated by the
+ * access token itself (Bearer) or by the resource server of its audience (client
+ * authentication, the token in the body's "token"). 201 {"seq":N}; 400 invalid_request for a
+ * bad body; 401 invalid_token for a token that is not live (or not the caller's to report);
+ * 401 invalid_client for failed client authentication. */
+gh_err gh_oauth_audit_report(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
+                             gh_oauth_response *resp);
+/* Parses an RFC 3339 time (with Z or an offset, optional fraction) or decimal seconds since
+ * the epoch into microseconds. GH_EINVAL otherwise. */
+GH_MUST_CHECK gh_err gh_oauth_audit_parse_time(const char *s, int64_t *out_us);
+/* The newest event of the store (in a), or NULL when the trail is empty: O(log n) reads. */
+GH_MUST_CHECK gh_err gh_oauth_audit_head(gh_store *s, gh_arena *a, gh_audit_event **out);
+/* Appends an audit.checkpoint event signed with the active ES256 key over the newest event
+ * ({"seq","hash","time_us"}): *out_seq is the checkpoint's seq, *out_signed_seq the seq it
+ * signs. GH_ENOTFOUND when the trail is empty. */
+GH_MUST_CHECK gh_err gh_oauth_audit_checkpoint(gh_engine *e, gh_ctx *ctx, const char *actor,
+                                               int64_t *out_seq, int64_t *out_signed_seq);
+/* The public keys of every key row in the store (retired ones included) as JWKS text (in
+ * a), or NULL when the store fails. Needs no engine (no system secret). */
+char *gh_oauth_audit_store_jwks(gh_store *s, gh_arena *a);
+/* Checks a checkpoint's data against a JWKS (text): the JWS verifies (ES256 only) with the
+ * key its kid names, and its signed seq and hash equal those beside it. GH_OK with the signed
+ * seq and hash, else GH_EINVAL with a reason in *out_why (static text). Needs no engine. */
+GH_MUST_CHECK gh_err gh_oauth_audit_checkpoint_check(gh_arena *a, const char *jwks_text,
+                                                     const char *data, int64_t *out_seq,
+                                                     unsigned char out_hash[GH_SHA256_LEN],
+                                                     const char **out_why);
 
 #endif

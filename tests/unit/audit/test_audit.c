@@ -349,6 +349,124 @@ static void test_event_json(void **state)
     json_decref(j);
 }
 
+/* Builds a chain of n events into ev (seq 1..n) with varied data forms. */
+static void build_chain(gh_audit_event *ev, size_t n)
+{
+    static const char *const datas[] = {
+        "{\"a\":1,\"b\":[true,null]}", /* an object: rebuilt from "data" */
+        "{ \"spaced\" : 1 }",          /* an object whose text is not compact: data_text */
+        "not json",                    /* a string */
+        "{\"hex\":\"41\"}",            /* looks like a hex form: data_text */
+        "caf\xc3\xa9 \xff",            /* not UTF-8: {"hex"} */
+        NULL,
+    };
+    unsigned char prev[GH_SHA256_LEN] = {0};
+    for (size_t i = 0; i < n; i++) {
+        memset(&ev[i], 0, sizeof(ev[i]));
+        ev[i].seq = (int64_t)i + 1;
+        ev[i].time_us = 1700000000123456LL + (int64_t)i;
+        ev[i].type = i % 2 ? GH_AUDIT_TOKEN_ISSUED : GH_AUDIT_TOOL_CALLED;
+        ev[i].actor = "client:c1";
+        ev[i].client_id = "c1";
+        ev[i].subject = i == 2 ? "\x80odd" : "alice";
+        ev[i].token_id = "jti-1";
+        ev[i].data = datas[i % 6];
+        gh_audit_chain(&ev[i], prev);
+        memcpy(prev, ev[i].hash, GH_SHA256_LEN);
+    }
+}
+
+/* Export then import gives back events whose chain verifies, whatever data holds. */
+static void test_export_import(void **state)
+{
+    gh_audit_event ev[6], back[6];
+    gh_arena *a = gh_arena_new(0);
+    (void)state;
+
+    build_chain(ev, 6);
+    for (size_t i = 0; i < 6; i++) {
+        json_t *o = gh_audit_event_export(&ev[i]);
+        char *line = json_dumps(o, JSON_COMPACT);
+        json_t *parsed = json_loads(line, JSON_REJECT_DUPLICATES, NULL);
+        assert_non_null(parsed);
+        if (i == 0)
+            assert_string_equal(json_string_value(json_object_get(o, "time")),
+                                "2023-11-14T22:13:20.123456Z");
+        assert_int_equal(gh_audit_event_import(parsed, a, &back[i]), GH_OK);
+        if (ev[i].data)
+            assert_string_equal(back[i].data, ev[i].data);
+        else
+            assert_null(back[i].data);
+        assert_string_equal(back[i].subject, ev[i].subject);
+        assert_memory_equal(back[i].hash, ev[i].hash, GH_SHA256_LEN);
+        /* data_text only where the shown data does not rebuild the text. */
+        assert_int_equal(json_object_get(o, "data_text") != NULL, i == 1 || i == 3);
+        free(line);
+        json_decref(parsed);
+        json_decref(o);
+    }
+    size_t bad = 99;
+    assert_int_equal(gh_audit_verify(back, 6, zero, &bad), GH_OK);
+
+    /* Malformed lines are refused. */
+    json_t *o = gh_audit_event_export(&ev[0]);
+    json_object_set_new(o, "hash", json_string("abcd"));
+    assert_int_equal(gh_audit_event_import(o, a, &back[0]), GH_EINVAL);
+    json_object_del(o, "hash");
+    assert_int_equal(gh_audit_event_import(o, a, &back[0]), GH_EINVAL);
+    json_decref(o);
+    o = gh_audit_event_export(&ev[0]);
+    json_object_set_new(o, "seq", json_string("1"));
+    assert_int_equal(gh_audit_event_import(o, a, &back[0]), GH_EINVAL);
+    json_decref(o);
+    gh_arena_free(a);
+}
+
+/* The walk accepts an intact chain and names the first broken event and what differs. */
+static void test_walk(void **state)
+{
+    gh_audit_event ev[6];
+    gh_audit_walk *w = calloc(1, sizeof(*w));
+    char why[256];
+    unsigned char h[GH_SHA256_LEN];
+    (void)state;
+
+    build_chain(ev, 6);
+    gh_audit_walk_init(w);
+    for (size_t i = 0; i < 6; i++)
+        assert_int_equal(gh_audit_walk_add(w, &ev[i], why, sizeof(why)), GH_OK);
+    assert_int_equal(w->n, 6);
+    assert_int_equal(w->last_seq, 6);
+    assert_memory_equal(w->last_hash, ev[5].hash, GH_SHA256_LEN);
+    assert_true(gh_audit_walk_hash_of(w, 3, h));
+    assert_memory_equal(h, ev[2].hash, GH_SHA256_LEN);
+    assert_false(gh_audit_walk_hash_of(w, 7, h));
+    assert_false(gh_audit_walk_hash_of(w, 0, h));
+
+    /* An altered field: the event's own hash no longer matches. */
+    gh_audit_walk_init(w);
+    ev[3].scope = "dns:write";
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(gh_audit_walk_add(w, &ev[i], why, sizeof(why)), GH_OK);
+    assert_int_equal(gh_audit_walk_add(w, &ev[3], why, sizeof(why)), GH_EINVAL);
+    assert_non_null(strstr(why, "altered"));
+    assert_int_equal(w->last_seq, 3); /* unchanged by the refused event */
+    ev[3].scope = NULL;
+
+    /* A removed event: the next seq is not the expected one. */
+    build_chain(ev, 6);
+    gh_audit_walk_init(w);
+    assert_int_equal(gh_audit_walk_add(w, &ev[0], why, sizeof(why)), GH_OK);
+    assert_int_equal(gh_audit_walk_add(w, &ev[2], why, sizeof(why)), GH_EINVAL);
+    assert_non_null(strstr(why, "seq is 3 where 2 was expected"));
+
+    /* A renumbered event (seq fixed up, chain not): prev_hash is wrong. */
+    ev[2].seq = 2;
+    assert_int_equal(gh_audit_walk_add(w, &ev[2], why, sizeof(why)), GH_EINVAL);
+    assert_non_null(strstr(why, "prev_hash"));
+    free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_seal_then_link),
         cmocka_unit_test(test_verify),
         cmocka_unit_test(test_event_json),
+        cmocka_unit_test(test_export_import),
+        cmocka_unit_test(test_walk),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
