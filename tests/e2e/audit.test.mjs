@@ -3,6 +3,7 @@
 // `gatehouse audit checkpoint|verify|tail|export`, and verify naming the first event of an
 // export that was edited (offline, with the server's JWKS).
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -157,5 +158,15 @@ describe('gatehouse audit', () => {
     const broken = await srv.cli(['audit', 'verify', '--file', file, '--jwks', jwksFile]);
     assert.equal(broken.code, 1, broken.stdout + broken.stderr);
     assert.match(broken.stdout, new RegExp(`broken: event seq ${victim.seq} .*altered`));
+  });
+
+  test('an event edited in the database (trigger dropped) fails verify at that event', async () => {
+    const { json } = await events('type=tool.called&limit=1');
+    const seq = json[0].seq;
+    // The trigger refuses UPDATE; someone with the database file can drop it.
+    execFileSync('sqlite3', [srv.db, `DROP TRIGGER audit_events_no_update; UPDATE audit_events SET scope = 'dns:write' WHERE seq = ${seq};`]);
+    const v = await srv.cli(['audit', 'verify']);
+    assert.equal(v.code, 1, v.stdout + v.stderr);
+    assert.match(v.stdout, new RegExp(`broken: event seq ${seq} .*altered`));
   });
 });
