@@ -4,9 +4,11 @@
  *
  * A consent row (store gh_consent, one per subject and client) records what the user granted
  * (scope) and the part that may skip the consent page next time (remembered_scope: never a
- * sensitive scope). It covers a request when it is live, of the catalog version the engine
- * serves (DESIGN.md: a changed catalog asks again), not past remember_until, every requested
- * scope is remembered and none is sensitive, and every requested resource was granted before.
+ * sensitive scope). It covers a request when it is live, not past remember_until, every
+ * requested scope is remembered, none is sensitive, every requested resource was granted
+ * before, and each requested scope has the definition (config/catalog.c: its hash) it had in
+ * the catalog version the consent was given under (DESIGN.md: a changed scope is asked again;
+ * a consent's unchanged scopes stay remembered).
  * So a narrowed consent is never widened: asking for a scope the user unticked shows the page
  * again. Revoking a consent also revokes every token of that subject and client
  * (GH_OP_CONSENT_REVOKE).
@@ -40,13 +42,29 @@ static bool list_has(const char *list, const char *s)
     return false;
 }
 
+/* Returns a new reference: the stored catalog document of version, or NULL. */
+static json_t *version_doc(const gh_engine *e, gh_ctx *ctx, int64_t version)
+{
+    gh_catalog_row *row = NULL;
+
+    if (gh_store_catalog_get(e->store, version, ctx->arena, &row) != GH_OK)
+        return NULL;
+    return json_loads(row->doc, 0, NULL);
+}
+
 bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent *c,
                               const gh_strv *scopes, const gh_strv *audience)
 {
-    if (c == NULL || c->revoked_at != 0 || c->catalog_version != e->catalog_version)
+    json_t *then = NULL, *now = NULL;
+    bool ok = false;
+
+    if (c == NULL || c->revoked_at != 0)
         return false;
     if (c->remember_until != 0 && c->remember_until <= ctx->now)
         return false;
+    for (size_t i = 0; i < audience->n; i++)
+        if (!list_has(c->audience, audience->v[i]))
+            return false;
     for (size_t i = 0; i < scopes->n; i++) {
         const gh_config_scope *cs = gh_config_scope_find(e->cfg, scopes->v[i]);
 
@@ -54,10 +72,65 @@ bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent 
         if (cs == NULL || cs->sensitive || !list_has(c->remembered_scope, scopes->v[i]))
             return false;
     }
-    for (size_t i = 0; i < audience->n; i++)
-        if (!list_has(c->audience, audience->v[i]))
-            return false;
-    return true;
+    if (c->catalog_version == e->catalog_version)
+        return true;
+    /* Given under another catalog version: each requested scope must have the definition
+     * it had then (DESIGN.md: a changed scope is asked again, the others stay remembered). */
+    then = version_doc(e, ctx, c->catalog_version);
+    if (then == NULL)
+        goto done;
+    now = gh_config_catalog_doc(e->cfg);
+    for (size_t i = 0; i < scopes->n; i++) {
+        char a[GH_CONFIG_CATALOG_HASH_LEN], b[GH_CONFIG_CATALOG_HASH_LEN];
+
+        if (!gh_config_catalog_scope_hash(then, scopes->v[i], a) ||
+            !gh_config_catalog_scope_hash(now, scopes->v[i], b) || strcmp(a, b) != 0)
+            goto done;
+    }
+    ok = true;
+done:
+    json_decref(then);
+    json_decref(now);
+    return ok;
+}
+
+gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
+                              const char *client_id, gh_oauth_scope_view *v, size_t n)
+{
+    json_t *then = NULL, *now = NULL, *diff = NULL, *ch;
+    gh_consent *c = NULL;
+    size_t i;
+    gh_err err;
+
+    if (subject == NULL || client_id == NULL || n == 0)
+        return GH_OK;
+    err = gh_oauth__consent_find(e, ctx, subject, client_id, &c);
+    if (err != GH_OK || c == NULL || c->revoked_at != 0 || c->catalog_version == e->catalog_version)
+        return err;
+    then = version_doc(e, ctx, c->catalog_version);
+    if (then == NULL)
+        return GH_OK;
+    now = gh_config_catalog_doc(e->cfg);
+    diff = gh_config_catalog_diff(then, now);
+    json_array_foreach (json_object_get(diff, "changed"), i, ch) {
+        const char *name = json_string_value(json_object_get(ch, "scope"));
+
+        if (name == NULL || !list_has(c->scope, name))
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            char text[GH_OAUTH_SCOPE_CHANGE_MAX];
+
+            if (strcmp(v[k].name, name) != 0)
+                continue;
+            gh_config_catalog_change_text(json_object_get(ch, "fields"), text, sizeof(text));
+            v[k].changed = true;
+            v[k].change = gh_arena_strdup(ctx->arena, text);
+        }
+    }
+    json_decref(diff);
+    json_decref(now);
+    json_decref(then);
+    return GH_OK;
 }
 
 gh_err gh_oauth__consent_find(gh_engine *e, gh_ctx *ctx, const char *subject,

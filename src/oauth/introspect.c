@@ -290,6 +290,35 @@ static void inactive(gh_oauth_response *resp)
     resp->no_store = true;
 }
 
+/* The stored scope without the scopes no longer in the catalog: a removed scope disappears
+ * from introspection at once (DESIGN.md scope catalog), though the token row keeps it. */
+static const char *catalog_scope(const gh_engine *e, gh_ctx *ctx, const char *scope)
+{
+    size_t n = scope != NULL ? strlen(scope) : 0, k = 0;
+    char *out = gh_arena_alloc(ctx->arena, n + 1);
+    const char *p = scope;
+
+    while (p != NULL && *p != '\0') {
+        size_t l = strcspn(p, " ");
+
+        if (l > 0) {
+            char *tok = gh_arena_strndup(ctx->arena, p, l);
+
+            if (gh_config_scope_find(e->cfg, tok) != NULL) {
+                if (k > 0)
+                    out[k++] = ' ';
+                memcpy(out + k, tok, l);
+                k += l;
+            }
+        }
+        p += l;
+        while (*p == ' ')
+            p++;
+    }
+    out[k] = '\0';
+    return out;
+}
+
 static void active(gh_engine *e, gh_ctx *ctx, const gh_token *row, bool is_jwt,
                    gh_oauth_response *resp)
 {
@@ -298,7 +327,7 @@ static void active(gh_engine *e, gh_ctx *ctx, const gh_token *row, bool is_jwt,
 
     /* SPEC: RFC7662 2.2 - active, scope, client_id, sub, aud, exp, iat, iss, jti */
     json_object_set_new(b, "active", json_true());
-    json_object_set_new(b, "scope", json_string(row->scope ? row->scope : ""));
+    json_object_set_new(b, "scope", json_string(catalog_scope(e, ctx, row->scope)));
     json_object_set_new(b, "client_id", json_string(row->client_id));
     if (row->subject != NULL)
         json_object_set_new(b, "sub", json_string(row->subject));

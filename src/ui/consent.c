@@ -5,7 +5,8 @@
  * The page names the client (its name, its URI and logo when registered and http(s)), the
  * host the browser will be sent back to, and one checkbox per requested scope, checked, with
  * the catalog's description as its label; sensitive scopes are marked and are never
- * remembered. The user may untick any of them (unticking openid means no ID token) and may
+ * remembered; a scope the user allowed before whose definition has changed since (the scope
+ * catalog, oauth/consent.c) says what changed. The user may untick any of them (unticking openid means no ID token) and may
  * ask to remember the decision. "Deny" rejects with access_denied; "Allow" accepts exactly
  * the ticked scopes (oauth refuses anything that was not requested). Either way the browser
  * goes on with 303 to redirect_to.
@@ -44,7 +45,9 @@ static const char PAGE[] =
 static const char SCOPE[] =
     "<div class=\"check\"><input type=\"checkbox\" id=\"scope-{{i}}\" name=\"" GH_UI_F_SCOPE
     "\" value=\"{{name}}\" checked><div><label for=\"scope-{{i}}\">{{desc}}</label>"
-    "<small><code>{{name}}</code>{{sensitive}}</small></div></div>\n";
+    "<small><code>{{name}}</code>{{sensitive}}</small>{{changed}}</div></div>\n";
+static const char CHANGED[] = "<small class=\"changed\">Changed since you last allowed it: "
+                              "{{change}}.</small>";
 static const char SENSITIVE[] =
     " <span class=\"sensitive\">(sensitive \xe2\x80\x94 asked every time)</span>";
 static const char LOGO[] = "<img src=\"{{src}}\" alt=\"\" width=\"48\" height=\"48\">";
@@ -124,6 +127,7 @@ static gh_err scopes_html(gh_arena *a, const gh_oauth_consent_view *v, gh_ui_htm
 
     for (size_t i = 0; i < v->n_requested_scope; i++) {
         const gh_oauth_scope_view *s = &v->requested_scope[i];
+        gh_ui_html changed = none;
         const char *idx = gh_arena_printf(a, "%zu", i);
         const gh_ui_var vars[] = {
             GH_UI_TEXT("i", idx),
@@ -132,8 +136,16 @@ static gh_err scopes_html(gh_arena *a, const gh_oauth_consent_view *v, gh_ui_htm
                                    ? s->description
                                    : s->name),
             GH_UI_HTML("sensitive", s->sensitive ? &sens : &none),
+            GH_UI_HTML("changed", &changed),
         };
-        err = gh_ui__render(a, SCOPE, vars, 4, &items[i]);
+        if (s->changed) {
+            const gh_ui_var cv[] = {GH_UI_TEXT("change", s->change != NULL ? s->change : "")};
+
+            err = gh_ui__render(a, CHANGED, cv, 1, &changed);
+            if (err != GH_OK)
+                return err;
+        }
+        err = gh_ui__render(a, SCOPE, vars, 5, &items[i]);
         if (err != GH_OK)
             return err;
     }
@@ -153,8 +165,23 @@ static gh_err show(gh_ui_req *u, const gh_oauth_consent_view *v)
         err = gh_ui__client_logo(a, &v->client, &logo);
     if (err == GH_OK)
         err = gh_ui__client_links(a, &v->client, &links);
-    if (err == GH_OK)
+    if (err == GH_OK && v->n_requested_scope > 0) {
+        /* Say what changed for each scope the user allowed before under another definition
+         * (the scope catalog's re-consent: only those scopes made the page show again). */
+        gh_oauth_scope_view *sv = GH_ARENA_NEWN(a, gh_oauth_scope_view, v->n_requested_scope);
+
+        memcpy(sv, v->requested_scope, v->n_requested_scope * sizeof(*sv));
+        err = gh_oauth_scope_changes(u->e, u->ctx, v->subject, v->client.client_id, sv,
+                                     v->n_requested_scope);
+        if (err == GH_OK) {
+            gh_oauth_consent_view cv = *v;
+
+            cv.requested_scope = sv;
+            err = scopes_html(a, &cv, &scopes);
+        }
+    } else if (err == GH_OK) {
         err = scopes_html(a, v, &scopes);
+    }
     if (err != GH_OK)
         return err;
     /* The built-in user's name, when the subject is one (an operator's own login app may use
