@@ -7,6 +7,7 @@
  *   cmd_clients.c  clients create|list|get|update|delete (through the admin client API)
  *   cmd_keys.c     keys list|rotate
  *   cmd_users.c    users create|list|get|delete|passwd (built-in users, through the engine)
+ *   cmd_scopes.c   scopes check|diff|accept|purge (the versioned scope catalog)
  *   cmd_audit.c    audit verify|checkpoint|tail|export (the hash-chained audit trail)
  *
  * Exit codes (DESIGN.md): 0 success, 1 failure, 2 bad usage or invalid configuration.
@@ -73,5 +74,6 @@ int gh_cmd_clients(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_keys(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_users(gh_cmd_env *env, int argc, char **argv);
 int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv);
+int gh_cmd_scopes(gh_cmd_env *env, int argc, char **argv);
 
 #endif

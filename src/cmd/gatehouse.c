@@ -44,6 +44,7 @@ static const char usage_text[] =
     "  keys       list and rotate signing keys\n"
     "  users      create, list, get, delete built-in users and set their passwords\n"
     "  audit      verify, checkpoint, tail and export the audit trail\n"
+    "  scopes     check, diff, accept and purge the versioned scope catalog\n"
     "  version    print the version\n"
     "\n"
     "global options:\n"
@@ -288,7 +289,9 @@ int gh_cmd_open_engine(gh_cmd_env *env)
                       "and the system secret the one it was created with?)\n",
                       gh_err_str(err));
         env->engine = NULL;
-        return GH_CMD_FAIL;
+        /* GH_EINVAL: the configuration refused at start (a scope catalog change that widens
+         * consents without `gatehouse scopes accept`, a catalog_version that did not rise). */
+        return err == GH_EINVAL ? GH_CMD_USAGE : GH_CMD_FAIL;
     }
     if (new_key != NULL) {
         /* Shown once: only its hash is stored. */
@@ -346,7 +349,7 @@ static const struct {
 } commands[] = {
     {"serve", gh_cmd_serve}, {"migrate", gh_cmd_migrate}, {"clients", gh_cmd_clients},
     {"keys", gh_cmd_keys},   {"users", gh_cmd_users},     {"version", cmd_version},
-    {"audit", gh_cmd_audit},
+    {"audit", gh_cmd_audit},   {"scopes", gh_cmd_scopes},
 };
 
 int main(int argc, char **argv)
