@@ -9,12 +9,21 @@
  * Start-up does no slow work past the first start, so the listeners answer within
  * milliseconds.
  *
+ * While serving, a checkpoint thread looks at the newest audit event once a second and
+ * appends a signed audit.checkpoint (gh_oauth_audit_checkpoint) when audit.checkpoint_interval
+ * seconds have passed since the last one (or since the start) and events were added, or when
+ * audit.checkpoint_every_events events were added since the last one. It waits on a condition
+ * variable (monotonic clock), so stopping it is immediate; it is stopped before the listeners
+ * and the engine go. A failed checkpoint is logged and tried again at the next wake-up; it
+ * never stops the server.
+ *
  * migrate: applies pending migrations and says how many; needs no system secret.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/log.h"
 #include "cmd/cmd.h"
@@ -87,8 +96,164 @@ int gh_cmd_migrate(gh_cmd_env *env, int argc, char **argv)
     return rc;
 }
 
+/* ---- the checkpoint thread ---- */
+
+typedef struct ckpt_thread {
+    gh_engine *engine;
+    gh_store *store;
+    int64_t interval;    /* seconds, 0 = off */
+    int64_t every;       /* events, 0 = off */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;   /* on CLOCK_MONOTONIC */
+    bool stop;           /* under mu */
+    pthread_t tid;
+    int64_t last_seq;    /* the newest seq covered by the last checkpoint (its own seq) */
+    int64_t last_at;     /* monotonic seconds of the last checkpoint, or of the start */
+} ckpt_thread;
+
+static int64_t mono_now(void)
+{
+    struct timespec ts;
+
+    if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    return (int64_t)ts.tv_sec;
+}
+
+/* The newest seq (0 when the trail is empty) and whether that event is a checkpoint. */
+static gh_err ckpt_head(ckpt_thread *t, int64_t *out_seq, bool *out_is_ckpt)
+{
+    gh_arena *a = gh_arena_new(0);
+    gh_audit_event *head = NULL;
+    gh_err err = gh_oauth_audit_head(t->store, a, &head);
+
+    *out_seq = 0;
+    *out_is_ckpt = false;
+    if (err == GH_OK && head != NULL) {
+        *out_seq = head->seq;
+        *out_is_ckpt = head->type != NULL && strcmp(head->type, GH_AUDIT_CHECKPOINT) == 0;
+    }
+    gh_arena_free(a);
+    return err;
+}
+
+/* One look at the trail: signs a checkpoint when one is due. */
+static void ckpt_tick(ckpt_thread *t)
+{
+    int64_t head_seq = 0, seq = 0, signed_seq = 0, now = mono_now();
+    bool is_ckpt = false, due;
+    gh_arena *a;
+    gh_ctx ctx;
+    gh_err err;
+
+    err = ckpt_head(t, &head_seq, &is_ckpt);
+    if (err != GH_OK) {
+        gh_log(GH_LOG_WARN, "audit checkpoint: cannot read the audit trail: %s",
+               gh_err_str(err));
+        return;
+    }
+    if (head_seq <= t->last_seq)
+        return; /* nothing new since the last checkpoint */
+    due = (t->every > 0 && head_seq - t->last_seq >= t->every) ||
+          (t->interval > 0 && now - t->last_at >= t->interval);
+    if (!due)
+        return;
+    a = gh_arena_new(0);
+    gh_engine_ctx_init(t->engine, &ctx, a);
+    err = gh_oauth_audit_checkpoint(t->engine, &ctx, "system", &seq, &signed_seq);
+    if (err == GH_OK) {
+        t->last_seq = seq;
+        t->last_at = now;
+        gh_log(GH_LOG_INFO, "audit checkpoint: seq %lld signs seq %lld", (long long)seq,
+               (long long)signed_seq);
+    } else {
+        gh_log(GH_LOG_WARN, "audit checkpoint failed: %s%s%s", gh_err_str(err),
+               ctx.fail[0] ? ": " : "", ctx.fail);
+    }
+    gh_arena_free(a);
+}
+
+static void *ckpt_main(void *arg)
+{
+    ckpt_thread *t = arg;
+    struct timespec until;
+
+    pthread_mutex_lock(&t->mu);
+    while (!t->stop) {
+        pthread_mutex_unlock(&t->mu);
+        ckpt_tick(t);
+        pthread_mutex_lock(&t->mu);
+        if (t->stop)
+            break;
+        if (clock_gettime(CLOCK_MONOTONIC, &until) != 0)
+            memset(&until, 0, sizeof until); /* a past deadline: an early look, no harm */
+        until.tv_sec += 1;
+        /* Wakes at the deadline or at once when stopped; a spurious wake-up only means an
+         * early look. */
+        (void)pthread_cond_timedwait(&t->cv, &t->mu, &until);
+    }
+    pthread_mutex_unlock(&t->mu);
+    return NULL;
+}
+
+/* Starts the thread unless both triggers are off; false (logged) if it could not start. */
+static bool ckpt_start(ckpt_thread *t, gh_cmd_env *env)
+{
+    pthread_condattr_t attr;
+    bool is_ckpt = false;
+    int64_t head_seq = 0;
+
+    memset(t, 0, sizeof *t);
+    t->engine = env->engine;
+    t->store = env->store;
+    t->interval = env->cfg->audit_checkpoint_interval;
+    t->every = env->cfg->audit_checkpoint_every_events;
+    if (t->interval == 0 && t->every == 0)
+        return false;
+    /* Events after the newest checkpoint are not signed yet; a trail that ends with one
+     * needs nothing until new events come. */
+    if (ckpt_head(t, &head_seq, &is_ckpt) == GH_OK && is_ckpt)
+        t->last_seq = head_seq;
+    t->last_at = mono_now();
+    if (pthread_condattr_init(&attr) != 0)
+        goto done;
+    if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+        pthread_cond_init(&t->cv, &attr) != 0) {
+        (void)pthread_condattr_destroy(&attr);
+        goto done;
+    }
+    (void)pthread_condattr_destroy(&attr);
+    if (pthread_mutex_init(&t->mu, NULL) != 0) {
+        (void)pthread_cond_destroy(&t->cv);
+        goto done;
+    }
+    if (pthread_create(&t->tid, NULL, ckpt_main, t) != 0) {
+        (void)pthread_mutex_destroy(&t->mu);
+        (void)pthread_cond_destroy(&t->cv);
+        goto done;
+    }
+    return true;
+done:
+    gh_log(GH_LOG_WARN, "audit checkpoint: cannot start the checkpoint thread; no automatic "
+                        "checkpoints");
+    return false;
+}
+
+static void ckpt_stop(ckpt_thread *t)
+{
+    pthread_mutex_lock(&t->mu);
+    t->stop = true;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    (void)pthread_join(t->tid, NULL);
+    (void)pthread_mutex_destroy(&t->mu);
+    (void)pthread_cond_destroy(&t->cv);
+}
+
 int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
 {
+    ckpt_thread ckpt;
+    bool ckpt_running;
     sigset_t mask;
     gh_http *http = NULL;
     char errbuf[512];
@@ -144,11 +309,15 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
            env->cfg->public_listen, gh_http_port(http, false), env->cfg->admin_listen,
            gh_http_port(http, true), env->cfg->issuer, GH_VERSION);
 
+    ckpt_running = ckpt_start(&ckpt, env);
+
     while (sig != SIGINT && sig != SIGTERM) {
         if (sigwait(&mask, &sig) != 0)
             sig = SIGTERM;
     }
     gh_log(GH_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (ckpt_running)
+        ckpt_stop(&ckpt);
     gh_http_stop(http);
     gh_log(GH_LOG_INFO, "stopped");
     return GH_CMD_OK;

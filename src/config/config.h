@@ -87,6 +87,11 @@ typedef struct gh_config {
     bool registration_enabled;           /* RFC 7591 endpoint on; default true */
     const char *registration_initial_token; /* NULL: open registration */
 
+    int64_t audit_checkpoint_interval;     /* serve signs a checkpoint this often (seconds)
+                                              when events were added; 0 = off, default 300 */
+    int64_t audit_checkpoint_every_events; /* or once this many events were added since the
+                                              last one; 0 = off, default 1000 */
+
     int64_t catalog_version;     /* the catalog's version as the operator numbers it; 0 when
                                     absent (the store numbers it: latest + 1 on a change) */
     gh_config_scope *scopes;

@@ -93,8 +93,55 @@ static void check_defaults(const gh_config *c)
     assert_string_equal(c->signing_alg, "ES256");
     assert_true(c->registration_enabled);
     assert_null(c->registration_initial_token);
+    assert_int_equal(c->audit_checkpoint_interval, 300);
+    assert_int_equal(c->audit_checkpoint_every_events, 1000);
     assert_int_equal(c->n_scopes, 0);
     assert_int_equal(c->n_resources, 0);
+}
+
+static void test_audit_checkpoint_keys(void **state)
+{
+    (void)state;
+    gh_config *c = NULL;
+    char *env[] = {"GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL=0",
+                   "GATEHOUSE_AUDIT_CHECKPOINT_EVERY_EVENTS=5", NULL};
+    char *neg[] = {"GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL=-1", NULL};
+    char *big[] = {"GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL=2592001", NULL};
+    char *max[] = {"GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL=2592000",
+                   "GATEHOUSE_AUDIT_CHECKPOINT_EVERY_EVENTS=100000000", NULL};
+    char *many[] = {"GATEHOUSE_AUDIT_CHECKPOINT_EVERY_EVENTS=100000001", NULL};
+
+    assert_int_equal(gh_config_load(NULL, env, &c, errbuf, sizeof errbuf), GH_OK);
+    assert_int_equal(c->audit_checkpoint_interval, 0);
+    assert_int_equal(c->audit_checkpoint_every_events, 5);
+    gh_config_free(c);
+    c = NULL;
+    assert_int_equal(gh_config_load(NULL, max, &c, errbuf, sizeof errbuf), GH_OK);
+    assert_int_equal(c->audit_checkpoint_interval, 2592000);
+    assert_int_equal(c->audit_checkpoint_every_events, 100000000);
+    gh_config_free(c);
+    c = NULL;
+    /* From the file, and the environment wins over the file. */
+    c = expect_ok("audit:\n  checkpoint_interval: 60\n  checkpoint_every_events: 0\n", NULL);
+    assert_int_equal(c->audit_checkpoint_interval, 60);
+    assert_int_equal(c->audit_checkpoint_every_events, 0);
+    gh_config_free(c);
+    c = expect_ok("audit:\n  checkpoint_interval: 60\n  checkpoint_every_events: 0\n", env);
+    assert_int_equal(c->audit_checkpoint_interval, 0);
+    assert_int_equal(c->audit_checkpoint_every_events, 5);
+    gh_config_free(c);
+    c = NULL;
+    expect_error("audit:\n  checkpoint_interval: -5\n", NULL,
+                 "t.yaml:2:24: audit.checkpoint_interval: expected an integer of seconds "
+                 "(0 = off) in [0, 2592000]");
+    assert_int_equal(gh_config_load(NULL, neg, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL"));
+    assert_non_null(strstr(errbuf, "expected an integer of seconds (0 = off) in [0, 2592000]"));
+    assert_int_equal(gh_config_load(NULL, big, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_AUDIT_CHECKPOINT_INTERVAL"));
+    assert_int_equal(gh_config_load(NULL, many, &c, errbuf, sizeof errbuf), GH_EINVAL);
+    assert_non_null(strstr(errbuf, "GATEHOUSE_AUDIT_CHECKPOINT_EVERY_EVENTS"));
+    assert_non_null(strstr(errbuf, "expected an integer of events (0 = off) in [0, 100000000]"));
 }
 
 static void test_login_urls_and_throttle(void **state)
@@ -320,13 +367,13 @@ static void test_unknown_keys(void **state)
                  "t.yaml:3:5: serve.public: unknown key \"lissen\" (expected one of: listen)");
     expect_error("issuer: http://a.test\nfoo: 1\n", NULL,
                  "t.yaml:2:1: unknown key \"foo\" (expected one of: issuer, dsn, log_level, "
-                 "migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, catalog_version, scopes, "
-                 "resources)");
+                 "migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, audit, catalog_version, "
+                 "scopes, resources)");
     /* A dotted key is not a shortcut for nesting. */
     expect_error("serve.threads: 2\n", NULL,
                  "t.yaml:1:1: unknown key \"serve.threads\" (expected one of: issuer, dsn, "
-                 "log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, catalog_version, "
-                 "scopes, resources)");
+                 "log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, registration, audit, "
+                 "catalog_version, scopes, resources)");
     expect_error("ttl:\n  access: 5\n", NULL,
                  "t.yaml:2:3: ttl: unknown key \"access\" (expected one of: access_token, "
                  "refresh_token, authorization_code, id_token, registration_token, login_session, flow, "
@@ -613,6 +660,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_without_file),
+        cmocka_unit_test(test_audit_checkpoint_keys),
         cmocka_unit_test(test_login_urls_and_throttle),
         cmocka_unit_test(test_defaults_empty_and_null_sections),
         cmocka_unit_test(test_every_key_set),

@@ -95,7 +95,7 @@ static void test_section_keys(void **state)
     assert_string_equal(out, "public, admin, threads, max_connections, idle_timeout, body_limit");
     gh_config__section_keys("", out, sizeof out);
     assert_string_equal(out, "issuer, dsn, log_level, migrate, serve, secrets, ttl, urls, login, keys, tokens, "
-                             "registration, catalog_version, scopes, resources");
+                             "registration, audit, catalog_version, scopes, resources");
     /* A short buffer truncates at a whole name. */
     gh_config__section_keys("serve.admin", out, 14);
     assert_string_equal(out, "listen, auth");
