@@ -10,7 +10,8 @@
  * checkpoint signs the newest event now (needs the system secret: the signing key).
  * tail and export print events as JSON lines in the export form (gh_audit_event_export),
  * which verify --file reads back. verify, tail and export only read the store and need no
- * system secret.
+ * system secret. why (audit_why.c) traces an action or a token back to the grant, the consent,
+ * the login and the client.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "base/ctx.h"
 #include "base/mem.h"
 #include "base/str.h"
+#include "cmd/audit_why.h"
 #include "cmd/cmd.h"
 
 /* Events per store read. */
@@ -367,10 +369,10 @@ static int parse_time_opt(const char *name, const char *v, int64_t *out)
 
 int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
 {
-    const char *sub, *v = NULL, *jwks = NULL, *file = NULL;
+    const char *sub, *v = NULL, *jwks = NULL, *file = NULL, *why_start = NULL;
     gh_audit_filter f;
     int64_t count = 10;
-    bool follow = false;
+    bool follow = false, as_json = false;
     int i, r;
 
     memset(&f, 0, sizeof(f));
@@ -384,12 +386,12 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
         return GH_CMD_OK;
     }
     if (strcmp(sub, "verify") != 0 && strcmp(sub, "checkpoint") != 0 &&
-        strcmp(sub, "tail") != 0 && strcmp(sub, "export") != 0)
+        strcmp(sub, "tail") != 0 && strcmp(sub, "export") != 0 && strcmp(sub, "why") != 0)
         return gh_cmd_usage_error("audit", "unknown subcommand", sub);
     for (i = 2; i < argc; i++) {
         const char *a = argv[i];
         bool is_verify = strcmp(sub, "verify") == 0, is_tail = strcmp(sub, "tail") == 0;
-        bool is_export = strcmp(sub, "export") == 0;
+        bool is_export = strcmp(sub, "export") == 0, is_why = strcmp(sub, "why") == 0;
         if (gh_cmd_is_help(a)) {
             (void)fputs(audit_usage, stdout);
             return GH_CMD_OK;
@@ -433,6 +435,10 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
         } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--type", &f.type)) != 0) {
             if (r < 0)
                 return GH_CMD_USAGE;
+        } else if (is_why && strcmp(a, "--json") == 0) {
+            as_json = true;
+        } else if (is_why && why_start == NULL && a[0] != '-' && a[0] != '\0') {
+            why_start = a;
         } else {
             return gh_cmd_usage_error("audit", "unexpected argument", a);
         }
@@ -441,6 +447,11 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
         return audit_verify(env, jwks, file);
     if (strcmp(sub, "checkpoint") == 0)
         return audit_checkpoint(env);
+    if (strcmp(sub, "why") == 0) {
+        if (why_start == NULL)
+            return gh_cmd_usage_error("audit", "why needs an event seq or a token id", NULL);
+        return gh_cmd_audit_why(env, why_start, as_json);
+    }
     if (strcmp(sub, "tail") == 0)
         return audit_tail(env, count, follow);
     return audit_export(env, &f);
