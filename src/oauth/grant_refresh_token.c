@@ -13,9 +13,12 @@
  * Invariants of a refresh token family (every refresh token of one grant_id):
  *   1. At most one member is live: each use consumes the presented token (TOKEN_CONSUME) and
  *      inserts its successor in the same transaction (rotation, OAuth 2.1 4.3.1).
- *   2. Every member carries the grant's original scope; a refresh request may narrow the
- *      scope of the access token it gets (RFC 6749 6: a subset of the original grant), never
- *      widen it (invalid_scope).
+ *   2. Every member carries the grant's original scope less the scopes removed from the
+ *      catalog since (a removed scope disappears from new tokens at once, DESIGN.md scope
+ *      catalog; it is dropped from the successor, the access token and the response's scope);
+ *      a refresh request may narrow the scope of the access token it gets (RFC 6749 6: a
+ *      subset of the original grant), never widen it (invalid_scope). A grant none of whose
+ *      scopes remains in the catalog gets invalid_grant.
  *   3. It is bound to its client (invalid_grant for any other) and expires after
  *      ttl.refresh_token.
  *   4. Presenting a consumed member (reuse, or a lost race with a concurrent refresh: the
@@ -179,6 +182,21 @@ static gh_err committed(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, void
     gh_oauth__token_response_full(resp, &r->at, r->refresh, r->id_token);
     return GH_OK;
 }
+/* The scopes of list still in the engine's catalog, in their order (from ctx's arena). */
+static gh_strv in_catalog(const gh_engine *e, gh_ctx *ctx, const gh_strv *list)
+{
+    gh_strv out;
+    size_t i;
+
+    out.v = GH_ARENA_NEWN(ctx->arena, const char *, list->n > 0 ? list->n : 1);
+    out.n = 0;
+    for (i = 0; i < list->n; i++) {
+        if (gh_config_scope_find(e->cfg, list->v[i]) != NULL)
+            out.v[out.n++] = list->v[i];
+    }
+    return out;
+}
+
 /* The scope of the new access token: the requested one (a subset of the grant's) or, when
  * none is requested, the grant's (RFC 6749 6). false when resp holds the error. */
 static bool narrow_scope(gh_ctx *ctx, const char *requested, const gh_strv *original,
@@ -259,6 +277,13 @@ gh_err gh_oauth__grant_refresh_token(gh_engine *e, gh_ctx *ctx, const gh_oauth_r
         return settle(e, ctx, r, true, resp);
     }
     original = gh_oauth__split_list(ctx, d.scope);
+    /* SPEC: DESIGN.md scope catalog - a removed scope disappears from new tokens at once */
+    original = in_catalog(e, ctx, &original);
+    if (original.n == 0) {
+        gh_oauth_error(resp, 400, GH_E_INVALID_GRANT,
+                       "no scope of the grant is in the scope catalog any longer");
+        return settle(e, ctx, r, true, resp);
+    }
     if (!narrow_scope(ctx, scope, &original, resp, &granted))
         return settle(e, ctx, r, true, resp);
     resources_allowed = gh_oauth__split_list(ctx, d.audience);

@@ -4,7 +4,8 @@
  * binding, expiry, the ID token on refresh, introspection of refresh tokens, and revocation of
  * a refresh token taking its grant's access tokens along; sealed refresh tokens: a byte changed
  * anywhere, another key, a code presented as a refresh token, a revoked one (no reuse), reuse
- * with a wrong scope (still reuse), the grant's data carried through rotation.
+ * with a wrong scope (still reuse), the grant's data carried through rotation; a scope removed
+ * from the catalog between issuance and refresh dropped from the new tokens and the response.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -348,6 +349,62 @@ static void test_carried_through_rotation(void **state)
     assert_true(strlen(rt) < 512);
 }
 
+/* The engine restarted over the same store with dns:write removed from the catalog. */
+static void restart_without_dns_write(fx *f)
+{
+    gh_store *s = gh_test_env_free_keep_store(f->env);
+    gh_config *cfg = gh_test_config_new();
+
+    /* scopes[5] is dns:write; resources[0] (rs-dns) accepts dns:read, dns:write */
+    memmove(&cfg->scopes[5], &cfg->scopes[6], (cfg->n_scopes - 6) * sizeof(cfg->scopes[0]));
+    cfg->n_scopes--;
+    cfg->resources[0].n_scopes = 1;
+    assert_null(gh_config_scope_find(cfg, "dns:write"));
+    f->env = gh_test_env_new_with(cfg, s);
+    assert_int_equal(f->env->e->catalog_version, 2);
+}
+
+static void test_removed_scope_dropped_on_refresh(void **state)
+{
+    fx *f = *state;
+    gh_test_env *env;
+    gh_oauth_response resp;
+    gh_oauth_sealed d;
+    const char *id = NULL, *rt2, *at2;
+    char *rt = strdup(f->rt);
+    json_t *p;
+    bool ok = false;
+
+    restart_without_dns_write(f);
+    env = f->env;
+    /* SPEC: DESIGN.md scope catalog - a removed scope disappears from new tokens at once */
+    assert_int_equal(refresh(f, "web", rt, "", &resp), GH_OK);
+    free(rt);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(gh_test_str(&resp, "scope"), "openid profile email offline_access dns:read");
+    rt2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "refresh_token"));
+    at2 = gh_arena_strdup(env->arena, gh_test_str(&resp, "access_token"));
+    gh_oauth_response_clear(&resp);
+    /* The access token (a JWT here) and the successor carry the narrowed scope. */
+    p = gh_tt_verify_jwt(env, at2, NULL);
+    assert_string_equal(json_string_value(json_object_get(p, "scope")),
+                        "openid profile email offline_access dns:read");
+    json_decref(p);
+    assert_int_equal(gh_oauth__sealed_open(env->e, gh_test_ctx(env), GH_PREFIX_REFRESH,
+                                           GH_OAUTH_REFRESH_ID_PREFIX, rt2, &d, &id, &ok),
+                     GH_OK);
+    assert_true(ok);
+    assert_string_equal(d.scope, "openid profile email offline_access dns:read");
+    /* SPEC: RFC6749 6 - the removed scope can no longer be asked for */
+    assert_int_equal(refresh(f, "web", rt2, "&scope=dns:write", &resp), GH_OK);
+    expect_error(&resp, 400, GH_E_INVALID_SCOPE);
+    /* Narrowing within what remains still works, and rotation goes on. */
+    assert_int_equal(refresh(f, "web", rt2, "&scope=dns:read", &resp), GH_OK);
+    assert_int_equal(resp.status, 200);
+    assert_string_equal(gh_test_str(&resp, "scope"), "dns:read");
+    gh_oauth_response_clear(&resp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +417,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_revoked_is_no_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reuse_with_bad_scope, setup, teardown),
         cmocka_unit_test_setup_teardown(test_carried_through_rotation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_scope_dropped_on_refresh, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
