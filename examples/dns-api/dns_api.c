@@ -1,0 +1,867 @@
+/*
+ * dns_api.c - gatehouse-dns-api, a demo platform API on the resource-server kit
+ * (rs/gatehouse_rs.h): DNS records and firewall logs over REST and over MCP, every request
+ * authorized with an access token that gatehouse issued for this resource.
+ *
+ *   gatehouse-dns-api [--listen HOST:PORT] [--db FILE] [--issuer URL] [--resource URI]
+ *
+ * Environment (argv wins): DNS_API_LISTEN (default 127.0.0.1:8081), DNS_API_DB (dns-api.db),
+ * DNS_API_ISSUER (required), DNS_API_RESOURCE (required), DNS_API_CLIENT_ID and
+ * DNS_API_CLIENT_SECRET (this resource server's client, to introspect opaque tokens),
+ * DNS_API_METADATA_URL (where clients fetch the RFC 9728 metadata; default
+ * http://HOST:PORT/.well-known/oauth-protected-resource, this server itself).
+ *
+ * Routes: GET /zones/{zone}/records (dns:read), POST /zones/{zone}/records,
+ * PUT|DELETE /zones/{zone}/records/{id} (dns:write), GET /logs[?limit=&action=] (logs:read),
+ * GET /.well-known/oauth-protected-resource (RFC 9728 2, no token), GET /health, and
+ * POST /mcp: MCP streamable HTTP (protocol 2025-06-18) answering each JSON-RPC 2.0 request
+ * with one application/json response: initialize, ping, notifications (202), tools/list and
+ * tools/call, whose tools map to the REST operations with the same scopes. Every tools/call
+ * is reported to gatehouse's audit trail with gh_rs_report (model id from params._meta, else
+ * the X-Model-Id header, else "unknown").
+ *
+ * Authorization (RFC 6750, RFC 9728 5.1, MCP 2025-06-18 authorization): no token is 401 with
+ * WWW-Authenticate Bearer resource_metadata=...; an unacceptable token is 401 invalid_token;
+ * a missing scope is 403 insufficient_scope with scope="..." (for MCP too, with the JSON-RPC
+ * error in the body). What it is not: a real DNS server, an SSE stream (GET /mcp is 405), or
+ * a session-keeping MCP server. Bodies are bounded (64 KiB); every input is checked.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dns_store.h"
+#include "gatehouse_rs.h"
+
+#define BODY_MAX (64 * 1024)
+#define URL_MAX 2048
+#define MCP_PROTOCOL "2025-06-18"
+#define SERVER_NAME "gatehouse-dns-api"
+#define SERVER_VERSION "0.1.0"
+
+typedef struct app {
+    gh_rs *rs;
+    dns_store *store;
+} app;
+
+/* One request's upload, kept across the access-handler calls of a connection. */
+typedef struct req {
+    char *body;
+    size_t len;
+    bool too_big;
+} req;
+
+/* ---- responses ---------------------------------------------------------------------- */
+
+/* Sends body (stolen; NULL: an empty body) with status and the optional challenge. */
+static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
+                                 const char *www_authenticate)
+{
+    struct MHD_Response *r;
+    enum MHD_Result ret;
+    char *text = NULL;
+
+    if (body != NULL) {
+        text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+    }
+    if (text != NULL) {
+        r = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (r == NULL)
+            free(text);
+    } else {
+        r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    }
+    if (r == NULL)
+        return MHD_NO;
+    if (text != NULL)
+        MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Cache-Control", "no-store");
+    if (www_authenticate != NULL)
+        MHD_add_response_header(r, "WWW-Authenticate", www_authenticate);
+    ret = MHD_queue_response(c, (unsigned int)status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+static enum MHD_Result send_error(struct MHD_Connection *c, int status, const char *code,
+                                  const char *desc)
+{
+    return send_json(c, status,
+                     json_pack("{s:s, s:s}", "error", code, "error_description", desc), NULL);
+}
+
+/* ---- authorization ------------------------------------------------------------------ */
+
+typedef enum auth_outcome {
+    AUTH_OK,      /* token active (scope checked if one was asked) */
+    AUTH_REFUSED, /* *status and *challenge set: 401 or 403 */
+    AUTH_FAILED   /* the issuer could not be reached or the kit failed: 503 */
+} auth_outcome;
+
+/* Verifies the request's bearer token and, if scope is not NULL, that it holds scope. On
+ * AUTH_REFUSED *challenge is a heap WWW-Authenticate value. t is filled in any case. */
+static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scope,
+                              gh_rs_token *t, int *status, char **challenge)
+{
+    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *token = hdr != NULL ? gh_rs_bearer(hdr) : NULL;
+    gh_rs_refusal kind;
+
+    *challenge = NULL;
+    if (token == NULL || token[0] == '\0') {
+        kind = GH_RS_NO_TOKEN;
+    } else {
+        gh_rs_err e = gh_rs_verify(a->rs, token, t);
+        if (e != GH_RS_OK) {
+            fprintf(stderr, "dns-api: token check failed: %s\n", gh_rs_err_str(e));
+            return AUTH_FAILED;
+        }
+        if (!t->active)
+            kind = GH_RS_INVALID_TOKEN;
+        else if (scope != NULL && !gh_rs_require_scope(t, scope))
+            kind = GH_RS_INSUFFICIENT_SCOPE;
+        else
+            return AUTH_OK;
+    }
+    if (gh_rs_challenge(a->rs, kind, kind == GH_RS_INSUFFICIENT_SCOPE ? scope : NULL, NULL,
+                        status, challenge) != GH_RS_OK)
+        return AUTH_FAILED;
+    return AUTH_REFUSED;
+}
+
+/* The error code of a refusal's JSON body. */
+static const char *refusal_code(struct MHD_Connection *c, int status)
+{
+    if (status == 403)
+        return "insufficient_scope";
+    if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") == NULL)
+        return "unauthorized";
+    return "invalid_token";
+}
+
+/* ---- REST --------------------------------------------------------------------------- */
+
+/* Parses a positive decimal id (digits only, no sign, fits int64). */
+static bool parse_id(const char *s, size_t len, int64_t *out)
+{
+    int64_t v = 0;
+    if (len == 0 || len > 18)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_limit(const char *s, int64_t *out)
+{
+    if (s == NULL) {
+        *out = 50;
+        return true;
+    }
+    return parse_id(s, strlen(s), out);
+}
+
+typedef enum op_kind { OP_LIST, OP_CREATE, OP_UPDATE, OP_DELETE, OP_LOGS } op_kind;
+
+static const char *op_scope(op_kind k)
+{
+    switch (k) {
+    case OP_LIST:
+        return "dns:read";
+    case OP_LOGS:
+        return "logs:read";
+    case OP_CREATE:
+    case OP_UPDATE:
+    case OP_DELETE:
+        return "dns:write";
+    }
+    return "dns:write";
+}
+
+/* One operation's arguments, from a REST path and body or from MCP tool arguments. */
+typedef struct op_args {
+    char zone[256];
+    int64_t id;
+    const json_t *in; /* the record fields (create, update) */
+    int64_t limit;
+    const char *action;
+} op_args;
+
+static void op_run(app *a, op_kind k, const op_args *args, dns_result *out)
+{
+    switch (k) {
+    case OP_LIST:
+        dns_store_list(a->store, args->zone, out);
+        break;
+    case OP_CREATE:
+        dns_store_create(a->store, args->zone, args->in, out);
+        break;
+    case OP_UPDATE:
+        dns_store_update(a->store, args->zone, args->id, args->in, out);
+        break;
+    case OP_DELETE:
+        dns_store_delete(a->store, args->zone, args->id, out);
+        break;
+    case OP_LOGS:
+        dns_store_logs(a->store, args->limit, args->action, out);
+        break;
+    }
+    if (out->body == NULL)
+        dns_result_error(out, 500, "server_error", "out of memory");
+}
+
+/* Matches /zones/{zone}/records[/{id}]; returns 0 (no match), 1 (collection), 2 (item). */
+static int match_records(const char *url, op_args *args)
+{
+    const char *p, *slash;
+    size_t zlen;
+    if (strncmp(url, "/zones/", 7) != 0)
+        return 0;
+    p = url + 7;
+    slash = strchr(p, '/');
+    if (slash == NULL)
+        return 0;
+    zlen = (size_t)(slash - p);
+    if (zlen == 0 || zlen >= sizeof(args->zone))
+        return 0;
+    memcpy(args->zone, p, zlen);
+    args->zone[zlen] = '\0';
+    p = slash;
+    if (strcmp(p, "/records") == 0)
+        return 1;
+    if (strncmp(p, "/records/", 9) != 0)
+        return 0;
+    p += 9;
+    if (!parse_id(p, strlen(p), &args->id))
+        return 0;
+    return 2;
+}
+
+static enum MHD_Result rest(app *a, struct MHD_Connection *c, const char *url,
+                            const char *method, const req *rq)
+{
+    op_args args;
+    op_kind k;
+    int m;
+    gh_rs_token t;
+    int status = 0;
+    char *challenge = NULL;
+    json_t *in = NULL;
+    json_error_t jerr;
+    dns_result res = {0, NULL};
+    enum MHD_Result ret;
+    auth_outcome ao;
+
+    memset(&args, 0, sizeof(args));
+    memset(&t, 0, sizeof(t));
+    if (strcmp(url, "/logs") == 0) {
+        if (strcmp(method, "GET") != 0)
+            return send_error(c, 405, "method_not_allowed", "GET only");
+        k = OP_LOGS;
+        if (!parse_limit(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
+                         &args.limit))
+            return send_error(c, 400, "invalid_request", "\"limit\" must be 1..500");
+        args.action = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "action");
+    } else if ((m = match_records(url, &args)) != 0) {
+        if (m == 1 && strcmp(method, "GET") == 0)
+            k = OP_LIST;
+        else if (m == 1 && strcmp(method, "POST") == 0)
+            k = OP_CREATE;
+        else if (m == 2 && strcmp(method, "PUT") == 0)
+            k = OP_UPDATE;
+        else if (m == 2 && strcmp(method, "DELETE") == 0)
+            k = OP_DELETE;
+        else
+            return send_error(c, 405, "method_not_allowed", "method not allowed on this route");
+    } else {
+        return send_error(c, 404, "not_found", "no such route");
+    }
+
+    ao = authorize(a, c, op_scope(k), &t, &status, &challenge);
+    if (ao == AUTH_FAILED) {
+        ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
+        goto done;
+    }
+    if (ao == AUTH_REFUSED) {
+        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c, status)),
+                        challenge);
+        goto done;
+    }
+    if (k == OP_CREATE || k == OP_UPDATE) {
+        if (rq->too_big) {
+            ret = send_error(c, 413, "invalid_request", "the body is too large");
+            goto done;
+        }
+        in = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES,
+                        &jerr);
+        if (in == NULL) {
+            ret = send_error(c, 400, "invalid_request", "the body is not JSON");
+            goto done;
+        }
+        args.in = in;
+    }
+    op_run(a, k, &args, &res);
+    ret = send_json(c, res.status, res.body, NULL);
+    res.body = NULL;
+done:
+    json_decref(in);
+    free(challenge);
+    gh_rs_token_clear(&t);
+    return ret;
+}
+
+/* ---- MCP ---------------------------------------------------------------------------- */
+
+static json_t *schema_zone(void)
+{
+    return json_pack("{s:s, s:s}", "type", "string", "description", "the zone, e.g. example.com");
+}
+
+static json_t *schema_record_fields(json_t *props)
+{
+    json_object_set_new(props, "name",
+                        json_pack("{s:s, s:s}", "type", "string", "description",
+                                  "the record name within the zone (@ for the apex)"));
+    json_object_set_new(props, "type",
+                        json_pack("{s:s, s:[s,s,s,s,s,s]}", "type", "string", "enum", "A",
+                                  "AAAA", "CNAME", "MX", "NS", "TXT"));
+    json_object_set_new(props, "value", json_pack("{s:s}", "type", "string"));
+    json_object_set_new(props, "ttl",
+                        json_pack("{s:s, s:i, s:i}", "type", "integer", "minimum", 60,
+                                  "maximum", 86400));
+    return props;
+}
+
+static json_t *tools_list(void)
+{
+    json_t *create_props = schema_record_fields(json_pack("{s:o}", "zone", schema_zone()));
+    json_t *update_props = schema_record_fields(
+        json_pack("{s:o, s:{s:s, s:i}}", "zone", schema_zone(), "id", "type", "integer",
+                  "minimum", 1));
+    return json_pack(
+        "{s:[{s:s, s:s, s:{s:s, s:{s:o}, s:[s]}},"
+        "    {s:s, s:s, s:{s:s, s:o, s:[s,s,s,s]}},"
+        "    {s:s, s:s, s:{s:s, s:o, s:[s,s]}},"
+        "    {s:s, s:s, s:{s:s, s:{s:o, s:{s:s, s:i}}, s:[s,s]}},"
+        "    {s:s, s:s, s:{s:s, s:{s:{s:s, s:i, s:i}, s:{s:s, s:[s,s]}}}}]}",
+        "tools",
+        /* list_records */
+        "name", "list_records", "description", "List the DNS records of a zone (dns:read).",
+        "inputSchema", "type", "object", "properties", "zone", schema_zone(), "required", "zone",
+        /* create_record */
+        "name", "create_record", "description", "Create a DNS record in a zone (dns:write).",
+        "inputSchema", "type", "object", "properties", create_props, "required", "zone", "name",
+        "type", "value",
+        /* update_record */
+        "name", "update_record",
+        "description", "Change fields of a DNS record (dns:write).", "inputSchema", "type",
+        "object", "properties", update_props, "required", "zone", "id",
+        /* delete_record */
+        "name", "delete_record", "description", "Delete a DNS record (dns:write).",
+        "inputSchema", "type", "object", "properties", "zone", schema_zone(), "id", "type",
+        "integer", "minimum", 1, "required", "zone", "id",
+        /* read_logs */
+        "name", "read_logs", "description", "Read the newest firewall log lines (logs:read).",
+        "inputSchema", "type", "object", "properties", "limit", "type", "integer", "minimum", 1,
+        "maximum", 500, "action", "type", "string", "enum", "allow", "deny");
+}
+
+static json_t *rpc_error(json_t *id, int code, const char *message)
+{
+    return json_pack("{s:s, s:O, s:{s:i, s:s}}", "jsonrpc", "2.0", "id",
+                     id != NULL ? id : json_null(), "error", "code", code, "message", message);
+}
+
+static json_t *rpc_result(json_t *id, json_t *result /* stolen */)
+{
+    return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", result);
+}
+
+/* Maps a tool name to its operation; false for an unknown tool. */
+static bool tool_op(const char *name, op_kind *k)
+{
+    static const struct {
+        const char *name;
+        op_kind k;
+    } tools[] = {{"list_records", OP_LIST},
+                 {"create_record", OP_CREATE},
+                 {"update_record", OP_UPDATE},
+                 {"delete_record", OP_DELETE},
+                 {"read_logs", OP_LOGS}};
+    for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
+        if (strcmp(name, tools[i].name) == 0) {
+            *k = tools[i].k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fills args from the tool arguments; false with a message for invalid ones. */
+static bool tool_args(op_kind k, const json_t *targs, op_args *args, const char **why)
+{
+    const json_t *zone = json_object_get(targs, "zone");
+    const json_t *id = json_object_get(targs, "id");
+    const json_t *limit = json_object_get(targs, "limit");
+    const json_t *action = json_object_get(targs, "action");
+
+    if (k == OP_LOGS) {
+        args->limit = 50;
+        if (limit != NULL) {
+            if (!json_is_integer(limit)) {
+                *why = "limit must be an integer";
+                return false;
+            }
+            args->limit = json_integer_value(limit);
+        }
+        if (action != NULL && !json_is_string(action)) {
+            *why = "action must be a string";
+            return false;
+        }
+        args->action = json_string_value(action);
+        return true;
+    }
+    if (!json_is_string(zone) || json_string_length(zone) == 0 ||
+        json_string_length(zone) >= sizeof(args->zone)) {
+        *why = "zone is required";
+        return false;
+    }
+    memcpy(args->zone, json_string_value(zone), json_string_length(zone) + 1);
+    if (strlen(args->zone) != json_string_length(zone)) {
+        *why = "invalid zone";
+        return false;
+    }
+    if (k == OP_UPDATE || k == OP_DELETE) {
+        if (!json_is_integer(id) || json_integer_value(id) < 1) {
+            *why = "id must be a positive integer";
+            return false;
+        }
+        args->id = json_integer_value(id);
+    }
+    if (k == OP_CREATE || k == OP_UPDATE) {
+        json_t *fields = json_deep_copy(targs);
+        if (fields == NULL) {
+            *why = "out of memory";
+            return false;
+        }
+        json_object_del(fields, "zone");
+        json_object_del(fields, "id");
+        args->in = fields; /* freed by the caller */
+    }
+    return true;
+}
+
+/* The model id for the audit trail: params._meta (model_id, modelId or
+ * io.gatehouse/model_id), else the X-Model-Id header, else "unknown". */
+static const char *model_id(struct MHD_Connection *c, const json_t *params)
+{
+    const json_t *meta = json_object_get(params, "_meta");
+    static const char *const keys[] = {"model_id", "modelId", "io.gatehouse/model_id"};
+    const char *h;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const json_t *v = json_object_get(meta, keys[i]);
+        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 200)
+            return json_string_value(v);
+    }
+    h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Model-Id");
+    if (h != NULL && h[0] != '\0' && strlen(h) <= 200)
+        return h;
+    return "unknown";
+}
+
+static void report(app *a, struct MHD_Connection *c, const json_t *params, const char *tool,
+                   const json_t *targs, const char *outcome, const char *response)
+{
+    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *token = hdr != NULL ? gh_rs_bearer(hdr) : NULL;
+    char *args_text = targs != NULL ? json_dumps(targs, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    gh_rs_call call = {model_id(c, params), tool, args_text, outcome, response};
+    long status = 0;
+
+    if (token != NULL && gh_rs_report(a->rs, token, &call, &status) != GH_RS_OK)
+        fprintf(stderr, "dns-api: audit report of %s failed (HTTP %ld)\n", tool, status);
+    free(args_text);
+}
+
+/* tools/call: authorization for the tool's scope, the operation, the report. */
+static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, json_t *params,
+                                const gh_rs_token *t)
+{
+    const json_t *name = json_object_get(params, "name");
+    json_t *targs = json_object_get(params, "arguments");
+    op_kind k;
+    op_args args;
+    const char *why = NULL;
+    char *challenge = NULL, *text = NULL;
+    int status = 0;
+    dns_result res = {0, NULL};
+    json_t *result;
+    enum MHD_Result ret;
+
+    memset(&args, 0, sizeof(args));
+    if (!json_is_string(name) || !tool_op(json_string_value(name), &k))
+        return send_json(c, 200, rpc_error(id, -32602, "unknown tool"), NULL);
+    if (targs != NULL && !json_is_object(targs))
+        return send_json(c, 200, rpc_error(id, -32602, "arguments must be an object"), NULL);
+
+    if (!gh_rs_require_scope(t, op_scope(k))) {
+        /* SPEC: MCP 2025-06-18 authorization: insufficient scope is 403 with the challenge */
+        if (gh_rs_challenge(a->rs, GH_RS_INSUFFICIENT_SCOPE, op_scope(k), NULL, &status,
+                            &challenge) != GH_RS_OK)
+            return send_error(c, 500, "server_error", "challenge failed");
+        report(a, c, params, json_string_value(name), targs, "denied", NULL);
+        ret = send_json(c, status, rpc_error(id, -32001, "insufficient_scope"), challenge);
+        free(challenge);
+        return ret;
+    }
+    {
+        json_t *empty = json_object();
+        bool ok = tool_args(k, targs != NULL ? targs : empty, &args, &why);
+        json_decref(empty);
+        if (!ok) {
+            report(a, c, params, json_string_value(name), targs, "error", why);
+            return send_json(c, 200, rpc_error(id, -32602, why), NULL);
+        }
+    }
+    op_run(a, k, &args, &res);
+    json_decref((json_t *)args.in);
+    text = json_dumps(res.body, JSON_COMPACT);
+    report(a, c, params, json_string_value(name), targs, res.status < 300 ? "ok" : "error", text);
+    result = json_pack("{s:[{s:s, s:s}], s:O, s:b}", "content", "type", "text", "text",
+                       text != NULL ? text : "", "structuredContent", res.body, "isError",
+                       res.status >= 300);
+    free(text);
+    dns_result_clear(&res);
+    if (result == NULL)
+        return send_error(c, 500, "server_error", "out of memory");
+    return send_json(c, 200, rpc_result(id, result), NULL);
+}
+
+static enum MHD_Result mcp(app *a, struct MHD_Connection *c, const char *method, const req *rq)
+{
+    json_t *msg = NULL, *id, *params;
+    const json_t *jm;
+    const char *m;
+    json_error_t jerr;
+    gh_rs_token t;
+    int status = 0;
+    char *challenge = NULL;
+    enum MHD_Result ret;
+    auth_outcome ao;
+
+    memset(&t, 0, sizeof(t));
+    if (strcmp(method, "POST") != 0) {
+        /* no server-sent event stream on GET (streamable HTTP allows 405) */
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        if (r == NULL)
+            return MHD_NO;
+        MHD_add_response_header(r, "Allow", "POST");
+        ret = MHD_queue_response(c, 405, r);
+        MHD_destroy_response(r);
+        return ret;
+    }
+    /* SPEC: MCP 2025-06-18 authorization: every request carries a token */
+    ao = authorize(a, c, NULL, &t, &status, &challenge);
+    if (ao == AUTH_FAILED) {
+        ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
+        goto done;
+    }
+    if (ao == AUTH_REFUSED) {
+        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c, status)),
+                        challenge);
+        goto done;
+    }
+    if (rq->too_big) {
+        ret = send_json(c, 413, rpc_error(NULL, -32600, "request too large"), NULL);
+        goto done;
+    }
+    msg = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (msg == NULL) {
+        ret = send_json(c, 400, rpc_error(NULL, -32700, "parse error"), NULL);
+        goto done;
+    }
+    id = json_object_get(msg, "id");
+    jm = json_object_get(msg, "method");
+    params = json_object_get(msg, "params");
+    if (!json_is_object(msg) || !json_is_string(json_object_get(msg, "jsonrpc")) ||
+        strcmp(json_string_value(json_object_get(msg, "jsonrpc")), "2.0") != 0) {
+        ret = send_json(c, 400, rpc_error(NULL, -32600, "not a JSON-RPC 2.0 message"), NULL);
+        goto done;
+    }
+    if (!json_is_string(jm)) {
+        /* a response from the client is accepted with nothing to say; else it is invalid */
+        if (jm == NULL && (json_object_get(msg, "result") != NULL ||
+                           json_object_get(msg, "error") != NULL))
+            ret = send_json(c, 202, NULL, NULL);
+        else
+            ret = send_json(c, 400, rpc_error(NULL, -32600, "no method"), NULL);
+        goto done;
+    }
+    m = json_string_value(jm);
+    if (id == NULL) { /* a notification, e.g. notifications/initialized */
+        ret = send_json(c, 202, NULL, NULL);
+        goto done;
+    }
+    if (!json_is_string(id) && !json_is_integer(id)) {
+        ret = send_json(c, 400, rpc_error(NULL, -32600, "id must be a string or an integer"),
+                        NULL);
+        goto done;
+    }
+    if (params != NULL && !json_is_object(params)) {
+        ret = send_json(c, 200, rpc_error(id, -32602, "params must be an object"), NULL);
+        goto done;
+    }
+    if (strcmp(m, "initialize") == 0) {
+        ret = send_json(c, 200,
+                        rpc_result(id, json_pack("{s:s, s:{s:{}}, s:{s:s, s:s}, s:s}",
+                                                 "protocolVersion", MCP_PROTOCOL, "capabilities",
+                                                 "tools", "serverInfo", "name", SERVER_NAME,
+                                                 "version", SERVER_VERSION, "instructions",
+                                                 "DNS records and firewall logs of the demo "
+                                                 "platform.")),
+                        NULL);
+    } else if (strcmp(m, "ping") == 0) {
+        ret = send_json(c, 200, rpc_result(id, json_object()), NULL);
+    } else if (strcmp(m, "tools/list") == 0) {
+        ret = send_json(c, 200, rpc_result(id, tools_list()), NULL);
+    } else if (strcmp(m, "tools/call") == 0) {
+        ret = mcp_call(a, c, id, params, &t);
+    } else {
+        ret = send_json(c, 200, rpc_error(id, -32601, "method not found"), NULL);
+    }
+done:
+    json_decref(msg);
+    free(challenge);
+    gh_rs_token_clear(&t);
+    return ret;
+}
+
+/* ---- HTTP plumbing ------------------------------------------------------------------ */
+
+static enum MHD_Result metadata(app *a, struct MHD_Connection *c)
+{
+    char *doc = NULL;
+    json_t *j;
+    if (gh_rs_metadata(a->rs, &doc) != GH_RS_OK)
+        return send_error(c, 500, "server_error", "no metadata");
+    j = json_loads(doc, 0, NULL);
+    free(doc);
+    if (j == NULL)
+        return send_error(c, 500, "server_error", "no metadata");
+    return send_json(c, 200, j, NULL);
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+                              const char *method, const char *version, const char *upload,
+                              size_t *upload_size, void **con_cls)
+{
+    app *a = cls;
+    req *rq = *con_cls;
+    (void)version;
+
+    if (rq == NULL) {
+        rq = calloc(1, sizeof(*rq));
+        if (rq == NULL)
+            return MHD_NO;
+        *con_cls = rq;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (!rq->too_big && rq->len + *upload_size <= BODY_MAX) {
+            char *nb = realloc(rq->body, rq->len + *upload_size + 1);
+            if (nb == NULL)
+                return MHD_NO;
+            memcpy(nb + rq->len, upload, *upload_size);
+            rq->len += *upload_size;
+            nb[rq->len] = '\0';
+            rq->body = nb;
+        } else {
+            rq->too_big = true; /* keep reading, answer 413 at the end */
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    if (strlen(url) > URL_MAX)
+        return send_error(c, 414, "invalid_request", "the URL is too long");
+    if (strcmp(url, "/.well-known/oauth-protected-resource") == 0 ||
+        strncmp(url, "/.well-known/oauth-protected-resource/", 38) == 0) {
+        if (strcmp(method, "GET") != 0)
+            return send_error(c, 405, "method_not_allowed", "GET only");
+        return metadata(a, c);
+    }
+    if (strcmp(url, "/health") == 0)
+        return send_json(c, 200, json_pack("{s:s}", "status", "ok"), NULL);
+    if (strcmp(url, "/mcp") == 0)
+        return mcp(a, c, method, rq);
+    return rest(a, c, url, method, rq);
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                      enum MHD_RequestTerminationCode toe)
+{
+    req *rq = *con_cls;
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (rq != NULL) {
+        free(rq->body);
+        free(rq);
+        *con_cls = NULL;
+    }
+}
+
+/* Parses HOST:PORT (IPv4 literal or "localhost"). */
+static bool parse_listen(const char *s, struct sockaddr_in *sa)
+{
+    const char *colon = strrchr(s, ':');
+    char host[64];
+    int64_t port;
+    size_t hlen;
+
+    memset(sa, 0, sizeof(*sa));
+    if (colon == NULL)
+        return false;
+    hlen = (size_t)(colon - s);
+    if (hlen == 0 || hlen >= sizeof(host) || !parse_id(colon + 1, strlen(colon + 1), &port) ||
+        port > 65535)
+        return false;
+    memcpy(host, s, hlen);
+    host[hlen] = '\0';
+    if (strcmp(host, "localhost") == 0)
+        memcpy(host, "127.0.0.1", sizeof("127.0.0.1"));
+    sa->sin_family = AF_INET;
+    sa->sin_port = htons((uint16_t)port);
+    return inet_pton(AF_INET, host, &sa->sin_addr) == 1;
+}
+
+static int usage(void)
+{
+    fputs("usage: gatehouse-dns-api [--listen HOST:PORT] [--db FILE] [--issuer URL] "
+          "[--resource URI]\n"
+          "  environment: DNS_API_LISTEN DNS_API_DB DNS_API_ISSUER DNS_API_RESOURCE\n"
+          "               DNS_API_CLIENT_ID DNS_API_CLIENT_SECRET DNS_API_METADATA_URL\n",
+          stderr);
+    return 2;
+}
+
+static const char *env_or(const char *name, const char *dflt)
+{
+    const char *v = getenv(name);
+    return v != NULL && v[0] != '\0' ? v : dflt;
+}
+
+int main(int argc, char **argv)
+{
+    static const char *const scopes[] = {"dns:read", "dns:write", "logs:read", NULL};
+    const char *listen = env_or("DNS_API_LISTEN", "127.0.0.1:8081");
+    const char *dbpath = env_or("DNS_API_DB", "dns-api.db");
+    gh_rs_config cfg;
+    struct sockaddr_in sa;
+    struct MHD_Daemon *d = NULL;
+    app a = {NULL, NULL};
+    char mdurl[512];
+    sigset_t sigs;
+    int sig, rc = 1;
+    gh_rs_err e;
+
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.issuer = env_or("DNS_API_ISSUER", NULL);
+    cfg.resource = env_or("DNS_API_RESOURCE", NULL);
+    cfg.client_id = env_or("DNS_API_CLIENT_ID", NULL);
+    cfg.client_secret = env_or("DNS_API_CLIENT_SECRET", NULL);
+    cfg.resource_metadata_url = env_or("DNS_API_METADATA_URL", NULL);
+    cfg.scopes_supported = scopes;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(argv[i], "--help") == 0) {
+            usage();
+            return 0;
+        }
+        if (v == NULL)
+            return usage();
+        if (strcmp(argv[i], "--listen") == 0)
+            listen = v;
+        else if (strcmp(argv[i], "--db") == 0)
+            dbpath = v;
+        else if (strcmp(argv[i], "--issuer") == 0)
+            cfg.issuer = v;
+        else if (strcmp(argv[i], "--resource") == 0)
+            cfg.resource = v;
+        else
+            return usage();
+        i++;
+    }
+    if (cfg.issuer == NULL || cfg.resource == NULL) {
+        fputs("gatehouse-dns-api: the issuer and the resource are required\n", stderr);
+        return usage();
+    }
+    if (!parse_listen(listen, &sa)) {
+        fprintf(stderr, "gatehouse-dns-api: bad listen address %s\n", listen);
+        return 2;
+    }
+    if (cfg.resource_metadata_url == NULL) {
+        int n = snprintf(mdurl, sizeof(mdurl), "http://%s/.well-known/oauth-protected-resource",
+                         listen);
+        if (n < 0 || (size_t)n >= sizeof(mdurl))
+            return usage();
+        cfg.resource_metadata_url = mdurl;
+    }
+    if ((cfg.client_id == NULL) != (cfg.client_secret == NULL)) {
+        fputs("gatehouse-dns-api: DNS_API_CLIENT_ID and DNS_API_CLIENT_SECRET go together\n",
+              stderr);
+        return 2;
+    }
+    e = gh_rs_new(&cfg, &a.rs);
+    if (e != GH_RS_OK) {
+        fprintf(stderr, "gatehouse-dns-api: configuration: %s\n", gh_rs_err_str(e));
+        return 2;
+    }
+    if (dns_store_open(dbpath, &a.store) != 0)
+        goto done;
+
+    /* the daemon's threads inherit the mask: only main receives SIGINT/SIGTERM */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                             MHD_USE_ERROR_LOG,
+                         0, NULL, NULL, handle, &a, MHD_OPTION_SOCK_ADDR,
+                         (const struct sockaddr *)&sa, MHD_OPTION_NOTIFY_COMPLETED, completed,
+                         NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
+                         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)256, MHD_OPTION_END);
+    if (d == NULL) {
+        fprintf(stderr, "gatehouse-dns-api: cannot listen on %s: %s\n", listen, strerror(errno));
+        goto done;
+    }
+    printf("gatehouse-dns-api listening on http://%s (resource %s, issuer %s)\n", listen,
+           cfg.resource, cfg.issuer);
+    fflush(stdout);
+    if (sigwait(&sigs, &sig) != 0)
+        goto done;
+    rc = 0;
+done:
+    if (d != NULL)
+        MHD_stop_daemon(d);
+    dns_store_close(a.store);
+    gh_rs_free(a.rs);
+    return rc;
+}
