@@ -19,7 +19,7 @@ deps-test:
 
 build:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGH_TESTS=OFF >/dev/null
-	@cmake --build $(BUILD) -j $(JOBS) --target gatehouse
+	@cmake --build $(BUILD) -j $(JOBS) --target gatehouse gatehouse-dns-api
 
 run: deps build
 	@scripts/run.sh

@@ -8,7 +8,9 @@
 # http://127.0.0.1:8765/callback), and creates the demo user "demo" with a generated password,
 # printed once and kept in var/demo-user.password. Later runs reuse all of it. Then it prints
 # where to go (an authorization URL for demo-web with a fresh PKCE pair, the account page) and
-# replaces itself with `gatehouse serve` (stop it with Ctrl-C).
+# runs `gatehouse serve` together with the demo DNS API (examples/dns-api, the resource server
+# https://api.example.test on 127.0.0.1:8081, its client demo-api's secret kept in
+# var/demo-api.secret); Ctrl-C stops both.
 #
 # Environment overrides are honoured: GATEHOUSE_CONFIG, GATEHOUSE_DSN, GATEHOUSE_ISSUER,
 # GATEHOUSE_PUBLIC_LISTEN, GATEHOUSE_ADMIN_LISTEN; GATEHOUSE_BIN names the binary.
@@ -154,6 +156,22 @@ else
 fi
 rm -f var/.user.err
 
+# The demo API's resource-server client (it introspects opaque tokens); its secret stays in
+# var/demo-api.secret for the API's later runs. Without that file the client is made again.
+API_BIN=${GATEHOUSE_DNS_API_BIN:-$(dirname "$BIN")/gatehouse-dns-api}
+api_secret=
+if [ -x "$API_BIN" ]; then
+    if [ ! -s var/demo-api.secret ]; then
+        "$BIN" clients delete demo-api >/dev/null 2>&1 || true
+        register_client demo-api '{"client_id":"demo-api","client_name":"Demo DNS API",
+          "grant_types":["client_credentials"],"scope":"dns:read",
+          "token_endpoint_auth_method":"client_secret_basic"}'
+        printf '%s\n' "$created_client" | sed -n 's/.*"client_secret": *"\([^"]*\)".*/\1/p' \
+            >var/demo-api.secret
+    fi
+    api_secret=$(cat var/demo-api.secret)
+fi
+
 # A fresh PKCE pair (RFC 7636, S256) and state for the authorization URL printed below.
 flow_url=
 if command -v openssl >/dev/null 2>&1; then
@@ -193,4 +211,28 @@ echo
 echo "List the clients on the admin API:"
 echo "  curl -s -H \"Authorization: Bearer \$(cat var/admin.key)\" $admin_url/admin/clients"
 echo
-exec "$BIN" serve
+if [ -z "$api_secret" ]; then
+    exec "$BIN" serve
+fi
+api_url=http://127.0.0.1:8081
+echo "The demo DNS API (a resource server on the kit in rs/) runs at $api_url:"
+echo "  TOKEN=\$(curl -s -u 'demo-agent:${demo_secret:-<client_secret>}' -d grant_type=client_credentials \\"
+echo "    -d 'scope=dns:read logs:read' -d resource=https://api.example.test \\"
+echo "    $issuer/oauth2/token | jq -r .access_token)"
+echo "  curl -s -H \"Authorization: Bearer \$TOKEN\" $api_url/zones/example.com/records"
+echo "  curl -si -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'content-type: application/json' \\"
+echo "    -d '{\"name\":\"test\",\"type\":\"A\",\"value\":\"192.0.2.1\"}' $api_url/zones/example.com/records"
+echo "    (403 insufficient_scope: the token holds dns:read only)"
+echo "  MCP: POST $api_url/mcp (JSON-RPC: initialize, tools/list, tools/call); then"
+echo "  $BIN audit export --type tool.called    # the calls, traced to their token"
+echo
+"$BIN" serve &
+gh_pid=$!
+DNS_API_DB=var/dns-api.db DNS_API_ISSUER=$issuer DNS_API_RESOURCE=https://api.example.test \
+DNS_API_CLIENT_ID=demo-api DNS_API_CLIENT_SECRET=$api_secret "$API_BIN" &
+api_pid=$!
+trap 'kill -TERM $gh_pid $api_pid 2>/dev/null' INT TERM
+# Whichever stops first stops the other.
+wait -n $gh_pid $api_pid || true
+kill -TERM $gh_pid $api_pid 2>/dev/null || true
+wait $gh_pid $api_pid 2>/dev/null || true
