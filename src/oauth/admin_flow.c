@@ -193,79 +193,41 @@ static void body_object(gh_ctx *ctx, const gh_oauth_request *req, const char *co
     *out = o;
 }
 
-/* Typed optional members; false with a hint in *why on a wrong type. */
+/* Typed optional members over json.h's getters: absent or null is fine (*out empty); false
+ * with the member's name in *why on a wrong type. */
+static bool optional(gh_err err, const char *key, const char **why)
+{
+    if (err == GH_OK || err == GH_ENOTFOUND)
+        return true;
+    *why = key;
+    return false;
+}
+
 static bool opt_str(const json_t *o, const char *key, const char **out, const char **why)
 {
-    const json_t *v = json_object_get(o, key);
-
-    *out = NULL;
-    if (v == NULL || json_is_null(v))
-        return true;
-    if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
-        *why = key;
-        return false;
-    }
-    *out = json_string_value(v);
-    return true;
+    return optional(gh_json_get_str(o, key, out), key, why);
 }
 
 static bool opt_bool(const json_t *o, const char *key, bool *out, const char **why)
 {
-    const json_t *v = json_object_get(o, key);
-
-    *out = false;
-    if (v == NULL || json_is_null(v))
-        return true;
-    if (!json_is_boolean(v)) {
-        *why = key;
-        return false;
-    }
-    *out = json_is_true(v);
-    return true;
+    return optional(gh_json_get_bool(o, key, out), key, why);
 }
 
 static bool opt_int(const json_t *o, const char *key, int64_t *out, const char **why)
 {
-    const json_t *v = json_object_get(o, key);
-
-    *out = 0;
-    if (v == NULL || json_is_null(v))
-        return true;
-    if (!json_is_integer(v)) {
-        *why = key;
-        return false;
-    }
-    *out = (int64_t)json_integer_value(v);
-    return true;
+    return optional(gh_json_get_int(o, key, out), key, why);
 }
 
-/* An optional array of strings (arena list); n = 0 when absent or null. */
+/* An optional array of at most LIST_MAX strings (arena copies); n = 0 when absent or null. */
 static bool opt_strs(gh_ctx *ctx, const json_t *o, const char *key, const char *const **out,
                      size_t *out_n, const char **why)
 {
-    const json_t *v = json_object_get(o, key), *it;
-    const char **l;
-    size_t i;
+    gh_strv l;
+    bool ok = optional(gh_json_get_strv(o, key, ctx->arena, LIST_MAX, &l), key, why);
 
-    *out = NULL;
-    *out_n = 0;
-    if (v == NULL || json_is_null(v))
-        return true;
-    if (!json_is_array(v) || json_array_size(v) > LIST_MAX) {
-        *why = key;
-        return false;
-    }
-    l = GH_ARENA_NEWN(ctx->arena, const char *, json_array_size(v) + 1);
-    json_array_foreach(v, i, it) {
-        if (!json_is_string(it) || strlen(json_string_value(it)) != json_string_length(it)) {
-            *why = key;
-            return false;
-        }
-        l[i] = json_string_value(it);
-    }
-    *out = l;
-    *out_n = json_array_size(v);
-    return true;
+    *out = ok ? l.v : NULL;
+    *out_n = ok ? l.n : 0;
+    return ok;
 }
 
 static gh_err type_error(gh_ctx *ctx, gh_oauth_response *resp, const char *field)
