@@ -79,7 +79,7 @@ bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent 
     then = version_doc(e, ctx, c->catalog_version);
     if (then == NULL)
         goto done;
-    now = gh_config_catalog_doc(e->cfg);
+    now = e->catalog; /* borrowed: built once at start */
     for (size_t i = 0; i < scopes->n; i++) {
         char a[GH_CONFIG_CATALOG_HASH_LEN], b[GH_CONFIG_CATALOG_HASH_LEN];
 
@@ -90,7 +90,6 @@ bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent 
     ok = true;
 done:
     json_decref(then);
-    json_decref(now);
     return ok;
 }
 
@@ -110,7 +109,7 @@ gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
     then = version_doc(e, ctx, c->catalog_version);
     if (then == NULL)
         return GH_OK;
-    now = gh_config_catalog_doc(e->cfg);
+    now = e->catalog; /* borrowed: built once at start */
     diff = gh_config_catalog_diff(then, now);
     json_array_foreach (json_object_get(diff, "changed"), i, ch) {
         const char *name = json_string_value(json_object_get(ch, "scope"));
@@ -128,7 +127,6 @@ gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
         }
     }
     json_decref(diff);
-    json_decref(now);
     json_decref(then);
     return GH_OK;
 }

@@ -294,6 +294,8 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
     if (err == GH_OK)
         err = catalog_settle(e, &ctx);
     if (err == GH_OK)
+        err = gh_oauth__catalog_build(e, &ctx);
+    if (err == GH_OK)
         err = gh_oauth__keys_start(e, &ctx);
     if (err == GH_OK)
         err = gh_oauth__discovery_build(e);
@@ -329,6 +331,8 @@ void gh_engine_free(gh_engine *e)
     gh_oauth__client_cache_free(e->clients);
     free(e->discovery_as);
     free(e->discovery_oidc);
+    json_decref(e->catalog);
+    free(e->scopes_document);
     gh_wipe(e->secret_hash_key, sizeof(e->secret_hash_key));
     gh_wipe(e->key_seal_key, sizeof(e->key_seal_key));
     gh_wipe(e->token_seal_key, sizeof(e->token_seal_key));

@@ -130,9 +130,17 @@ struct gh_engine {
     int64_t catalog_version;
     gh_oauth_client_cache *clients;
     struct gh_oauth_keyset *keys;      /* keys.c */
+    json_t *catalog;                   /* the configured catalog (gh_config_catalog_doc),
+                                          built once, read-only afterwards */
+    char *scopes_document;             /* catalog.c: /.well-known/gatehouse-scopes, prebuilt */
     char *discovery_oidc;              /* discovery.c: prebuilt documents */
     char *discovery_as;
 };
+
+/* ---- the catalog (catalog.c) ---- */
+
+/* Builds e->catalog and e->scopes_document once e->catalog_version is settled. */
+GH_MUST_CHECK gh_err gh_oauth__catalog_build(gh_engine *e, gh_ctx *ctx);
 
 /* ---- audit helper (oauth.c) ---- */
 
