@@ -5,13 +5,11 @@
 // protected-resource metadata, and report every MCP tools/call to the audit trail with its
 // model id.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { ccToken, discover } from './lib/oauth.mjs';
-import { ARTIFACTS, binary, freePort, RESOURCE, RESOURCE_CLIENT_ID, startServer } from './lib/server.mjs';
+import { startApi } from './lib/dnsapi.mjs';
+import { RESOURCE, RESOURCE_CLIENT_ID, startServer } from './lib/server.mjs';
 
 let srv;
 let as;
@@ -22,45 +20,6 @@ let writer; // client with dns:write too
 let readToken;
 
 const READ = 'dns:read logs:read';
-
-function apiBinary() {
-  const p = process.env.GATEHOUSE_DNS_API ?? path.join(path.dirname(binary()), 'gatehouse-dns-api');
-  if (!existsSync(p)) throw new Error(`${p} not found: build the gatehouse-dns-api target`);
-  return p;
-}
-
-async function startApi(rsClient) {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const log = createWriteStream(path.join(ARTIFACTS, `dns-api-${process.pid}.log`), { flags: 'a' });
-  const child = spawn(apiBinary(), ['--listen', `127.0.0.1:${port}`, '--db', path.join(srv.dir, 'dns.db')], {
-    env: {
-      PATH: process.env.PATH,
-      DNS_API_ISSUER: srv.issuer,
-      DNS_API_RESOURCE: RESOURCE,
-      DNS_API_CLIENT_ID: rsClient.client_id,
-      DNS_API_CLIENT_SECRET: rsClient.client_secret,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const state = { base, child, exited: null };
-  child.on('exit', (code, signal) => { state.exited = { code, signal }; });
-  child.stdout.pipe(log, { end: false });
-  child.stderr.pipe(log, { end: false });
-  process.on('exit', () => { try { child.kill('SIGKILL'); } catch { /* gone */ } });
-  const deadline = Date.now() + 15000;
-  for (;;) {
-    if (state.exited) throw new Error(`gatehouse-dns-api exited: ${JSON.stringify(state.exited)}`);
-    try {
-      const r = await fetch(`${base}/health`, { signal: AbortSignal.timeout(1000) });
-      await r.arrayBuffer();
-      if (r.status === 200) break;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error('gatehouse-dns-api not ready');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return state;
-}
 
 async function call(p, { method = 'GET', token, body, headers = {} } = {}) {
   const h = { ...headers };
@@ -91,16 +50,13 @@ before(async () => {
   opaqueReader = await srv.createClient({ ...base, client_name: 'dns opaque reader', scope: READ, access_token_strategy: 'opaque' });
   writer = await srv.createClient({ ...base, client_name: 'dns writer', scope: 'dns:read dns:write logs:read' });
   const rsClient = await srv.createClient({ ...base, client_id: RESOURCE_CLIENT_ID, client_name: 'Demo API', scope: 'dns:read' });
-  api = await startApi(rsClient);
+  api = await startApi(srv, rsClient);
   readToken = (await ccToken(as, reader, { scope: READ, resource: RESOURCE })).access_token;
 });
 
 after(async () => {
   if (api && !api.exited) {
-    const gone = new Promise((r) => api.child.on('exit', r));
-    api.child.kill('SIGTERM');
-    await gone;
-    assert.deepEqual(api.exited, { code: 0, signal: null }, 'gatehouse-dns-api stops cleanly');
+    assert.deepEqual(await api.stop(), { code: 0, signal: null }, 'gatehouse-dns-api stops cleanly');
   }
   await srv?.dispose();
 });
