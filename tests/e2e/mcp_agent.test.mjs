@@ -18,9 +18,13 @@
 //      client, and `gatehouse audit why` walks the refused call back to the token, the
 //      consent (asked and given, catalog version) and the registered client;
 //   6. the agent's token is audience-bound to the API and carries exactly the granted scopes.
+// Then examples/mcp-agent/agent.mjs, the agent of docs/agent-walkthrough.md, runs the same
+// story as a program, a user agent on the built-in pages standing in for the browser.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -29,7 +33,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 
 import { authorize, consentForm, labelsFor, UserAgent } from './lib/agent.mjs';
 import { configForResource, startApi } from './lib/dnsapi.mjs';
-import { freePort, RESOURCE_CLIENT_ID, startServer } from './lib/server.mjs';
+import { E2E_DIR, freePort, RESOURCE_CLIENT_ID, startServer } from './lib/server.mjs';
 
 const PASSWORD = 'correct horse battery staple';
 const ALL = ['dns:read', 'dns:write', 'logs:read'];
@@ -335,7 +339,7 @@ describe('an MCP agent (the MCP SDK client) through gatehouse', () => {
     assert.equal(who.code, 0, who.stderr);
     assert.equal(JSON.parse(who.stdout).id, sub, 'the token is the user\'s');
 
-    const ex = await srv.cli(['audit', 'export', '--type', 'tool.called']);
+    const ex = await srv.cli(['audit', 'export', '--type', 'tool.called', '--client', agentId]);
     assert.equal(ex.code, 0, ex.stderr);
     const evs = ex.stdout.trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(evs.map((e) => ({ tool: e.data.tool, outcome: e.data.outcome })), calls, 'each call once, in order');
@@ -407,5 +411,53 @@ describe('an MCP agent (the MCP SDK client) through gatehouse', () => {
     assert.equal(t.client_id, provider.client.client_id);
     assert.equal(t.iss, srv.issuer);
     await client.close();
+  });
+});
+
+describe('examples/mcp-agent/agent.mjs, the walkthrough\'s agent', () => {
+  test('prints the authorization URL, gets the code on its loopback URI, reads, and is refused the update', { timeout: 15000 }, async (t) => {
+    const model = `walkthrough-${randomBytes(4).toString('hex')}`;
+    const agentDir = path.resolve(E2E_DIR, '../../examples/mcp-agent');
+    const child = spawn(process.execPath, [path.join(agentDir, 'agent.mjs'), `${api.base}/mcp`], {
+      cwd: agentDir, env: { PATH: process.env.PATH, MODEL_ID: model }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    t.after(() => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); });
+    let out = '';
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d) => { err += d; });
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const printed = new Promise((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d) => {
+        out += d;
+        const m = /^ {2}(http:\/\/\S+\/oauth2\/auth\?\S+)$/m.exec(out);
+        if (m) resolve(new URL(m[1]));
+      });
+      exited.then((e) => reject(new Error(`agent exited ${JSON.stringify(e)} before printing a URL: ${out}${err}`)));
+    });
+    const start = await printed;
+    assert.equal(start.searchParams.get('resource'), resource);
+    const browser = new UserAgent();
+    const r = await authorize(browser, start.href, { redirectUri: start.searchParams.get('redirect_uri'), user, grant: GRANTED });
+    assert.deepEqual(r.shown, ['login', 'consent']);
+    assert.ok(r.redirect, 'redirected to the agent');
+    const landed = await browser.request(r.redirect.href);
+    assert.equal(landed.status, 200);
+    assert.deepEqual(await exited, { code: 0, signal: null }, `${out}${err}`);
+
+    assert.match(out, /^the API answered 401 Bearer resource_metadata="[^"]+\/\.well-known\/oauth-protected-resource"$/m);
+    assert.match(out, /^registered with gatehouse as client \S+$/m);
+    assert.match(out, /^token received, scope "dns:read logs:read"$/m);
+    assert.match(out, /^tools: list_records, create_record, update_record, delete_record, read_logs$/m);
+    assert.match(out, /^ {2}1 {2}@ {6}A {5}192\.0\.2\.10 {2}\(ttl 3600\)$/m);
+    assert.match(out, /^ {2}2026-01-05T09:15:02Z {2}deny {2}198\.51\.100\.66 -> 192\.0\.2\.10:3389\/tcp$/m);
+    assert.match(out, /^the API answered 403 Bearer error="insufficient_scope", scope="dns:write", resource_metadata="/m);
+    assert.match(out, /^authorization needed \(scope "dns:write"\)/m);
+    assert.match(out, /^refused \(UnauthorizedError\): the token holds "dns:read logs:read", the API wants dns:write$/m);
+    assert.equal(err, '');
+
+    const ex = await srv.cli(['audit', 'export', '--type', 'tool.called']);
+    assert.equal(ex.code, 0, ex.stderr);
+    const mine = ex.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.data.model_id === model);
+    assert.deepEqual(mine.map((e) => [e.data.tool, e.data.outcome]), [['list_records', 'ok'], ['read_logs', 'ok'], ['update_record', 'denied']]);
   });
 });

@@ -8,7 +8,7 @@
 #
 # Installs the pinned npm dependencies (npm ci into tests/e2e/node_modules) when they are
 # missing or older than package-lock.json (likewise for examples/login-consent, which
-# hydra_example.test.mjs starts), then runs node's built-in test runner over every
+# hydra_example.test.mjs starts, and examples/mcp-agent, which mcp_agent.test.mjs runs), then runs node's built-in test runner over every
 # *.test.mjs here (or the files given). Each test file starts its own gatehouse on free
 # loopback ports with a fresh SQLite file; server logs go to tests/e2e/artifacts/.
 # The output ends with node's standard summary (# tests, # pass, # fail, ...); the exit
@@ -54,17 +54,18 @@ if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
-# the example login and consent app that hydra_example.test.mjs starts has its own pinned
-# dependencies (examples/login-consent/package-lock.json)
-example="$here/../../examples/login-consent"
-if [ -f "$example/package-lock.json" ]; then
+# the examples the tests run have their own pinned dependencies (package-lock.json): the login
+# and consent app that hydra_example.test.mjs starts, the MCP agent that mcp_agent.test.mjs runs
+for name in login-consent mcp-agent; do
+  example="$here/../../examples/$name"
+  [ -f "$example/package-lock.json" ] || continue
   estamp="$example/node_modules/.gatehouse-e2e-installed"
   if [ ! -f "$estamp" ] || [ "$example/package-lock.json" -nt "$estamp" ]; then
-    echo "run.sh: npm ci in examples/login-consent" >&2
+    echo "run.sh: npm ci in examples/$name" >&2
     (cd "$example" && npm ci --no-audit --no-fund --loglevel=error) >&2
     touch "$estamp"
   fi
-fi
+done
 
 if [ $# -gt 0 ]; then
   files=("$@")
