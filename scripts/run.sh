@@ -9,7 +9,7 @@
 # printed once and kept in var/demo-user.password. Later runs reuse all of it. Then it prints
 # where to go (an authorization URL for demo-web with a fresh PKCE pair, the account page) and
 # runs `gatehouse serve` together with the demo DNS API (examples/dns-api, the resource server
-# https://api.example.test on 127.0.0.1:8081, its client demo-api's secret kept in
+# http://127.0.0.1:8081, its client demo-api's secret kept in
 # var/demo-api.secret); Ctrl-C stops both.
 #
 # Environment overrides are honoured: GATEHOUSE_CONFIG, GATEHOUSE_DSN, GATEHOUSE_ISSUER,
@@ -217,7 +217,7 @@ fi
 api_url=http://127.0.0.1:8081
 echo "The demo DNS API (a resource server on the kit in rs/) runs at $api_url:"
 echo "  TOKEN=\$(curl -s -u 'demo-agent:${demo_secret:-<client_secret>}' -d grant_type=client_credentials \\"
-echo "    -d 'scope=dns:read logs:read' -d resource=https://api.example.test \\"
+echo "    -d 'scope=dns:read logs:read' -d resource=$api_url \\"
 echo "    $issuer/oauth2/token | jq -r .access_token)"
 echo "  curl -s -H \"Authorization: Bearer \$TOKEN\" $api_url/zones/example.com/records"
 echo "  curl -si -X POST -H \"Authorization: Bearer \$TOKEN\" -H 'content-type: application/json' \\"
@@ -226,9 +226,12 @@ echo "    (403 insufficient_scope: the token holds dns:read only)"
 echo "  MCP: POST $api_url/mcp (JSON-RPC: initialize, tools/list, tools/call); then"
 echo "  $BIN audit export --type tool.called    # the calls, traced to their token"
 echo
+echo "An MCP agent that registers itself and asks the demo user for consent (README, Walkthrough):"
+echo "  (cd examples/mcp-agent && npm ci && node agent.mjs $api_url/mcp)"
+echo
 "$BIN" serve &
 gh_pid=$!
-DNS_API_DB=var/dns-api.db DNS_API_ISSUER=$issuer DNS_API_RESOURCE=https://api.example.test \
+DNS_API_DB=var/dns-api.db DNS_API_ISSUER=$issuer DNS_API_RESOURCE=$api_url \
 DNS_API_CLIENT_ID=demo-api DNS_API_CLIENT_SECRET=$api_secret "$API_BIN" &
 api_pid=$!
 trap 'kill -TERM $gh_pid $api_pid 2>/dev/null' INT TERM

@@ -46,6 +46,10 @@ static const char audit_usage[] =
     "  export [--since T] [--until T] [--subject S] [--client C] [--token T] [--type X]\n"
     "        print the matching events as JSON lines (T: RFC 3339 or seconds since the\n"
     "        epoch; since inclusive, until exclusive)\n"
+    "  why SEQ|TOKEN [--json]\n"
+    "        trace an action (an event's seq) or a token (its id or the JWT) back to the\n"
+    "        token, the grant, the consent (scopes asked and given, catalog version), the\n"
+    "        login and the client; exit 1 when SEQ or TOKEN is unknown\n"
     "\n"
     "Exit status: 0 success, 1 failure (verify: the chain is broken), 2 bad usage.\n";
 

@@ -166,4 +166,10 @@ describe('audit why', () => {
     r = await why([]);
     assert.equal(r.code, 2);
   });
+
+  test('audit --help lists why', async () => {
+    const r = await srv.cli(['audit', '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ {2}why SEQ\|TOKEN \[--json\]$/m);
+  });
 });

@@ -18,7 +18,7 @@
 //      client, and `gatehouse audit why` walks the refused call back to the token, the
 //      consent (asked and given, catalog version) and the registered client;
 //   6. the agent's token is audience-bound to the API and carries exactly the granted scopes.
-// Then examples/mcp-agent/agent.mjs, the agent of docs/agent-walkthrough.md, runs the same
+// Then examples/mcp-agent/agent.mjs, the agent of the README's walkthrough, runs the same
 // story as a program, a user agent on the built-in pages standing in for the browser.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';

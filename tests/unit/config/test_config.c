@@ -526,7 +526,7 @@ static void test_example_loads(void **state)
         assert_true(strlen(c->scopes[i].description) > 5);
     }
     assert_int_equal(c->n_resources, 1);
-    const gh_config_resource *r = gh_config_resource_find(c, "https://api.example.test");
+    const gh_config_resource *r = gh_config_resource_find(c, "http://127.0.0.1:8081");
     assert_non_null(r);
     assert_string_equal(r->client_id, "demo-api");
     assert_int_equal(r->n_scopes, 4);
