@@ -239,10 +239,10 @@ static void jwt_teardown(jwt_fixture *j)
 static char *jwt(const fixture *x, jwt_fixture *j, const char *scope, const char *aud)
 {
     char *out = NULL;
-    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", FAKE_ISSUER, "aud",
-                          aud, "sub", "alice", "client_id", "agent-1", "scope", scope, "iat",
-                          (json_int_t)x->f.now, "exp", (json_int_t)(x->f.now + 300), "jti",
-                          "jti-0001");
+    json_t *c =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:s}", "iss", FAKE_ISSUER, "aud", aud, "sub",
+                  "alice", "client_id", "agent-1", "scope", scope, "iat", (json_int_t)x->f.now,
+                  "exp", (json_int_t)(x->f.now + 300), "jti", "jti-0001");
     assert_int_equal(gh_jws_sign(j->a, j->key, "at+jwt", NULL, c, &out), GH_OK);
     json_decref(c);
     return out;
