@@ -516,7 +516,7 @@ static void report(app *a, struct MHD_Connection *c, const json_t *params, const
     free(args_text);
 }
 
-/* tools/call: authorization for the tool's scope (a write checked online again, t then
+/* tools/call: authorization for the tool's scope (a write checked online first, t then
  * holding gatehouse's answer), the operation, the report. */
 static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, json_t *params,
                                 gh_rs_token *t)
@@ -538,6 +538,18 @@ static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, js
     if (targs != NULL && !json_is_object(targs))
         return send_json(c, 200, rpc_error(id, -32602, "arguments must be an object"), NULL);
 
+    /* a write asks gatehouse now (a revoked token is 401 even without the scope); the scope
+     * is then checked on its answer */
+    if (check_online(a, k)) {
+        auth_outcome ao = authorize(a, c, NULL, true, t, &status, &challenge);
+        if (ao == AUTH_FAILED)
+            return send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
+        if (ao == AUTH_REFUSED) {
+            ret = send_json(c, status, rpc_error(id, -32001, refusal_code(c, status)), challenge);
+            free(challenge);
+            return ret;
+        }
+    }
     if (!gh_rs_require_scope(t, op_scope(k))) {
         /* SPEC: MCP 2025-06-18 authorization: insufficient scope is 403 with the challenge */
         if (gh_rs_challenge(a->rs, GH_RS_INSUFFICIENT_SCOPE, op_scope(k), NULL, &status,
@@ -547,16 +559,6 @@ static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, js
         ret = send_json(c, status, rpc_error(id, -32001, "insufficient_scope"), challenge);
         free(challenge);
         return ret;
-    }
-    if (check_online(a, k)) {
-        auth_outcome ao = authorize(a, c, op_scope(k), true, t, &status, &challenge);
-        if (ao == AUTH_FAILED)
-            return send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
-        if (ao == AUTH_REFUSED) {
-            ret = send_json(c, status, rpc_error(id, -32001, refusal_code(c, status)), challenge);
-            free(challenge);
-            return ret;
-        }
     }
     {
         json_t *empty = json_object();
