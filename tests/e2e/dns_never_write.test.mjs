@@ -21,7 +21,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, createPublicKey } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -183,11 +183,13 @@ function flip(s, i) {
   return s.slice(0, i) + c + s.slice(i + 1);
 }
 
+let configFile;
 let main; // gatehouse with the second resource server, and its API
 let short; // gatehouse whose access tokens live SHORT_TTL seconds, and its API
 
 before(async () => {
-  main = await platform('never_write', { config: writeConfig() });
+  configFile = writeConfig();
+  main = await platform('never_write', { config: configFile });
   const listing = await read(main, await main.writerToken(), 'first listing');
   main.target = listing.json.records.find((x) => x.name === 'www')?.id ?? listing.json.records[0].id;
   main.baseline = await snapshot(main);
@@ -198,6 +200,7 @@ before(async () => {
 after(async () => {
   await main?.dispose();
   await short?.dispose();
+  if (configFile) rmSync(path.dirname(configFile), { recursive: true, force: true });
 });
 
 describe('the positive control', () => {
