@@ -4,7 +4,8 @@
  *
  * It verifies a JWT access token (RFC 9068 4: typ at+jwt, an allowed asymmetric algorithm, a
  * signature by a key of the issuer's JWKS, iss, aud containing this resource, exp and nbf) or
- * introspects an opaque one (RFC 7662, client_secret_basic), checks the scope an operation
+ * introspects an opaque one (RFC 7662, client_secret_basic), or does both for an operation
+ * that must see a revocation at once (gh_rs_verify_online), checks the scope an operation
  * needs, builds the 401/403 answer with the RFC 6750 3 WWW-Authenticate value (with the RFC
  * 9728 5.1 resource_metadata parameter), builds the RFC 9728 2 protected-resource metadata
  * document and reports tool calls to gatehouse's audit trail (POST /oauth2/audit/events).
@@ -116,6 +117,18 @@ GH_RS_MUST_CHECK gh_rs_err gh_rs_introspect(gh_rs *rs, const char *token, gh_rs_
 /* A compact JWS (three dot-separated parts) goes to gh_rs_verify_jwt, anything else to
  * gh_rs_introspect (which needs client credentials; without them the token is inactive). */
 GH_RS_MUST_CHECK gh_rs_err gh_rs_verify(gh_rs *rs, const char *token, gh_rs_token *out);
+/* The check for operations that change things. gh_rs_verify trusts a valid JWT until it
+ * expires and an introspection answer for up to introspect_ttl_s, so a token whose grant or
+ * consent was revoked still passes it for that long. This one verifies as gh_rs_verify does
+ * (a JWT locally first: a forged, foreign or expired one is refused without asking the issuer)
+ * and then always introspects the token with the configured client credentials, for a JWT
+ * too, bypassing the cache: a revoked token is refused at once. *out is the issuer's answer
+ * (introspected true; its aud must hold the resource). An opaque token's answer replaces its
+ * cache entry. Without client credentials every token is inactive ("online checks need
+ * introspection credentials"). GH_RS_EFETCH (and *out inactive) when the issuer cannot be
+ * asked: the operation must then be refused, never allowed. Costs one request to the issuer
+ * per call. */
+GH_RS_MUST_CHECK gh_rs_err gh_rs_verify_online(gh_rs *rs, const char *token, gh_rs_token *out);
 
 /* Extracts the token from an Authorization header value ("Bearer <token>", scheme
  * case-insensitive, RFC 6750 2.1). Returns a pointer into header, or NULL. */

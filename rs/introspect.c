@@ -8,6 +8,13 @@
  * never kept. When it is full, the entry closest to expiry is replaced. A refusal is cached
  * too (briefly, like an acceptance), so that a flood of one bad token costs one request.
  * A revocation takes effect here at most introspect_ttl_s late: that is the price of the cache.
+ *
+ * gh_rs_verify_online is for the operations that change things and cannot wait that long: it
+ * checks the token as gh_rs_verify does (a JWT locally, so a forged one costs the issuer
+ * nothing), then always asks the issuer, never the cache, for a JWT too, so that a revoked
+ * token or a revoked consent (which revokes its tokens) is refused at once. An opaque token's
+ * fresh answer replaces its cache entry, so that gh_rs_introspect sees a revocation from then
+ * on; a JWT's is not cached (gh_rs_verify never introspects a JWT).
  */
 #include <string.h>
 
@@ -207,25 +214,66 @@ done:
     return err;
 }
 
+/* The checks before any introspection: false (with out refused) for a token that cannot be
+ * introspected. */
+static bool introspectable(const gh_rs *rs, const char *token, gh_rs_token *out)
+{
+    if (token == NULL || token[0] == '\0' || strlen(token) > GH_LIMIT_TOKEN) {
+        gh_rs__reject(out, "malformed token");
+        return false;
+    }
+    if (rs->client_id == NULL) {
+        gh_rs__reject(out, "opaque tokens need introspection credentials");
+        return false;
+    }
+    return true;
+}
+
 gh_rs_err gh_rs_introspect(gh_rs *rs, const char *token, gh_rs_token *out)
 {
     unsigned char key[GH_SHA256_LEN];
     gh_rs_err err;
 
     memset(out, 0, sizeof(*out));
-    if (token == NULL || token[0] == '\0' || strlen(token) > GH_LIMIT_TOKEN) {
-        gh_rs__reject(out, "malformed token");
+    if (!introspectable(rs, token, out))
         return GH_RS_OK;
-    }
-    if (rs->client_id == NULL) {
-        gh_rs__reject(out, "opaque tokens need introspection credentials");
-        return GH_RS_OK;
-    }
     gh_sha256(token, strlen(token), key);
     if (cache_get(rs, key, out))
         return GH_RS_OK;
     err = introspect_remote(rs, token, out);
     if (err == GH_RS_OK)
         cache_put(rs, key, out);
+    return err;
+}
+
+gh_rs_err gh_rs_verify_online(gh_rs *rs, const char *token, gh_rs_token *out)
+{
+    unsigned char key[GH_SHA256_LEN];
+    bool jws;
+    gh_rs_err err;
+
+    memset(out, 0, sizeof(*out));
+    if (token == NULL) {
+        gh_rs__reject(out, "malformed token");
+        return GH_RS_OK;
+    }
+    jws = gh_rs__is_jws(token);
+    if (jws) {
+        /* the local check first: a forged or foreign JWT never reaches the issuer */
+        err = gh_rs_verify_jwt(rs, token, out);
+        if (err != GH_RS_OK || !out->active)
+            return err;
+        gh_rs_token_clear(out);
+    }
+    if (!introspectable(rs, token, out)) {
+        if (rs->client_id == NULL)
+            out->error = "online checks need introspection credentials";
+        return GH_RS_OK;
+    }
+    err = introspect_remote(rs, token, out);
+    if (err == GH_RS_OK && !jws) {
+        gh_sha256(token, strlen(token), key);
+        cache_put(rs, key, out);
+    }
     return err;
 }

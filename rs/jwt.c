@@ -218,17 +218,21 @@ done:
     return err;
 }
 
+bool gh_rs__is_jws(const char *token)
+{
+    const char *dot = strchr(token, '.');
+
+    return dot != NULL && strchr(dot + 1, '.') != NULL;
+}
+
 gh_rs_err gh_rs_verify(gh_rs *rs, const char *token, gh_rs_token *out)
 {
-    const char *dot;
-
     memset(out, 0, sizeof(*out));
     if (token == NULL) {
         gh_rs__reject(out, "malformed token");
         return GH_RS_OK;
     }
-    dot = strchr(token, '.');
-    if (dot != NULL && strchr(dot + 1, '.') != NULL)
+    if (gh_rs__is_jws(token))
         return gh_rs_verify_jwt(rs, token, out);
     return gh_rs_introspect(rs, token, out);
 }

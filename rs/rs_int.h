@@ -82,5 +82,7 @@ GH_RS_MUST_CHECK gh_rs_err gh_rs__token_copy(gh_rs_token *dst, const gh_rs_token
 void gh_rs__reject(gh_rs_token *t, const char *why);
 /* True if aud (a string or an array of strings) holds uri. */
 bool gh_rs__aud_has(const json_t *aud, const char *uri);
+/* True if token has the shape of a compact JWS (three dot-separated parts). */
+bool gh_rs__is_jws(const char *token);
 
 #endif

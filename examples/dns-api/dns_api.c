@@ -4,12 +4,14 @@
  * authorized with an access token that gatehouse issued for this resource.
  *
  *   gatehouse-dns-api [--listen HOST:PORT] [--db FILE] [--issuer URL] [--resource URI]
+ *                     [--leeway SECONDS]
  *
  * Environment (argv wins): DNS_API_LISTEN (default 127.0.0.1:8081), DNS_API_DB (dns-api.db),
  * DNS_API_ISSUER (required), DNS_API_RESOURCE (required), DNS_API_CLIENT_ID and
- * DNS_API_CLIENT_SECRET (this resource server's client, to introspect opaque tokens),
- * DNS_API_METADATA_URL (where clients fetch the RFC 9728 metadata; default
- * http://HOST:PORT/.well-known/oauth-protected-resource, this server itself).
+ * DNS_API_CLIENT_SECRET (this resource server's client, to introspect opaque tokens and to
+ * check writes online), DNS_API_METADATA_URL (where clients fetch the RFC 9728 metadata;
+ * default http://HOST:PORT/.well-known/oauth-protected-resource, this server itself),
+ * DNS_API_LEEWAY (the clock skew allowed on exp and nbf, 0..3600 seconds; default 30).
  *
  * Routes: GET /zones/{zone}/records (dns:read), POST /zones/{zone}/records,
  * PUT|DELETE /zones/{zone}/records/{id} (dns:write), GET /logs[?limit=&action=] (logs:read),
@@ -23,8 +25,13 @@
  * Authorization (RFC 6750, RFC 9728 5.1, MCP 2025-06-18 authorization): no token is 401 with
  * WWW-Authenticate Bearer resource_metadata=...; an unacceptable token is 401 invalid_token;
  * a missing scope is 403 insufficient_scope with scope="..." (for MCP too, with the JSON-RPC
- * error in the body). What it is not: a real DNS server, an SSE stream (GET /mcp is 405), or
- * a session-keeping MCP server. Bodies are bounded (64 KiB); every input is checked.
+ * error in the body). Reads trust a valid JWT until it expires and an introspection answer for
+ * 30 s (short-lived tokens); writes (POST, PUT, DELETE and the create, update and delete
+ * tools) are checked online with gh_rs_verify_online when the API has client credentials, so
+ * a revoked token or consent can no longer write from the moment it is revoked.
+ *
+ * What it is not: a real DNS server, an SSE stream (GET /mcp is 405), or a session-keeping MCP
+ * server. Bodies are bounded (64 KiB); every input is checked.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +59,7 @@
 typedef struct app {
     gh_rs *rs;
     dns_store *store;
+    bool online; /* client credentials are set: writes are checked online */
 } app;
 
 /* One request's upload, kept across the access-handler calls of a connection. */
@@ -109,9 +117,10 @@ typedef enum auth_outcome {
     AUTH_FAILED   /* the issuer could not be reached or the kit failed: 503 */
 } auth_outcome;
 
-/* Verifies the request's bearer token and, if scope is not NULL, that it holds scope. On
- * AUTH_REFUSED *challenge is a heap WWW-Authenticate value. t is filled in any case. */
-static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scope,
+/* Verifies the request's bearer token (online: with gh_rs_verify_online, asking gatehouse
+ * now) and, if scope is not NULL, that it holds scope. On AUTH_REFUSED *challenge is a heap
+ * WWW-Authenticate value. t (cleared first) is filled in any case. */
+static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scope, bool online,
                               gh_rs_token *t, int *status, char **challenge)
 {
     const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
@@ -119,10 +128,11 @@ static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scop
     gh_rs_refusal kind;
 
     *challenge = NULL;
+    gh_rs_token_clear(t);
     if (token == NULL || token[0] == '\0') {
         kind = GH_RS_NO_TOKEN;
     } else {
-        gh_rs_err e = gh_rs_verify(a->rs, token, t);
+        gh_rs_err e = online ? gh_rs_verify_online(a->rs, token, t) : gh_rs_verify(a->rs, token, t);
         if (e != GH_RS_OK) {
             fprintf(stderr, "dns-api: token check failed: %s\n", gh_rs_err_str(e));
             return AUTH_FAILED;
@@ -193,6 +203,12 @@ static const char *op_scope(op_kind k)
         return "dns:write";
     }
     return "dns:write";
+}
+
+/* True if k changes records and the API can check it online: see the file comment. */
+static bool check_online(const app *a, op_kind k)
+{
+    return a->online && (k == OP_CREATE || k == OP_UPDATE || k == OP_DELETE);
 }
 
 /* One operation's arguments, from a REST path and body or from MCP tool arguments. */
@@ -294,7 +310,7 @@ static enum MHD_Result rest(app *a, struct MHD_Connection *c, const char *url,
         return send_error(c, 404, "not_found", "no such route");
     }
 
-    ao = authorize(a, c, op_scope(k), &t, &status, &challenge);
+    ao = authorize(a, c, op_scope(k), check_online(a, k), &t, &status, &challenge);
     if (ao == AUTH_FAILED) {
         ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
         goto done;
@@ -500,9 +516,10 @@ static void report(app *a, struct MHD_Connection *c, const json_t *params, const
     free(args_text);
 }
 
-/* tools/call: authorization for the tool's scope, the operation, the report. */
+/* tools/call: authorization for the tool's scope (a write checked online first, t then
+ * holding gatehouse's answer), the operation, the report. */
 static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, json_t *params,
-                                const gh_rs_token *t)
+                                gh_rs_token *t)
 {
     const json_t *name = json_object_get(params, "name");
     json_t *targs = json_object_get(params, "arguments");
@@ -521,6 +538,18 @@ static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, js
     if (targs != NULL && !json_is_object(targs))
         return send_json(c, 200, rpc_error(id, -32602, "arguments must be an object"), NULL);
 
+    /* a write asks gatehouse now (a revoked token is 401 even without the scope); the scope
+     * is then checked on its answer */
+    if (check_online(a, k)) {
+        auth_outcome ao = authorize(a, c, NULL, true, t, &status, &challenge);
+        if (ao == AUTH_FAILED)
+            return send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
+        if (ao == AUTH_REFUSED) {
+            ret = send_json(c, status, rpc_error(id, -32001, refusal_code(c, status)), challenge);
+            free(challenge);
+            return ret;
+        }
+    }
     if (!gh_rs_require_scope(t, op_scope(k))) {
         /* SPEC: MCP 2025-06-18 authorization: insufficient scope is 403 with the challenge */
         if (gh_rs_challenge(a->rs, GH_RS_INSUFFICIENT_SCOPE, op_scope(k), NULL, &status,
@@ -578,7 +607,7 @@ static enum MHD_Result mcp(app *a, struct MHD_Connection *c, const char *method,
         return ret;
     }
     /* SPEC: MCP 2025-06-18 authorization: every request carries a token */
-    ao = authorize(a, c, NULL, &t, &status, &challenge);
+    ao = authorize(a, c, NULL, false, &t, &status, &challenge);
     if (ao == AUTH_FAILED) {
         ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
         goto done;
@@ -754,11 +783,27 @@ static bool parse_listen(const char *s, struct sockaddr_in *sa)
 static int usage(void)
 {
     fputs("usage: gatehouse-dns-api [--listen HOST:PORT] [--db FILE] [--issuer URL] "
-          "[--resource URI]\n"
+          "[--resource URI] [--leeway SECONDS]\n"
           "  environment: DNS_API_LISTEN DNS_API_DB DNS_API_ISSUER DNS_API_RESOURCE\n"
-          "               DNS_API_CLIENT_ID DNS_API_CLIENT_SECRET DNS_API_METADATA_URL\n",
+          "               DNS_API_CLIENT_ID DNS_API_CLIENT_SECRET DNS_API_METADATA_URL\n"
+          "               DNS_API_LEEWAY\n",
           stderr);
     return 2;
+}
+
+/* The clock skew allowed on exp and nbf, 0..3600 seconds, as the kit's leeway_s (where 0
+ * means its default and a negative value none). */
+static bool parse_leeway(const char *s, int64_t *out)
+{
+    int64_t v = 0;
+    if (s[0] == '0' && s[1] == '\0') {
+        *out = -1;
+        return true;
+    }
+    if (!parse_id(s, strlen(s), &v) || v > 3600)
+        return false;
+    *out = v;
+    return true;
 }
 
 static const char *env_or(const char *name, const char *dflt)
@@ -772,10 +817,11 @@ int main(int argc, char **argv)
     static const char *const scopes[] = {"dns:read", "dns:write", "logs:read", NULL};
     const char *listen = env_or("DNS_API_LISTEN", "127.0.0.1:8081");
     const char *dbpath = env_or("DNS_API_DB", "dns-api.db");
+    const char *leeway = env_or("DNS_API_LEEWAY", NULL);
     gh_rs_config cfg;
     struct sockaddr_in sa;
     struct MHD_Daemon *d = NULL;
-    app a = {NULL, NULL};
+    app a = {NULL, NULL, false};
     char mdurl[512];
     sigset_t sigs;
     int sig, rc = 1;
@@ -804,6 +850,8 @@ int main(int argc, char **argv)
             cfg.issuer = v;
         else if (strcmp(argv[i], "--resource") == 0)
             cfg.resource = v;
+        else if (strcmp(argv[i], "--leeway") == 0)
+            leeway = v;
         else
             return usage();
         i++;
@@ -811,6 +859,10 @@ int main(int argc, char **argv)
     if (cfg.issuer == NULL || cfg.resource == NULL) {
         fputs("gatehouse-dns-api: the issuer and the resource are required\n", stderr);
         return usage();
+    }
+    if (leeway != NULL && !parse_leeway(leeway, &cfg.leeway_s)) {
+        fprintf(stderr, "gatehouse-dns-api: the leeway must be 0..3600 seconds, not %s\n", leeway);
+        return 2;
     }
     if (!parse_listen(listen, &sa)) {
         fprintf(stderr, "gatehouse-dns-api: bad listen address %s\n", listen);
@@ -828,6 +880,7 @@ int main(int argc, char **argv)
               stderr);
         return 2;
     }
+    a.online = cfg.client_id != NULL;
     e = gh_rs_new(&cfg, &a.rs);
     if (e != GH_RS_OK) {
         fprintf(stderr, "gatehouse-dns-api: configuration: %s\n", gh_rs_err_str(e));
