@@ -90,6 +90,7 @@ gh_err gh_oauth_scopes_document(gh_engine *e, gh_ctx *ctx, const gh_oauth_reques
     }
     /* Lives as long as the engine (superseded snapshots are kept): no copy needed. */
     text = gh_oauth__catalog(e, ctx)->scopes_document;
+    resp->status = 200;
     resp->text = text;
     resp->text_len = strlen(text);
     resp->content_type = "application/json";
