@@ -1,6 +1,8 @@
 /*
  * config.h - the configuration: one YAML file, every key overridable by an environment
- * variable, loaded once by cmd into an immutable gh_config and handed down.
+ * variable, loaded once by cmd into an immutable gh_config and handed down. serve loads the
+ * file again on SIGHUP into a second gh_config whose scope catalog the engine copies
+ * (gh_engine_catalog_reload); nothing changes a loaded gh_config.
  *
  * Environment variables: GATEHOUSE_ + the key path in upper case with '.' as '_'
  * (serve.public.listen -> GATEHOUSE_SERVE_PUBLIC_LISTEN), plus the short aliases of DESIGN.md:

@@ -1,6 +1,6 @@
 /*
  * engine.c - gh_engine: creation and teardown, the secrets derived from the system secret,
- * the admin key and the scope catalog version.
+ * the admin key, the scope catalog version and its reload.
  *
  * Derived secrets: HKDF-SHA256 (RFC 5869) over the configured system secret with distinct
  * info strings, one key per purpose (keyed client-secret hashes, sealing private signing
@@ -19,6 +19,13 @@
  * another resource server, the sensitive flag removed) stops the start (GH_EINVAL) unless the
  * operator acknowledged exactly this document (`gatehouse scopes accept`). Tokens and consents
  * record the version.
+ *
+ * Catalog reload (gh_engine_catalog_reload, on serve's SIGHUP): a catalog equal to the one
+ * served (document and configured catalog_version) is a no-op; otherwise the same settling as
+ * at start (catalog_settle: the same checks, the same event, the same retries when another
+ * instance stores a version at the same moment), then a new snapshot (catalog.c) published
+ * with a release store. A refusal leaves the published snapshot as it was. Reloads are
+ * serialised by reload_mu; readers never take it (oauth_int.h: gh_oauth__catalog).
  *
  * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client*.c).
  */

@@ -3,7 +3,9 @@
  *
  * Files and what they own:
  *   oauth.c          response helpers, audit event helper
- *   engine.c         gh_engine: creation, derived secrets, admin key, catalog version
+ *   engine.c         gh_engine: creation, derived secrets, admin key, catalog version and
+ *                    its reload
+ *   catalog.c        the catalog snapshot; /.well-known/gatehouse-scopes
  *   keys.c           signing keys: load, generate, seal, rotate; the published JWKS
  *   client.c         the client model: loading, Hydra-shaped JSON, secret hashing
  *   client_validate.c  metadata validation (RFC 7591 2, DESIGN.md rules)
