@@ -23,6 +23,10 @@ typedef struct gh_ctx {
     int64_t now;          /* request time, seconds since the epoch (from the engine clock) */
     int64_t now_us;       /* same, microseconds */
     const char *remote_addr; /* the peer's address, for throttling and audit; may be NULL */
+    /* The engine's scope catalog snapshot this request reads (oauth_int.h gh_oauth__catalog):
+     * taken on first use and kept for the request, so that one request never mixes two
+     * catalogs across a reload. Opaque here; NULL until first use. */
+    const void *catalog;
     char fail[GH_CTX_FAIL_MAX]; /* operator detail of the last failure, "" if none */
     /* Unused random bytes: pool[rand_used..GH_CTX_RAND_POOL), empty after gh_ctx_init.
      * Bytes handed out are wiped. */

@@ -3,9 +3,19 @@
  *
  * serve: configuration, system secret, store, migrations (unless migrate.on_start is false),
  * engine (signing keys are generated at the very first start only), then both listeners;
- * it waits for SIGINT or SIGTERM with sigwait on a mask blocked before any thread exists,
- * so no signal handler ever runs and no global is touched; then it stops the listeners
- * (finishing requests in flight) and releases everything in reverse order.
+ * it waits for SIGINT, SIGTERM or SIGHUP with sigwait on a mask blocked before any thread
+ * exists, so no signal handler ever runs and no global is touched. SIGINT and SIGTERM stop
+ * the listeners (finishing requests in flight) and release everything in reverse order.
+ *
+ * SIGHUP reloads the scope catalog (reload below), on this thread, while the listeners keep
+ * serving: the configuration file serve started with is read again (the same path and the
+ * same environment overrides) and validated completely; the settings other than the catalog
+ * that changed are each logged as a warning that they need a restart, and are not applied;
+ * the catalog (catalog_version, scopes, resources) goes to gh_engine_catalog_reload, which
+ * settles it as at start and publishes it atomically. An unreadable or invalid file, or a
+ * change the engine refuses (a widening change without `gatehouse scopes accept`, a
+ * catalog_version that did not rise), is logged as an error and leaves the running catalog
+ * as it was; an unchanged catalog is logged and nothing else happens.
  * Start-up does no slow work past the first start, so the listeners answer within
  * milliseconds.
  *
@@ -25,6 +35,8 @@
 #include <string.h>
 #include <time.h>
 
+extern char **environ;
+
 #include "base/log.h"
 #include "cmd/cmd.h"
 #include "http/http.h"
@@ -33,10 +45,12 @@ static const char serve_usage[] =
     "usage: gatehouse serve [--config FILE]\n"
     "\n"
     "Runs the public listener (OAuth and OpenID Connect endpoints) and the admin listener\n"
-    "until SIGINT or SIGTERM. Applies pending migrations first unless migrate.on_start is\n"
-    "false. Requires the system secret (secrets.system or GATEHOUSE_SECRETS_SYSTEM, at least\n"
-    "32 characters). At the first start, when no admin key is configured, one is generated\n"
-    "and printed once on stderr.\n";
+    "until SIGINT or SIGTERM. SIGHUP reloads the scope catalog (catalog_version, scopes,\n"
+    "resources) from the configuration file; other changed settings need a restart.\n"
+    "Applies pending migrations first unless migrate.on_start is false. Requires the system\n"
+    "secret (secrets.system or GATEHOUSE_SECRETS_SYSTEM, at least 32 characters). At the\n"
+    "first start, when no admin key is configured, one is generated and printed once on\n"
+    "stderr.\n";
 
 static const char migrate_usage[] =
     "usage: gatehouse migrate [--config FILE]\n"
@@ -250,6 +264,55 @@ static void ckpt_stop(ckpt_thread *t)
     (void)pthread_cond_destroy(&t->cv);
 }
 
+/* ---- SIGHUP: the scope catalog reload ---- */
+
+#define RELOAD_MAX_NAMED 64 /* changed settings named one by one in the log */
+
+/* Reloads the scope catalog from the configuration file (see the file comment). Never stops
+ * the server: every outcome is a log line. */
+static void reload(gh_cmd_env *env)
+{
+    const char *path = env->cfg->path, *changed[RELOAD_MAX_NAMED];
+    int64_t before = gh_engine_catalog_version(env->engine), version = before;
+    gh_config *cfg = NULL;
+    bool applied = false;
+    char errbuf[1024];
+    size_t n, i;
+
+    errbuf[0] = '\0';
+    gh_log(GH_LOG_INFO, "SIGHUP: reloading the scope catalog from %s",
+           path != NULL ? path : "the defaults and the environment (no configuration file)");
+    /* The same path and environment as at start (gh_cmd_load_config resolved the path; a
+     * NULL one means no file was found, and $GATEHOUSE_CONFIG was unset then as now). */
+    if (gh_config_load(path, environ, &cfg, errbuf, sizeof(errbuf)) != GH_OK ||
+        gh_config_require_secret(cfg, errbuf, sizeof(errbuf)) != GH_OK) {
+        gh_log(GH_LOG_ERROR,
+               "reload refused: invalid configuration: %s; the running scope catalog (version "
+               "%lld) is kept",
+               errbuf[0] != '\0' ? errbuf : "cannot be loaded", (long long)before);
+        gh_config_free(cfg);
+        return;
+    }
+    n = gh_config_restart_changes(env->cfg, cfg, changed, RELOAD_MAX_NAMED);
+    for (i = 0; i < n && i < RELOAD_MAX_NAMED; i++)
+        gh_log(GH_LOG_WARN, "reload: %s changed; it needs a restart and is not applied",
+               changed[i]);
+    if (n > RELOAD_MAX_NAMED)
+        gh_log(GH_LOG_WARN, "reload: %zu more settings changed; they need a restart",
+               n - RELOAD_MAX_NAMED);
+    if (gh_engine_catalog_reload(env->engine, cfg, &applied, &version, errbuf, sizeof(errbuf)) !=
+        GH_OK)
+        gh_log(GH_LOG_ERROR, "reload refused: %s; the running scope catalog (version %lld) is kept",
+               errbuf, (long long)before);
+    else if (!applied)
+        gh_log(GH_LOG_INFO, "reload: the scope catalog is unchanged (version %lld)",
+               (long long)version);
+    else
+        gh_log(GH_LOG_INFO, "reload: scope catalog version %lld applied (was version %lld)",
+               (long long)version, (long long)before);
+    gh_config_free(cfg);
+}
+
 int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
 {
     ckpt_thread ckpt;
@@ -266,11 +329,12 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     if (rc != GH_CMD_OK)
         return rc;
 
-    /* Block the stop signals before any thread starts (the store's writer, the listeners):
-     * threads inherit the mask, and only sigwait below ever sees the signals. */
+    /* Block the stop and reload signals before any thread starts (the store's writer, the
+     * listeners): threads inherit the mask, and only sigwait below ever sees the signals. */
     sigemptyset(&mask);
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
     if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0) {
         (void)fprintf(stderr, "gatehouse: cannot block signals\n");
         return GH_CMD_FAIL;
@@ -314,6 +378,8 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     while (sig != SIGINT && sig != SIGTERM) {
         if (sigwait(&mask, &sig) != 0)
             sig = SIGTERM;
+        else if (sig == SIGHUP)
+            reload(env);
     }
     gh_log(GH_LOG_INFO, "stopping on %s", sig == SIGINT ? "SIGINT" : "SIGTERM");
     if (ckpt_running)

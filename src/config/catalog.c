@@ -176,6 +176,34 @@ json_t *gh_config_catalog_doc(const gh_config *cfg)
     return doc;
 }
 
+void gh_config_catalog_copy(gh_config *dst, const gh_config *src, gh_arena *a)
+{
+    gh_config_scope *sv = GH_ARENA_NEWN(a, gh_config_scope, src->n_scopes + 1);
+    gh_config_resource *rv = GH_ARENA_NEWN(a, gh_config_resource, src->n_resources + 1);
+
+    for (size_t i = 0; i < src->n_scopes; i++) {
+        sv[i].name = gh_arena_strdup(a, src->scopes[i].name);
+        sv[i].description = gh_arena_strdup(a, src->scopes[i].description);
+        sv[i].sensitive = src->scopes[i].sensitive;
+    }
+    for (size_t i = 0; i < src->n_resources; i++) {
+        const gh_config_resource *r = &src->resources[i];
+        const char **scopes = GH_ARENA_NEWN(a, const char *, r->n_scopes + 1);
+
+        for (size_t j = 0; j < r->n_scopes; j++)
+            scopes[j] = gh_arena_strdup(a, r->scopes[j]);
+        rv[i].uri = gh_arena_strdup(a, r->uri);
+        rv[i].client_id = gh_arena_strdup(a, r->client_id);
+        rv[i].scopes = scopes;
+        rv[i].n_scopes = r->n_scopes;
+    }
+    dst->catalog_version = src->catalog_version;
+    dst->scopes = sv;
+    dst->n_scopes = src->n_scopes;
+    dst->resources = rv;
+    dst->n_resources = src->n_resources;
+}
+
 bool gh_config_catalog_scope_hash(const json_t *doc, const char *name,
                                   char out[GH_CONFIG_CATALOG_HASH_LEN])
 {

@@ -12,6 +12,7 @@
  * clients named by resources exist; cmd and the store do that.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -610,4 +611,50 @@ const gh_config_resource *gh_config_resource_find(const gh_config *c, const char
         }
     }
     return NULL;
+}
+
+/* True if key k holds the same value in a and b. */
+static bool same_value(const gh_config__key *k, const gh_config *a, const gh_config *b)
+{
+    const char *pa = (const char *)a + k->offset, *pb = (const char *)b + k->offset;
+
+    switch (k->store) {
+    case GH_CONFIG__S_STR: {
+        const char *x = *(const char *const *)(const void *)pa;
+        const char *y = *(const char *const *)(const void *)pb;
+
+        return x == y || (x != NULL && y != NULL && strcmp(x, y) == 0);
+    }
+    case GH_CONFIG__S_BOOL:
+        return *(const bool *)(const void *)pa == *(const bool *)(const void *)pb;
+    case GH_CONFIG__S_UNSIGNED:
+        return *(const unsigned *)(const void *)pa == *(const unsigned *)(const void *)pb;
+    case GH_CONFIG__S_SIZE:
+        return *(const size_t *)(const void *)pa == *(const size_t *)(const void *)pb;
+    case GH_CONFIG__S_I64:
+        return *(const int64_t *)(const void *)pa == *(const int64_t *)(const void *)pb;
+    case GH_CONFIG__S_LIST:
+        break;
+    }
+    return true; /* the lists are the scope catalog's: not compared here */
+}
+
+size_t gh_config_restart_changes(const gh_config *running, const gh_config *loaded,
+                                 const char **out, size_t max)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < gh_config__n_keys; i++) {
+        const gh_config__key *k = &gh_config__keys[i];
+
+        /* The scope catalog (its lists and catalog_version) is what a reload applies. */
+        if (k->store == GH_CONFIG__S_LIST || k->offset == offsetof(gh_config, catalog_version))
+            continue;
+        if (same_value(k, running, loaded))
+            continue;
+        if (n < max)
+            out[n] = k->path;
+        n++;
+    }
+    return n;
 }

@@ -1,6 +1,8 @@
 /*
  * config.h - the configuration: one YAML file, every key overridable by an environment
- * variable, loaded once by cmd into an immutable gh_config and handed down.
+ * variable, loaded once by cmd into an immutable gh_config and handed down. serve loads the
+ * file again on SIGHUP into a second gh_config whose scope catalog the engine copies
+ * (gh_engine_catalog_reload); nothing changes a loaded gh_config.
  *
  * Environment variables: GATEHOUSE_ + the key path in upper case with '.' as '_'
  * (serve.public.listen -> GATEHOUSE_SERVE_PUBLIC_LISTEN), plus the short aliases of DESIGN.md:
@@ -20,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "base/arena.h"
 #include "base/err.h"
 
 typedef struct gh_config_scope {
@@ -113,6 +116,13 @@ GH_MUST_CHECK gh_err gh_config_require_secret(const gh_config *c, char *errbuf, 
 const gh_config_scope *gh_config_scope_find(const gh_config *c, const char *name);
 /* Returns the resource server with this uri, or NULL. */
 const gh_config_resource *gh_config_resource_find(const gh_config *c, const char *uri);
+/* Writes to out (at most max entries) the key paths ("serve.threads", "ttl.access_token") whose
+ * values differ between running and loaded, leaving out the scope catalog's keys
+ * (catalog_version, scopes, resources), which a running server applies on reload; returns how
+ * many differ (which may exceed max). The paths are static strings. Values are compared, never
+ * copied or printed, so a changed secret is named by its key only. */
+size_t gh_config_restart_changes(const gh_config *running, const gh_config *loaded,
+                                 const char **out, size_t max);
 
 /* ---- the scope catalog as a document (catalog.c) ----------------------------------------
  * A scope's definition: name, description, sensitive and the resource servers that accept it.
@@ -123,6 +133,10 @@ const gh_config_resource *gh_config_resource_find(const gh_config *c, const char
  * canonical catalog document whose widening changes the operator acknowledged. */
 #define GH_CONFIG_CATALOG_ACCEPT_KV "catalog_accepted_hash"
 
+/* Points dst's catalog part (catalog_version, scopes, resources) at a deep copy of src's,
+ * allocated from a (every string and list: dst then depends on a only, not on src). The other
+ * members of dst are left as they are. */
+void gh_config_catalog_copy(gh_config *dst, const gh_config *src, gh_arena *a);
 /* Returns a new reference: the catalog as stored for a version and published,
  * {"resources": [{uri, client_id, scopes}], "scopes": [{name, description, sensitive,
  * resources, hash}]}, scopes sorted by name and resources by uri. */

@@ -279,11 +279,14 @@ static bool in_audience(const char *audience, const char *uri)
     return false;
 }
 
-/* True if client_id is the resource server (configuration) of an audience of row. */
-static bool is_resource_of(const gh_engine *e, const char *client_id, const gh_token *row)
+/* True if client_id is the resource server (the catalog's resources) of an audience of row. */
+static bool is_resource_of(const gh_engine *e, gh_ctx *ctx, const char *client_id,
+                           const gh_token *row)
 {
-    for (size_t i = 0; i < e->cfg->n_resources; i++) {
-        const gh_config_resource *r = &e->cfg->resources[i];
+    const gh_config *cat = gh_oauth__catalog_cfg(e, ctx);
+
+    for (size_t i = 0; i < cat->n_resources; i++) {
+        const gh_config_resource *r = &cat->resources[i];
         if (r->client_id != NULL && strcmp(r->client_id, client_id) == 0 &&
             row->audience != NULL && in_audience(row->audience, r->uri))
             return true;
@@ -446,7 +449,7 @@ gh_err gh_oauth_audit_report(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *
         invalid_token(resp, "the access token is not active");
         goto done;
     }
-    if (c != NULL && !is_resource_of(e, c->client_id, row)) {
+    if (c != NULL && !is_resource_of(e, ctx, c->client_id, row)) {
         /* The same answer as for an unknown token: nothing is said about others' tokens. */
         invalid_token(resp, "the access token is not active");
         goto done;

@@ -580,7 +580,8 @@ gh_err gh_oauth__client_prepare(gh_engine *e, gh_ctx *ctx, const json_t *in,
     gh_err err;
 
     memset(out, 0, sizeof(*out));
-    err = gh_oauth__client_validate(e->cfg, ctx->arena, in, src, &doc, out_err);
+    err = gh_oauth__client_validate(gh_oauth__catalog_cfg(e, ctx), ctx->arena, in, src, &doc,
+                                    out_err);
     if (err != GH_OK || out_err->code != NULL)
         return err;
     in_id = opt_id_member(in, "client_id", &bad_id);

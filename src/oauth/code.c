@@ -478,7 +478,7 @@ gh_err gh_oauth__code_issue(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const gh
     row->subject = gh_arena_strdup(ctx->arena, a->subject);
     row->scope = gh_strv_join(ctx->arena, &a->scopes);
     row->audience = gh_strv_join(ctx->arena, &a->audience);
-    row->catalog_version = e->catalog_version;
+    row->catalog_version = gh_oauth__catalog(e, ctx)->version;
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + ttl;
     row->request_id = ctx->request_id;

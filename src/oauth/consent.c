@@ -55,6 +55,7 @@ static json_t *version_doc(const gh_engine *e, gh_ctx *ctx, int64_t version)
 bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent *c,
                               const gh_strv *scopes, const gh_strv *audience)
 {
+    const gh_oauth_catalog *cat;
     json_t *then = NULL, *now = NULL;
     bool ok = false;
 
@@ -65,21 +66,22 @@ bool gh_oauth__consent_covers(const gh_engine *e, gh_ctx *ctx, const gh_consent 
     for (size_t i = 0; i < audience->n; i++)
         if (!list_has(c->audience, audience->v[i]))
             return false;
+    cat = gh_oauth__catalog(e, ctx);
     for (size_t i = 0; i < scopes->n; i++) {
-        const gh_config_scope *cs = gh_config_scope_find(e->cfg, scopes->v[i]);
+        const gh_config_scope *cs = gh_config_scope_find(&cat->cfg, scopes->v[i]);
 
         /* SPEC: DESIGN.md Scope catalog - sensitive: never remembered, always asked */
         if (cs == NULL || cs->sensitive || !list_has(c->remembered_scope, scopes->v[i]))
             return false;
     }
-    if (c->catalog_version == e->catalog_version)
+    if (c->catalog_version == cat->version)
         return true;
     /* Given under another catalog version: each requested scope must have the definition
      * it had then (DESIGN.md: a changed scope is asked again, the others stay remembered). */
     then = version_doc(e, ctx, c->catalog_version);
     if (then == NULL)
         goto done;
-    now = e->catalog; /* borrowed: built once at start */
+    now = cat->doc; /* borrowed from the snapshot */
     for (size_t i = 0; i < scopes->n; i++) {
         char a[GH_CONFIG_CATALOG_HASH_LEN], b[GH_CONFIG_CATALOG_HASH_LEN];
 
@@ -96,6 +98,7 @@ done:
 gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
                               const char *client_id, gh_oauth_scope_view *v, size_t n)
 {
+    const gh_oauth_catalog *cat = gh_oauth__catalog(e, ctx);
     json_t *then = NULL, *now = NULL, *diff = NULL, *ch;
     gh_consent *c = NULL;
     size_t i;
@@ -104,12 +107,12 @@ gh_err gh_oauth_scope_changes(gh_engine *e, gh_ctx *ctx, const char *subject,
     if (subject == NULL || client_id == NULL || n == 0)
         return GH_OK;
     err = gh_oauth__consent_find(e, ctx, subject, client_id, &c);
-    if (err != GH_OK || c == NULL || c->revoked_at != 0 || c->catalog_version == e->catalog_version)
+    if (err != GH_OK || c == NULL || c->revoked_at != 0 || c->catalog_version == cat->version)
         return err;
     then = version_doc(e, ctx, c->catalog_version);
     if (then == NULL)
         return GH_OK;
-    now = e->catalog; /* borrowed: built once at start */
+    now = cat->doc; /* borrowed from the snapshot */
     diff = gh_config_catalog_diff(then, now);
     json_array_foreach (json_object_get(diff, "changed"), i, ch) {
         const char *name = json_string_value(json_object_get(ch, "scope"));

@@ -1,7 +1,9 @@
 /*
  * discovery.c - authorization server metadata (RFC 8414 2) and OpenID Provider metadata
- * (OpenID Connect Discovery 1.0 3), built once when the engine starts: they depend only on
- * the configuration and the grant table, so a request costs a copy, not a JSON encoding.
+ * (OpenID Connect Discovery 1.0 3), prebuilt: they depend only on the configuration and the
+ * grant table, so a request costs a copy, not a JSON encoding. They list the scope catalog
+ * (scopes_supported), so they are part of the catalog snapshot (catalog.c) and built again
+ * with it when a reload changes the catalog.
  *
  * Advertised in both documents: the endpoints that exist (authorization, token, userinfo,
  * end_session, jwks, registration when enabled, introspection, revocation), the catalog's
@@ -105,13 +107,13 @@ static json_t *common(const gh_config *cfg)
     return m;
 }
 
-gh_err gh_oauth__discovery_build(gh_engine *e)
+gh_err gh_oauth__discovery_build(const gh_config *cfg, char **out_as, char **out_oidc)
 {
     static const char *const pub[] = {"public"};
     static const char *const claims[] = {"iss",   "sub",   "aud",   "exp",           "iat",
                                          "auth_time", "nonce", "at_hash", "sid", "acr",
                                          "name",  "email", "email_verified"};
-    json_t *as = common(e->cfg), *oidc = common(e->cfg);
+    json_t *as = common(cfg), *oidc = common(cfg);
 
     /* SPEC: OIDC Discovery 1.0 3 - subject_types_supported and
      * id_token_signing_alg_values_supported (RS256 MUST be included) are REQUIRED */
@@ -120,13 +122,11 @@ gh_err gh_oauth__discovery_build(gh_engine *e)
     json_object_set_new(oidc, "claims_parameter_supported", json_false());
     json_object_set_new(oidc, "request_parameter_supported", json_false());
     json_object_set_new(oidc, "request_uri_parameter_supported", json_false());
-    free(e->discovery_as);
-    free(e->discovery_oidc);
-    e->discovery_as = json_dumps(as, JSON_COMPACT);
-    e->discovery_oidc = json_dumps(oidc, JSON_COMPACT);
+    *out_as = json_dumps(as, JSON_COMPACT);
+    *out_oidc = json_dumps(oidc, JSON_COMPACT);
     json_decref(as);
     json_decref(oidc);
-    return e->discovery_as != NULL && e->discovery_oidc != NULL ? GH_OK : GH_EINTERNAL;
+    return *out_as != NULL && *out_oidc != NULL ? GH_OK : GH_EINTERNAL;
 }
 
 static gh_err serve(const char *doc, const gh_oauth_request *req, gh_oauth_response *resp)
@@ -136,7 +136,8 @@ static gh_err serve(const char *doc, const gh_oauth_request *req, gh_oauth_respo
         gh_oauth_error(resp, 405, GH_E_INVALID_REQUEST, "method not allowed");
         return GH_OK;
     }
-    /* The document lives as long as the engine: no copy needed. */
+    /* The document lives as long as the engine (superseded snapshots are kept): no copy
+     * needed. */
     resp->status = 200;
     resp->text = doc;
     resp->text_len = strlen(doc);
@@ -147,13 +148,11 @@ static gh_err serve(const char *doc, const gh_oauth_request *req, gh_oauth_respo
 gh_err gh_oauth_discovery_as(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                              gh_oauth_response *resp)
 {
-    (void)ctx;
-    return serve(e->discovery_as, req, resp);
+    return serve(gh_oauth__catalog(e, ctx)->discovery_as, req, resp);
 }
 
 gh_err gh_oauth_discovery_oidc(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
                                gh_oauth_response *resp)
 {
-    (void)ctx;
-    return serve(e->discovery_oidc, req, resp);
+    return serve(gh_oauth__catalog(e, ctx)->discovery_oidc, req, resp);
 }

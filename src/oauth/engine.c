@@ -1,6 +1,6 @@
 /*
  * engine.c - gh_engine: creation and teardown, the secrets derived from the system secret,
- * the admin key and the scope catalog version.
+ * the admin key, the scope catalog version and its reload.
  *
  * Derived secrets: HKDF-SHA256 (RFC 5869) over the configured system secret with distinct
  * info strings, one key per purpose (keyed client-secret hashes, sealing private signing
@@ -20,8 +20,16 @@
  * operator acknowledged exactly this document (`gatehouse scopes accept`). Tokens and consents
  * record the version.
  *
+ * Catalog reload (gh_engine_catalog_reload, on serve's SIGHUP): a catalog equal to the one
+ * served (document and configured catalog_version) is a no-op; otherwise the same settling as
+ * at start (catalog_settle: the same checks, the same event, the same retries when another
+ * instance stores a version at the same moment), then a new snapshot (catalog.c) published
+ * with a release store. A refusal leaves the published snapshot as it was. Reloads are
+ * serialised by reload_mu; readers never take it (oauth_int.h: gh_oauth__catalog).
+ *
  * Not here: signing keys (keys.c), discovery documents (discovery.c), clients (client*.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/log.h"
@@ -55,22 +63,22 @@ int64_t gh_oauth__key_retire_after(const gh_config *cfg)
     return longest + 86400;
 }
 
-/* Checks a changed catalog against the stored one: the configured catalog_version (when set)
- * must be above the stored version, and a widening change needs the operator's
+/* Checks cfg's changed catalog against the stored one: the configured catalog_version (when
+ * set) must be above the stored version, and a widening change needs the operator's
  * acknowledgement (`gatehouse scopes accept` stores the new document's hash under
  * GH_CONFIG_CATALOG_ACCEPT_KV). GH_EINVAL with the reason in ctx when refused. */
-static gh_err catalog_allowed(gh_engine *e, gh_ctx *ctx, const gh_catalog_row *latest,
-                              const char *hash_hex, const json_t *widening)
+static gh_err catalog_allowed(gh_engine *e, gh_ctx *ctx, const gh_config *cfg,
+                              const gh_catalog_row *latest, const char *hash_hex,
+                              const json_t *widening)
 {
     char *accepted = NULL;
     gh_err err;
 
-    if (e->cfg->catalog_version != 0 && latest != NULL &&
-        e->cfg->catalog_version <= latest->version) {
+    if (cfg->catalog_version != 0 && latest != NULL && cfg->catalog_version <= latest->version) {
         gh_ctx_fail(ctx,
                     "catalog: the scope catalog changed but catalog_version %lld is not above "
                     "the stored version %lld",
-                    (long long)e->cfg->catalog_version, (long long)latest->version);
+                    (long long)cfg->catalog_version, (long long)latest->version);
         return GH_EINVAL;
     }
     if (json_array_size(widening) == 0)
@@ -95,10 +103,11 @@ static gh_err catalog_allowed(gh_engine *e, gh_ctx *ctx, const gh_catalog_row *l
     return GH_EINVAL;
 }
 
-/* Settles the catalog version (see the file comment). */
-static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
+/* Settles the version of cfg's catalog (see the file comment), at start and on each reload
+ * that changes the catalog: *out_version is the version to serve. */
+static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx, const gh_config *cfg, int64_t *out_version)
 {
-    char *doc = gh_oauth__catalog_doc(e->cfg);
+    char *doc = gh_oauth__catalog_doc(cfg);
     unsigned char hash[GH_SHA256_LEN];
     char *hash_hex;
     gh_err err = GH_OK;
@@ -116,8 +125,8 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
         err = gh_store_catalog_latest(e->store, ctx->arena, &latest);
         if (err == GH_OK) {
             if (gh_ct_eq(latest->hash, GH_SHA256_LEN, hash, GH_SHA256_LEN) &&
-                e->cfg->catalog_version <= latest->version) {
-                e->catalog_version = latest->version;
+                cfg->catalog_version <= latest->version) {
+                *out_version = latest->version;
                 goto done;
             }
             next = latest->version + 1;
@@ -127,8 +136,8 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
             gh_ctx_fail(ctx, "catalog: reading the latest version: %s", gh_err_str(err));
             goto done;
         }
-        if (e->cfg->catalog_version != 0)
-            next = e->cfg->catalog_version;
+        if (cfg->catalog_version != 0)
+            next = cfg->catalog_version;
         if (latest != NULL)
             before = json_loads(latest->doc, 0, NULL);
         after = json_loads(doc, 0, NULL);
@@ -136,7 +145,7 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
         widening = gh_config_catalog_widening(diff);
         json_decref(before);
         json_decref(after);
-        err = catalog_allowed(e, ctx, latest, hash_hex, widening);
+        err = catalog_allowed(e, ctx, cfg, latest, hash_hex, widening);
         if (err != GH_OK) {
             json_decref(diff);
             json_decref(widening);
@@ -163,7 +172,7 @@ static gh_err catalog_settle(gh_engine *e, gh_ctx *ctx)
         json_decref(data);
         err = gh_store_commit(e->store, t);
         if (err == GH_OK) {
-            e->catalog_version = next;
+            *out_version = next;
             goto done;
         }
         if (err != GH_ECONFLICT) {
@@ -263,6 +272,8 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
 {
     gh_engine *e = NULL;
     gh_arena *arena = NULL;
+    gh_oauth_catalog *cat = NULL;
+    int64_t version = 0;
     gh_ctx ctx;
     gh_err err;
 
@@ -275,6 +286,8 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
     e->cfg = cfg;
     e->store = store;
     e->clock = clock;
+    atomic_init(&e->catalog, NULL);
+    gh_assert(pthread_mutex_init(&e->reload_mu, NULL) == 0);
     arena = gh_arena_new(0);
     gh_ctx_init(&ctx, arena, gh_clock_now_us(clock));
 
@@ -292,13 +305,13 @@ gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *cloc
     e->clients = gh_oauth__client_cache_new(GH_ENGINE_CLIENT_CACHE, GH_ENGINE_CLIENT_TTL_US);
     err = admin_settle(e, &ctx, out_new_admin_key);
     if (err == GH_OK)
-        err = catalog_settle(e, &ctx);
+        err = catalog_settle(e, &ctx, cfg, &version);
     if (err == GH_OK)
-        err = gh_oauth__catalog_build(e, &ctx);
+        err = gh_oauth__catalog_new(cfg, cfg, version, &ctx, &cat);
+    if (err == GH_OK)
+        atomic_store_explicit(&e->catalog, cat, memory_order_release);
     if (err == GH_OK)
         err = gh_oauth__keys_start(e, &ctx);
-    if (err == GH_OK)
-        err = gh_oauth__discovery_build(e);
     if (err != GH_OK)
         gh_log(GH_LOG_ERROR, "engine: start failed: %s: %s", gh_err_str(err), ctx.fail);
 done:
@@ -329,10 +342,8 @@ void gh_engine_free(gh_engine *e)
         return;
     gh_oauth__keys_stop(e);
     gh_oauth__client_cache_free(e->clients);
-    free(e->discovery_as);
-    free(e->discovery_oidc);
-    json_decref(e->catalog);
-    free(e->scopes_document);
+    gh_oauth__catalog_free(atomic_load_explicit(&e->catalog, memory_order_acquire));
+    (void)pthread_mutex_destroy(&e->reload_mu);
     gh_wipe(e->secret_hash_key, sizeof(e->secret_hash_key));
     gh_wipe(e->key_seal_key, sizeof(e->key_seal_key));
     gh_wipe(e->token_seal_key, sizeof(e->token_seal_key));
@@ -343,6 +354,63 @@ void gh_engine_free(gh_engine *e)
 const gh_config *gh_engine_config(const gh_engine *e)
 {
     return e->cfg;
+}
+
+const gh_config *gh_engine_catalog_config(const gh_engine *e, gh_ctx *ctx)
+{
+    return &gh_oauth__catalog(e, ctx)->cfg;
+}
+
+int64_t gh_engine_catalog_version(const gh_engine *e)
+{
+    gh_oauth_catalog *c = atomic_load_explicit(&((gh_engine *)e)->catalog, memory_order_acquire);
+
+    return c->version;
+}
+
+gh_err gh_engine_catalog_reload(gh_engine *e, const gh_config *cfg, bool *out_changed,
+                                int64_t *out_version, char *errbuf, size_t errlen)
+{
+    gh_oauth_catalog *cur, *next = NULL;
+    gh_arena *arena = gh_arena_new(0);
+    json_t *doc = NULL;
+    int64_t version = 0;
+    gh_ctx ctx;
+    gh_err err = GH_OK;
+
+    *out_changed = false;
+    if (errlen > 0)
+        errbuf[0] = '\0';
+    gh_engine_ctx_init(e, &ctx, arena);
+    gh_assert(pthread_mutex_lock(&e->reload_mu) == 0);
+    /* Only reloads publish, and they hold the lock: cur stays the one served until the store
+     * below. */
+    cur = atomic_load_explicit(&e->catalog, memory_order_acquire);
+    *out_version = cur->version;
+    doc = gh_config_catalog_doc(cfg);
+    if (json_equal(doc, cur->doc) && cfg->catalog_version == cur->cfg.catalog_version)
+        goto done; /* the catalog served: nothing to store or publish */
+    err = catalog_settle(e, &ctx, cfg, &version);
+    if (err != GH_OK)
+        goto done;
+    /* The same stored version (the configured catalog_version moved but not above the stored
+     * one, the document unchanged): what is served stays right. */
+    if (version == cur->version && json_equal(doc, cur->doc))
+        goto done;
+    err = gh_oauth__catalog_new(e->cfg, cfg, version, &ctx, &next);
+    if (err != GH_OK)
+        goto done;
+    next->older = cur;
+    atomic_store_explicit(&e->catalog, next, memory_order_release);
+    *out_changed = true;
+    *out_version = version;
+done:
+    gh_assert(pthread_mutex_unlock(&e->reload_mu) == 0);
+    if (err != GH_OK && errlen > 0)
+        (void)snprintf(errbuf, errlen, "%s", ctx.fail[0] != '\0' ? ctx.fail : gh_err_str(err));
+    json_decref(doc);
+    gh_arena_free(arena);
+    return err;
 }
 
 bool gh_engine_admin_key_ok(const gh_engine *e, const char *presented)

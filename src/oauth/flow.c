@@ -263,7 +263,7 @@ static void scope_views(gh_engine *e, gh_ctx *ctx, const json_t *doc,
     gh_oauth_scope_view *v = GH_ARENA_NEWN(ctx->arena, gh_oauth_scope_view, s.n + 1);
 
     for (size_t i = 0; i < s.n; i++) {
-        const gh_config_scope *cs = gh_config_scope_find(e->cfg, s.v[i]);
+        const gh_config_scope *cs = gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), s.v[i]);
 
         v[i].name = s.v[i];
         v[i].description = cs != NULL ? cs->description : s.v[i];
@@ -782,7 +782,7 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
             *out_msg = "a granted scope was not requested";
             goto done;
         }
-        if (gh_config_scope_find(e->cfg, s) == NULL) {
+        if (gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), s) == NULL) {
             *out_msg = "a granted scope is not in the scope catalog";
             goto done;
         }
@@ -797,7 +797,7 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
         if (!ticked)
             continue;
         granted.v[granted.n++] = requested.v[i];
-        cs = gh_config_scope_find(e->cfg, requested.v[i]);
+        cs = gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), requested.v[i]);
         /* SPEC: DESIGN.md Scope catalog - sensitive scopes are never remembered */
         if (in->remember && cs != NULL && !cs->sensitive)
             remembered.v[remembered.n++] = requested.v[i];
@@ -850,7 +850,7 @@ gh_err gh_oauth_consent_accept(gh_engine *e, gh_ctx *ctx, const char *challenge,
     row->scope = gh_strv_join(ctx->arena, &granted);
     row->remembered_scope = gh_strv_join(ctx->arena, &remembered);
     row->audience = gh_strv_join(ctx->arena, &gaud);
-    row->catalog_version = e->catalog_version;
+    row->catalog_version = gh_oauth__catalog(e, ctx)->version;
     row->granted_at = ctx->now;
     row->updated_at = ctx->now;
     row->remember_until = in->remember && remember_for > 0 ? ctx->now + remember_for : 0;

@@ -83,7 +83,7 @@ gh_err gh_oauth__refresh_issue(gh_engine *e, gh_ctx *ctx, gh_store_txn *t,
     row->subject = gh_arena_strdup(ctx->arena, in->subject);
     row->scope = gh_strv_join(ctx->arena, in->scopes);
     row->audience = gh_strv_join(ctx->arena, in->audience);
-    row->catalog_version = e->catalog_version;
+    row->catalog_version = gh_oauth__catalog(e, ctx)->version;
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + e->cfg->ttl_refresh_token;
     row->request_id = ctx->request_id;
@@ -191,7 +191,7 @@ static gh_strv in_catalog(const gh_engine *e, gh_ctx *ctx, const gh_strv *list)
     out.v = GH_ARENA_NEWN(ctx->arena, const char *, list->n > 0 ? list->n : 1);
     out.n = 0;
     for (i = 0; i < list->n; i++) {
-        if (gh_config_scope_find(e->cfg, list->v[i]) != NULL)
+        if (gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), list->v[i]) != NULL)
             out.v[out.n++] = list->v[i];
     }
     return out;

@@ -267,12 +267,14 @@ static bool in_audience(gh_ctx *ctx, const char *audience, const char *uri)
 static bool caller_may_see(const gh_engine *e, gh_ctx *ctx, const gh_oauth_client *caller,
                            const gh_token *row)
 {
+    const gh_config *cat;
     size_t i;
 
     if (strcmp(caller->client_id, row->client_id) == 0)
         return true;
-    for (i = 0; i < e->cfg->n_resources; i++) {
-        const gh_config_resource *r = &e->cfg->resources[i];
+    cat = gh_oauth__catalog_cfg(e, ctx);
+    for (i = 0; i < cat->n_resources; i++) {
+        const gh_config_resource *r = &cat->resources[i];
 
         if (r->client_id != NULL && strcmp(r->client_id, caller->client_id) == 0 &&
             in_audience(ctx, row->audience, r->uri))
@@ -304,7 +306,7 @@ static const char *catalog_scope(const gh_engine *e, gh_ctx *ctx, const char *sc
         if (l > 0) {
             char *tok = gh_arena_strndup(ctx->arena, p, l);
 
-            if (gh_config_scope_find(e->cfg, tok) != NULL) {
+            if (gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), tok) != NULL) {
                 if (k > 0)
                     out[k++] = ' ';
                 memcpy(out + k, tok, l);

@@ -179,7 +179,7 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
         in->subject == in->c->client_id ? row->client_id : gh_arena_strdup(ctx->arena, in->subject);
     row->scope = scope;
     row->audience = aud;
-    row->catalog_version = e->catalog_version;
+    row->catalog_version = gh_oauth__catalog(e, ctx)->version;
     row->issued_at = ctx->now;
     row->expires_at = ctx->now + ttl;
     row->request_id = ctx->request_id;

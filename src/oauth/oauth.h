@@ -28,12 +28,37 @@ typedef struct gh_engine gh_engine;
 
 /* Creates the engine: loads signing keys (generating ES256 and RS256 keys at first start),
  * records the scope catalog version, and settles the admin key. cfg, store and clock are
- * borrowed and must outlive the engine. If an admin key was generated now, *out_new_admin_key
+ * borrowed and must outlive the engine (the scope catalog is copied: a reload replaces it,
+ * gh_engine_catalog_reload). If an admin key was generated now, *out_new_admin_key
  * (may be NULL) gets it (heap, caller frees after printing it once); otherwise NULL. */
 GH_MUST_CHECK gh_err gh_engine_new(const gh_config *cfg, gh_store *store, const gh_clock *clock,
                                    gh_engine **out, char **out_new_admin_key);
 void gh_engine_free(gh_engine *e);
+/* The configuration the engine was started with. Its scope catalog (catalog_version, scopes,
+ * resources) is the one of the start: read the catalog served now with
+ * gh_engine_catalog_config. */
 const gh_config *gh_engine_config(const gh_engine *e);
+/* The configuration as the engine serves it now: the start configuration with the scope
+ * catalog of the last applied reload (gh_engine_catalog_reload). The same snapshot for every
+ * call with this ctx (taken on the request's first use; see oauth_int.h). Borrowed: valid
+ * until the engine is freed. */
+const gh_config *gh_engine_catalog_config(const gh_engine *e, gh_ctx *ctx);
+/* The stored version of the scope catalog served now. */
+int64_t gh_engine_catalog_version(const gh_engine *e);
+/* Applies the scope catalog of cfg (a configuration loaded and validated like the start one;
+ * borrowed: the engine copies what it keeps) to the running engine: the same settling as at
+ * start (engine.c: a changed catalog is stored as a new version with a catalog.changed audit
+ * event carrying the diff, a widening change needs `gatehouse scopes accept`, a configured
+ * catalog_version must rise, a conflict with another instance is retried), then a new
+ * catalog snapshot (the catalog, the scopes document, the discovery documents) is published
+ * atomically for the requests that start afterwards. Only the scope catalog of cfg is read;
+ * its other settings are ignored (the caller reports them: gh_config_restart_changes).
+ * *out_changed is false when the catalog is the one served (nothing stored or published);
+ * *out_version is the version served after the call. On GH_EINVAL (a refused change) or
+ * another error, nothing changed in the engine and errbuf holds the reason. One reload at a
+ * time (serialised inside); safe while requests are being served. */
+GH_MUST_CHECK gh_err gh_engine_catalog_reload(gh_engine *e, const gh_config *cfg, bool *out_changed,
+                                              int64_t *out_version, char *errbuf, size_t errlen);
 /* True if presented is the admin key (constant time). */
 bool gh_engine_admin_key_ok(const gh_engine *e, const char *presented);
 /* Derives a 32-byte key for label from the system secret (HKDF-SHA256, RFC 5869); distinct

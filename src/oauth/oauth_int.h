@@ -3,7 +3,9 @@
  *
  * Files and what they own:
  *   oauth.c          response helpers, audit event helper
- *   engine.c         gh_engine: creation, derived secrets, admin key, catalog version
+ *   engine.c         gh_engine: creation, derived secrets, admin key, catalog version and
+ *                    its reload
+ *   catalog.c        the catalog snapshot; /.well-known/gatehouse-scopes
  *   keys.c           signing keys: load, generate, seal, rotate; the published JWKS
  *   client.c         the client model: loading, Hydra-shaped JSON, secret hashing
  *   client_validate.c  metadata validation (RFC 7591 2, DESIGN.md rules)
@@ -127,20 +129,62 @@ struct gh_engine {
                                           the data carried by codes and refresh tokens */
     unsigned char admin_key_hash[GH_SHA256_LEN];
     bool admin_key_set;
-    int64_t catalog_version;
     gh_oauth_client_cache *clients;
     struct gh_oauth_keyset *keys;      /* keys.c */
-    json_t *catalog;                   /* the configured catalog (gh_config_catalog_doc),
-                                          built once, read-only afterwards */
-    char *scopes_document;             /* catalog.c: /.well-known/gatehouse-scopes, prebuilt */
-    char *discovery_oidc;              /* discovery.c: prebuilt documents */
-    char *discovery_as;
+    /* The scope catalog served now (catalog.c): published with release, read with acquire
+     * through gh_oauth__catalog only. Superseded snapshots hang off ->older and are freed
+     * with the engine. Never NULL once gh_engine_new succeeded. */
+    _Atomic(struct gh_oauth_catalog *) catalog;
+    pthread_mutex_t reload_mu; /* one gh_engine_catalog_reload at a time */
 };
 
-/* ---- the catalog (catalog.c) ---- */
+/* ---- the catalog snapshot (catalog.c) ----
+ *
+ * Everything the engine derives from the scope catalog, built at start and on each applied
+ * reload, immutable once published. Readers (every request thread) take the snapshot with one
+ * acquire load on the request's first use (gh_oauth__catalog) and keep it in ctx for the rest
+ * of the request, so one request never mixes two catalogs and the hot paths pay one atomic
+ * load and no lock. A reload builds a complete new snapshot and publishes it with one release
+ * store; the one it replaces is not freed but kept on the new one's ->older list until the
+ * engine is freed: a request (or a response body still being sent by http) may hold it, and
+ * reloads are rare and snapshots small (a few kilobytes), so keeping them costs less than
+ * counting references on every request. */
+typedef struct gh_oauth_catalog {
+    /* The running configuration (a copy of *e->cfg) with this catalog's catalog_version,
+     * scopes and resources (deep copies in arena). Every scope and resource lookup reads
+     * these; the other members are the start configuration's, borrowed. */
+    gh_config cfg;
+    int64_t version;                /* the stored version (engine.c catalog_settle) */
+    json_t *doc;                    /* gh_config_catalog_doc(&cfg): consent.c compares against it */
+    char *scopes_document;          /* /.well-known/gatehouse-scopes (catalog.c) */
+    char *discovery_as;             /* RFC 8414 metadata (discovery.c; has scopes_supported) */
+    char *discovery_oidc;           /* OpenID Connect discovery (discovery.c) */
+    gh_arena *arena;                /* owns the catalog part of cfg */
+    struct gh_oauth_catalog *older; /* the snapshot this one replaced, or NULL */
+} gh_oauth_catalog;
 
-/* Builds e->catalog and e->scopes_document once e->catalog_version is settled. */
-GH_MUST_CHECK gh_err gh_oauth__catalog_build(gh_engine *e, gh_ctx *ctx);
+/* Builds the snapshot of catalog's scope catalog (its catalog_version, scopes and resources;
+ * copied) stored as version, over the running configuration (borrowed: must outlive the
+ * snapshot). *out is new: publish it or free it with gh_oauth__catalog_free. */
+GH_MUST_CHECK gh_err gh_oauth__catalog_new(const gh_config *running, const gh_config *catalog,
+                                           int64_t version, gh_ctx *ctx, gh_oauth_catalog **out);
+/* Frees c and every snapshot on its ->older list. NULL is OK. */
+void gh_oauth__catalog_free(gh_oauth_catalog *c);
+
+/* The snapshot this request reads (see above): borrowed, valid until the engine is freed. */
+static inline const gh_oauth_catalog *gh_oauth__catalog(const gh_engine *e, gh_ctx *ctx)
+{
+    if (ctx->catalog == NULL)
+        ctx->catalog = atomic_load_explicit(&((gh_engine *)e)->catalog, memory_order_acquire);
+    return (const gh_oauth_catalog *)ctx->catalog;
+}
+
+/* The configuration with the catalog this request reads: where scopes and resources are
+ * looked up (gh_config_scope_find, gh_config_resource_find). Borrowed, as above. */
+static inline const gh_config *gh_oauth__catalog_cfg(const gh_engine *e, gh_ctx *ctx)
+{
+    return &gh_oauth__catalog(e, ctx)->cfg;
+}
 
 /* ---- audit helper (oauth.c) ---- */
 

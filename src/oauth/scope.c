@@ -42,7 +42,7 @@ gh_err gh_oauth__scope_resolve(gh_engine *e, gh_ctx *ctx, const gh_oauth_client 
         for (i = 0; i < c->scopes.n; i++) {
             gh_strv sofar = {v, n};
 
-            if (gh_config_scope_find(e->cfg, c->scopes.v[i]) != NULL &&
+            if (gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), c->scopes.v[i]) != NULL &&
                 !gh_strv_has(&sofar, c->scopes.v[i]))
                 v[n++] = c->scopes.v[i];
         }
@@ -64,7 +64,8 @@ gh_err gh_oauth__scope_resolve(gh_engine *e, gh_ctx *ctx, const gh_oauth_client 
         if (gh_strv_has(&sofar, req.v[i]))
             continue;
         /* SPEC: RFC6749 3.3 - the server may refuse scopes the client may not have */
-        if (gh_config_scope_find(e->cfg, req.v[i]) == NULL || !gh_strv_has(&c->scopes, req.v[i])) {
+        if (gh_config_scope_find(gh_oauth__catalog_cfg(e, ctx), req.v[i]) == NULL ||
+            !gh_strv_has(&c->scopes, req.v[i])) {
             gh_oauth_error(resp, 400, GH_E_INVALID_SCOPE,
                            "a requested scope is unknown or not allowed for this client");
             return GH_OK;
@@ -138,7 +139,7 @@ gh_err gh_oauth__resource_resolve(gh_engine *e, gh_ctx *ctx, const gh_oauth_requ
             return GH_OK;
         }
         /* SPEC: RFC8707 2 - an unknown resource is refused with invalid_target */
-        r = gh_config_resource_find(e->cfg, p->value);
+        r = gh_config_resource_find(gh_oauth__catalog_cfg(e, ctx), p->value);
         if (r == NULL) {
             gh_oauth_error(resp, 400, GH_E_INVALID_TARGET, "unknown resource");
             return GH_OK;

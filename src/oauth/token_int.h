@@ -351,8 +351,11 @@ GH_MUST_CHECK gh_err gh_oauth__id_token_hint_verify(gh_engine *e, gh_ctx *ctx, c
 
 /* ---- discovery (discovery.c) ---- */
 
-/* Builds e->discovery_as and e->discovery_oidc from the configuration. */
-GH_MUST_CHECK gh_err gh_oauth__discovery_build(gh_engine *e);
+/* Builds the RFC 8414 and OpenID Connect discovery documents of cfg (its scope catalog
+ * included) into *out_as and *out_oidc (heap, the caller frees them), for the catalog
+ * snapshot (catalog.c). */
+GH_MUST_CHECK gh_err gh_oauth__discovery_build(const gh_config *cfg, char **out_as,
+                                               char **out_oidc);
 
 /* ---- engine (engine.c) ---- */
 

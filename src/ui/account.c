@@ -61,7 +61,7 @@ static const char *describe(const gh_config *cfg, const char *scope)
 static gh_err scopes_html(gh_ui_req *u, const char *scope, gh_ui_html *out)
 {
     gh_arena *a = u->ctx->arena;
-    const gh_config *cfg = gh_engine_config(u->e);
+    const gh_config *cfg = gh_engine_catalog_config(u->e, u->ctx);
     gh_ui_html *items;
     gh_strv sv;
     gh_err err;

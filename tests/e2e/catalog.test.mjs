@@ -9,19 +9,18 @@
 // and from the tokens a refresh issues; `gatehouse scopes check` refuses a bad file with exit 2.
 // The catalog variants are written next to the database from gatehouse.test.yaml.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { UserAgent } from './lib/agent.mjs';
+import {
+  changedCatalog, invalidCatalog, readConfig, removedLogsRead, scopeBlock, scopeOf, wellKnown as wellKnownOf,
+  widenedCatalog, writeVariant,
+} from './lib/catalog.mjs';
 import { decodeJwt } from './lib/oauth.mjs';
 import { assertCode, client, exchange, oidcConfig, scopes, startFlow, webClient } from './lib/oidc.mjs';
 import { CONFIG, Gatehouse } from './lib/server.mjs';
 
 const PASSWORD = 'correct horse battery staple';
-const DNS_READ_V1 = 'description: Read DNS records\n';
-const DNS_READ_V2 = 'description: Read and export DNS records\n';
-const DNS_WRITE = 'description: Create, change and delete DNS records\n    sensitive: true\n';
 
 let srv;
 let rs;
@@ -30,32 +29,8 @@ let ua;
 let first; // tokens of the first authorization (catalog version 1)
 const files = {};
 
-/** Writes a configuration variant next to the database and returns its path. */
-function variant(name, text) {
-  const p = path.join(srv.dir, `gatehouse.${name}.yaml`);
-  writeFileSync(p, text);
-  return p;
-}
-
-function replaceOnce(text, from, to) {
-  assert.ok(text.includes(from), `the test configuration no longer holds ${JSON.stringify(from)}`);
-  return text.replace(from, to);
-}
-
-async function wellKnown() {
-  const r = await srv.fetch('/.well-known/gatehouse-scopes');
-  assert.equal(r.status, 200);
-  return r.json();
-}
-
-const scopeOf = (doc, name) => doc.scopes.find((s) => s.name === name);
-
-/** The consent page's block for one scope (its checkbox, label and notes). */
-function scopeBlock(page, name) {
-  const block = page.text.split('<div class="check">').find((b) => b.includes(`value="${name}"`));
-  assert.ok(block, `no checkbox for ${name} on the consent page`);
-  return block;
-}
+const variant = (name, text) => writeVariant(srv.dir, name, text);
+const wellKnown = () => wellKnownOf(srv);
 
 /** Restarts the server with another configuration file (same database, secret and ports). */
 async function restartWith(config) {
@@ -66,16 +41,14 @@ async function restartWith(config) {
 
 before(async () => {
   srv = new Gatehouse({ name: 'catalog' });
-  const base = readFileSync(CONFIG, 'utf8');
-  const changed = replaceOnce(base, DNS_READ_V1, DNS_READ_V2);
+  const base = readConfig(CONFIG);
+  const changed = changedCatalog(base);
   files.changed = variant('changed', changed);
-  const widened = replaceOnce(changed, DNS_WRITE, DNS_WRITE.replace('sensitive: true', 'sensitive: false'));
+  const widened = widenedCatalog(changed);
   files.widened = variant('widened', widened);
   // logs:read removed from the scopes and from the resource server's list
-  let removed = replaceOnce(widened, '  - name: logs:read\n    description: Read firewall logs\n    sensitive: false\n', '');
-  removed = replaceOnce(removed, 'scopes: [dns:read, dns:write, logs:read, settings:write]', 'scopes: [dns:read, dns:write, settings:write]');
-  files.removed = variant('removed', removed);
-  files.bad = variant('bad', replaceOnce(base, 'scopes: [dns:read, dns:write, logs:read, settings:write]', 'scopes: [dns:read, dns:delete]'));
+  files.removed = variant('removed', removedLogsRead(widened));
+  files.bad = variant('bad', invalidCatalog(base));
   await srv.start();
   rs = await oidcConfig(srv, await srv.createClient(webClient()));
   user = await srv.createUser('catalog-user', PASSWORD, { name: 'Catalog User', email: 'cat@example.test', emailVerified: true });

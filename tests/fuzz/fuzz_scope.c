@@ -123,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     gh_arena *a = gh_arena_new(0);
     gh_config cfg;
+    gh_oauth_catalog cat;
     gh_engine e;
     gh_oauth_client c;
     gh_oauth_request req;
@@ -150,8 +151,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.n_scopes = sizeof(scopes) / sizeof(scopes[0]);
     cfg.resources = (gh_config_resource *)resources;
     cfg.n_resources = sizeof(resources) / sizeof(resources[0]);
+    memset(&cat, 0, sizeof(cat));
+    cat.cfg = cfg; /* the snapshot every scope and resource lookup reads */
+    cat.version = 1;
     memset(&e, 0, sizeof(e));
     e.cfg = &cfg;
+    atomic_init(&e.catalog, &cat);
     memset(&c, 0, sizeof(c));
     c.client_id = "fuzz";
     c.scopes.v = (const char **)client_scopes;

@@ -2,7 +2,8 @@
  * test_catalog.c - the scope catalog document: definition hashes (stable, changed by each
  * field of the definition only), the diff between two versions (added, removed, changed with
  * before and after), widening detection (a new resource server, the sensitive flag removed),
- * documents stored before the hash members existed, and the consent page's change text.
+ * documents stored before the hash members existed, and the consent page's change text; the
+ * deep copy of a catalog (what a reload keeps) and the settings a reload cannot apply.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 
 #include "config/config.h"
+#include "base/arena.h"
 #include "config/config_int.h"
 
 #define BASE                                                                                       \
@@ -210,6 +212,80 @@ static void test_widening(void **state)
     json_decref(d2);
 }
 
+static gh_config *load_cfg(const char *yaml)
+{
+    char err[512];
+    gh_config *c = NULL;
+
+    err[0] = '\0';
+    if (gh_config__load_mem("t.yaml", yaml, strlen(yaml), NULL, &c, err, sizeof err) != GH_OK)
+        fail_msg("load: %s", err);
+    return c;
+}
+
+static void test_catalog_copy_outlives_source(void **state)
+{
+    gh_config *src = load_cfg("catalog_version: 7\n" BASE);
+    gh_config dst;
+    gh_arena *a = gh_arena_new(0);
+    json_t *before, *after;
+    (void)state;
+
+    memset(&dst, 0, sizeof(dst));
+    dst.issuer = "http://kept.example";
+    gh_config_catalog_copy(&dst, src, a);
+    before = gh_config_catalog_doc(src);
+    /* Every string and list is the copy's own: the source can go. */
+    assert_ptr_not_equal(dst.scopes, src->scopes);
+    assert_ptr_not_equal(dst.scopes[0].name, src->scopes[0].name);
+    assert_ptr_not_equal(dst.resources[0].scopes, src->resources[0].scopes);
+    gh_config_free(src);
+    after = gh_config_catalog_doc(&dst);
+    assert_true(json_equal(before, after));
+    assert_int_equal(dst.catalog_version, 7);
+    assert_int_equal(dst.n_scopes, 3);
+    assert_int_equal(dst.n_resources, 2);
+    assert_non_null(gh_config_scope_find(&dst, "dns:write"));
+    assert_true(gh_config_scope_find(&dst, "dns:write")->sensitive);
+    assert_string_equal(gh_config_resource_find(&dst, "https://logs.example.test")->client_id,
+                        "logs");
+    /* The rest of dst is untouched. */
+    assert_string_equal(dst.issuer, "http://kept.example");
+    json_decref(before);
+    json_decref(after);
+    gh_arena_free(a);
+}
+
+static void test_restart_changes(void **state)
+{
+    gh_config *a = load_cfg("ttl: {access_token: 600}\nserve: {threads: 2}\n" BASE);
+    gh_config *same = load_cfg("ttl: {access_token: 600}\nserve: {threads: 2}\n" BASE);
+    gh_config *catalog_only =
+        load_cfg("catalog_version: 9\nttl: {access_token: 600}\nserve: {threads: 2}\n"
+                 "scopes:\n  - {name: dns:read, description: Other}\n");
+    gh_config *other = load_cfg("issuer: https://other.example\nttl: {access_token: 900}\n"
+                                "serve: {threads: 2}\nsecrets: {system: "
+                                "a-changed-system-secret-0123456789abcdef}\n" BASE);
+    const char *out[8];
+    (void)state;
+
+    assert_int_equal(gh_config_restart_changes(a, same, out, 8), 0);
+    /* The catalog's keys are what a reload applies: never reported. */
+    assert_int_equal(gh_config_restart_changes(a, catalog_only, out, 8), 0);
+    /* Named by key path in schema order; the secret by its key only. */
+    assert_int_equal(gh_config_restart_changes(a, other, out, 8), 3);
+    assert_string_equal(out[0], "issuer");
+    assert_string_equal(out[1], "secrets.system");
+    assert_string_equal(out[2], "ttl.access_token");
+    /* The count is complete even when out is short. */
+    assert_int_equal(gh_config_restart_changes(a, other, out, 1), 3);
+    assert_string_equal(out[0], "issuer");
+    gh_config_free(a);
+    gh_config_free(same);
+    gh_config_free(catalog_only);
+    gh_config_free(other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +294,8 @@ int main(void)
         cmocka_unit_test(test_description_change_only_that_scope),
         cmocka_unit_test(test_added_removed),
         cmocka_unit_test(test_widening),
+        cmocka_unit_test(test_catalog_copy_outlives_source),
+        cmocka_unit_test(test_restart_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

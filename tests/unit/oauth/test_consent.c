@@ -44,7 +44,7 @@ static void test_covers(void **state)
     c.scope = "openid dns:read dns:write";
     c.remembered_scope = "openid dns:read dns:write"; /* even if stored, sensitive is asked */
     c.audience = "";
-    c.catalog_version = env->e->catalog_version;
+    c.catalog_version = gh_engine_catalog_version(env->e);
     assert_false(gh_oauth__consent_covers(env->e, ctx, NULL, &want, &none));
     assert_true(gh_oauth__consent_covers(env->e, ctx, &c, &want, &none));
     assert_false(gh_oauth__consent_covers(env->e, ctx, &c, &sens, &none));
@@ -57,9 +57,9 @@ static void test_covers(void **state)
     assert_false(gh_oauth__consent_covers(env->e, ctx, &c, &want, &none));
     c.remembered_scope = "openid dns:read";
     /* SPEC: DESIGN.md Scope catalog - a changed catalog asks again */
-    c.catalog_version = env->e->catalog_version + 1;
+    c.catalog_version = gh_engine_catalog_version(env->e) + 1;
     assert_false(gh_oauth__consent_covers(env->e, ctx, &c, &want, &none));
-    c.catalog_version = env->e->catalog_version;
+    c.catalog_version = gh_engine_catalog_version(env->e);
     c.remember_until = GH_TEST_T0;
     assert_false(gh_oauth__consent_covers(env->e, ctx, &c, &want, &none));
     c.remember_until = GH_TEST_T0 + 1;

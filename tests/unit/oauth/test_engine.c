@@ -146,13 +146,13 @@ static void test_catalog_version(void **state)
     gh_store *s;
     (void)state;
 
-    assert_int_equal(env->e->catalog_version, 1);
+    assert_int_equal(gh_engine_catalog_version(env->e), 1);
     assert_int_equal(count_events(env, GH_AUDIT_CATALOG_CHANGED), 1);
 
     /* Same configuration: same version, no event. */
     s = gh_test_env_free_keep_store(env);
     env = gh_test_env_new_with(gh_test_config_new(), s);
-    assert_int_equal(env->e->catalog_version, 1);
+    assert_int_equal(gh_engine_catalog_version(env->e), 1);
     assert_int_equal(count_events(env, GH_AUDIT_CATALOG_CHANGED), 1);
 
     /* A changed description: version 2. */
@@ -160,7 +160,7 @@ static void test_catalog_version(void **state)
     cfg = gh_test_config_new();
     cfg->scopes[4].description = "Read DNS records and zones";
     env = gh_test_env_new_with(cfg, s);
-    assert_int_equal(env->e->catalog_version, 2);
+    assert_int_equal(gh_engine_catalog_version(env->e), 2);
     assert_int_equal(count_events(env, GH_AUDIT_CATALOG_CHANGED), 2);
 
     /* A changed sensitive flag: version 3. */
@@ -169,7 +169,7 @@ static void test_catalog_version(void **state)
     cfg->scopes[4].description = "Read DNS records and zones";
     cfg->scopes[4].sensitive = true;
     env = gh_test_env_new_with(cfg, s);
-    assert_int_equal(env->e->catalog_version, 3);
+    assert_int_equal(gh_engine_catalog_version(env->e), 3);
     gh_test_env_free(env);
 }
 

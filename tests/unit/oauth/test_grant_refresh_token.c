@@ -361,7 +361,7 @@ static void restart_without_dns_write(fx *f)
     cfg->resources[0].n_scopes = 1;
     assert_null(gh_config_scope_find(cfg, "dns:write"));
     f->env = gh_test_env_new_with(cfg, s);
-    assert_int_equal(f->env->e->catalog_version, 2);
+    assert_int_equal(gh_engine_catalog_version(f->env->e), 2);
 }
 
 static void test_removed_scope_dropped_on_refresh(void **state)
