@@ -13,9 +13,11 @@
 #include "base/err.h"
 
 #define GH_CTX_FAIL_MAX 256
-/* Random bytes a context draws at once, on first use: enough for a JWT's jti and a grant
- * id, or an opaque token and a grant id (see gh_ctx_rand_bytes). */
-#define GH_CTX_RAND_POOL 48
+/* Random bytes a context draws at once, on first use: enough for what one token request
+ * takes (see gh_ctx_rand_bytes): a JWT's jti and a grant id, or an opaque access token
+ * (selector and secret, 42 bytes) and a sealed refresh token's selector (10), as a refresh
+ * or a code exchange takes them, with room to spare. */
+#define GH_CTX_RAND_POOL 96
 
 typedef struct gh_ctx {
     gh_arena *arena;

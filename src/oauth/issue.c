@@ -219,13 +219,16 @@ gh_err gh_oauth__issue_access(gh_engine *e, gh_ctx *ctx, gh_store_txn *t, const 
     return GH_OK;
 }
 
-/* SPEC: RFC6749 5.1 - access_token, token_type, expires_in, scope; no-store */
+/* SPEC: RFC6749 5.1 - access_token, token_type, expires_in, scope; no-store
+ * The token values are ours and ASCII by construction (a prefix and base64url, or a JWS in
+ * compact form): they skip jansson's UTF-8 check, which would read every character of an ID
+ * token. */
 void gh_oauth__token_response(gh_oauth_response *resp, const gh_oauth_issued *at)
 {
     json_t *b = json_object();
 
-    json_object_set_new(b, "access_token", json_string(at->value));
-    json_object_set_new(b, "token_type", json_string(GH_TOKEN_TYPE_BEARER));
+    json_object_set_new(b, "access_token", json_string_nocheck(at->value));
+    json_object_set_new(b, "token_type", json_string_nocheck(GH_TOKEN_TYPE_BEARER));
     json_object_set_new(b, "expires_in", json_integer(at->expires_in));
     json_object_set_new(b, "scope", json_string(at->scope));
     gh_oauth_response_clear(resp);
@@ -240,9 +243,9 @@ void gh_oauth__token_response_full(gh_oauth_response *resp, const gh_oauth_issue
     gh_oauth__token_response(resp, at);
     /* SPEC: RFC6749 5.1 - refresh_token OPTIONAL; OIDC Core 3.1.3.3 - id_token */
     if (refresh_token != NULL)
-        json_object_set_new(resp->body, "refresh_token", json_string(refresh_token));
+        json_object_set_new(resp->body, "refresh_token", json_string_nocheck(refresh_token));
     if (id_token != NULL)
-        json_object_set_new(resp->body, "id_token", json_string(id_token));
+        json_object_set_new(resp->body, "id_token", json_string_nocheck(id_token));
 }
 
 gh_err gh_oauth__commit(gh_engine *e, gh_ctx *ctx, gh_oauth_response *resp, gh_store_txn *t,

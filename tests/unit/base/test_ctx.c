@@ -124,11 +124,14 @@ static void test_rand_pool(void **state)
 {
     gh_arena *a = gh_arena_new(0);
     gh_ctx ctx;
-    unsigned char x[16], y[16], big[GH_CTX_RAND_POOL + 1];
+    unsigned char x[16], y[16], rest[GH_CTX_RAND_POOL], big[GH_CTX_RAND_POOL + 1];
     static const unsigned char zero[GH_CTX_RAND_POOL];
     char u1[37], u2[37];
     const char *t1, *t2;
     (void)state;
+    /* What a refresh draws (an opaque access token, a refresh token's selector) fits in one
+     * pool: one generator call per request. */
+    assert_true(GH_CTX_RAND_POOL >= 42 + 10);
     gh_ctx_init(&ctx, a, 0);
     assert_int_equal(ctx.rand_used, GH_CTX_RAND_POOL); /* nothing drawn yet */
     assert_memory_equal(ctx.rand_pool, zero, GH_CTX_RAND_POOL);
@@ -139,6 +142,8 @@ static void test_rand_pool(void **state)
     gh_ctx_rand_bytes(&ctx, y, sizeof(y));
     assert_memory_not_equal(x, y, sizeof(x));
     assert_memory_not_equal(x, zero, sizeof(x));
+    /* Take all but 16 bytes of what is left, then a UUID empties the pool exactly. */
+    gh_ctx_rand_bytes(&ctx, rest, GH_CTX_RAND_POOL - 48);
     gh_ctx_rand_uuid(&ctx, u1);
     assert_int_equal(ctx.rand_used, GH_CTX_RAND_POOL);
     assert_memory_equal(ctx.rand_pool, zero, GH_CTX_RAND_POOL);
@@ -152,6 +157,7 @@ static void test_rand_pool(void **state)
     gh_ctx_rand_bytes(&ctx, big, sizeof(big)); /* larger than the pool: drawn directly */
     assert_int_equal(ctx.rand_used, 16);
     gh_ctx_init(&ctx, a, 0);
+    gh_ctx_rand_bytes(&ctx, rest, GH_CTX_RAND_POOL - 48);
     t1 = gh_ctx_rand_token(&ctx, "gh_at_", 32);
     t2 = gh_ctx_rand_token(&ctx, "gh_at_", 32); /* 16 left: a fresh pool */
     assert_int_equal(ctx.rand_used, 32);
