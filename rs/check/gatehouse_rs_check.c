@@ -4,10 +4,13 @@
  * a live issuer as the resource server would and prints the outcome as one JSON object.
  *
  *   gatehouse-rs-check --issuer URL --resource URI [--alg ALG]... [--scope SCOPE]
- *                      [--client-id ID] [--report TOOL [--model-id ID]] TOKEN|-
+ *                      [--client-id ID [--online]] [--report TOOL [--model-id ID]] TOKEN|-
  *
  * The client secret for introspection comes from GATEHOUSE_RS_CLIENT_SECRET (never argv,
- * which other users of the machine can read). "-" reads the token from stdin.
+ * which other users of the machine can read). "-" reads the token from stdin. --online checks
+ * the token as an API checks an operation that changes things (gh_rs_verify_online): after the
+ * local check, the issuer's introspection decides, for a JWT too, so a revoked token or consent
+ * is refused.
  * Prints {"active","error","introspected","sub","client_id","jti","scope","exp","claims",
  * "status","www_authenticate"[,"scope_ok"][,"report_status"]}. Exit 0 when the token is
  * accepted (with the scope, if one was given), 1 when it is refused, 2 on bad usage or when
@@ -25,8 +28,9 @@
 static int usage(void)
 {
     fputs("usage: gatehouse-rs-check --issuer URL --resource URI [--alg ALG]... "
-          "[--scope SCOPE] [--client-id ID] [--report TOOL [--model-id ID]] TOKEN|-\n"
-          "  the introspection secret is read from GATEHOUSE_RS_CLIENT_SECRET\n",
+          "[--scope SCOPE] [--client-id ID [--online]] [--report TOOL [--model-id ID]] TOKEN|-\n"
+          "  the introspection secret is read from GATEHOUSE_RS_CLIENT_SECRET;\n"
+          "  --online asks the issuer about every token, JWTs too (needs --client-id)\n",
           stderr);
     return 2;
 }
@@ -49,7 +53,7 @@ int main(int argc, char **argv)
     json_t *out = NULL, *claims = NULL;
     char *hdr = NULL, *text = NULL;
     int status = 200, rc = 2;
-    bool ok;
+    bool ok, online = false;
 
     memset(&cfg, 0, sizeof(cfg));
     memset(&t, 0, sizeof(t));
@@ -59,6 +63,10 @@ int main(int argc, char **argv)
         if (strcmp(a, "--help") == 0) {
             usage();
             return 0;
+        }
+        if (strcmp(a, "--online") == 0) {
+            online = true;
+            continue;
         }
         if (a[0] == '-' && a[1] == '-') {
             if (v == NULL)
@@ -88,6 +96,10 @@ int main(int argc, char **argv)
     }
     if (cfg.issuer == NULL || cfg.resource == NULL || token == NULL)
         return usage();
+    if (online && cfg.client_id == NULL) {
+        fputs("gatehouse-rs-check: --online needs --client-id\n", stderr);
+        return 2;
+    }
     if (strcmp(token, "-") == 0) {
         size_t n;
         if (fgets(line, sizeof(line), stdin) == NULL)
@@ -109,7 +121,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "gatehouse-rs-check: configuration: %s\n", gh_rs_err_str(err));
         return 2;
     }
-    err = gh_rs_verify(rs, token, &t);
+    err = online ? gh_rs_verify_online(rs, token, &t) : gh_rs_verify(rs, token, &t);
     if (err != GH_RS_OK) {
         fprintf(stderr, "gatehouse-rs-check: %s (%s)\n", gh_rs_err_str(err),
                 t.error != NULL ? t.error : "");
