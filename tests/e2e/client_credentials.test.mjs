@@ -83,26 +83,23 @@ describe('client_credentials', () => {
     assertScope(p.scope, 'dns:read');
   });
 
-  test('client_secret_basic with a client_id that needs form-urlencoding', async (t) => {
-    // A client_id with ':' ' ' '+' '%' (if the server refuses such an id, then one with ':' ' ').
-    for (const id of ['svc:a b+c%d', 'svc:a b']) {
-      const r = await srv.cli(['clients', 'create', '--from-json', '-'], {
-        input: JSON.stringify({ client_id: id, grant_types: ['client_credentials'], response_types: [], scope: SCOPE, token_endpoint_auth_method: 'client_secret_basic' }),
-      });
-      if (r.code === 0) { oddClient = JSON.parse(r.stdout); break; }
-      t.diagnostic(`client_id ${JSON.stringify(id)} refused: ${r.stderr.trim()}`);
-    }
-    if (!oddClient) { t.skip('the server refuses client_ids with reserved characters'); return; }
-    const wantId = oddClient.client_id;
-    assert.ok(['svc:a b+c%d', 'svc:a b'].includes(wantId), `client_id from the JSON was not kept: ${wantId}`);
+  test('client_secret_basic with a client_id that needs form-urlencoding', async () => {
+    // A client_id with ':' ' ' '+' '%', each of which RFC 6749 2.3.1's form-urlencoding changes.
+    const wantId = 'svc:a b+c%d';
+    const r = await srv.cli(['clients', 'create', '--from-json', '-'], {
+      input: JSON.stringify({ client_id: wantId, grant_types: ['client_credentials'], response_types: [], scope: SCOPE, token_endpoint_auth_method: 'client_secret_basic' }),
+    });
+    assert.equal(r.code, 0, `client_id ${JSON.stringify(wantId)} refused: ${r.stderr}`);
+    oddClient = JSON.parse(r.stdout);
+    assert.equal(oddClient.client_id, wantId, 'client_id from the JSON was not kept');
     // oauth4webapi form-urlencodes id and secret before base64 (RFC 6749 2.3.1)
     const tok = await ccToken(as, oddClient);
     const p = await verifyAt(tok.access_token, oddClient);
     assert.equal(p.client_id, wantId);
     // and the same by hand, to be sure of the encoding on the wire
-    const r = await postForm(as.token_endpoint, { grant_type: 'client_credentials' },
+    const byHand = await postForm(as.token_endpoint, { grant_type: 'client_credentials' },
       { authorization: basic(oddClient.client_id, oddClient.client_secret) });
-    assert.equal(r.status, 200, r.text);
+    assert.equal(byHand.status, 200, byHand.text);
   });
 
   test('secret sent the wrong way (post for a basic client) is refused', async () => {
