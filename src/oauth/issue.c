@@ -110,6 +110,11 @@ static gh_err sign_jwt(gh_engine *e, gh_ctx *ctx, const gh_oauth_issue *in, cons
     json_object_set_new(claims, "client_id", json_string(in->c->client_id));
     /* SPEC: RFC9068 2.2.3 - scope as in RFC 8693 4.2 (space-separated) */
     json_object_set_new(claims, "scope", json_string(scope));
+    /* The scope catalog version the scopes were granted under (DESIGN.md: every token records
+     * it), so that a resource server can see drift without introspecting; the same value
+     * introspection reports. */
+    json_object_set_new(claims, "catalog_version",
+                        json_integer(gh_oauth__catalog(e, ctx)->version));
     /* The consent app's claims, under "ext" (as Hydra): never a top-level claim of ours. */
     if (ext != NULL)
         json_object_set(claims, "ext", ext);

@@ -19,6 +19,7 @@ import {
   widenedCatalog, writeVariant,
 } from './lib/catalog.mjs';
 import { assertCode, client, exchange, oidcConfig, scopes, startFlow, webClient } from './lib/oidc.mjs';
+import { decodeJwt } from './lib/oauth.mjs';
 import { CONFIG, Gatehouse } from './lib/server.mjs';
 
 const PASSWORD = 'correct horse battery staple';
@@ -116,6 +117,9 @@ test('a changed description is applied by SIGHUP as version 2; a changed setting
   assert.doesNotMatch(scopeBlock(res.consentPage, 'logs:read'), /class="changed"/);
   const t = await exchange(rs, res);
   assert.equal((await srv.adminIntrospect(t.access_token)).catalog_version, 2);
+  // a JWT access token carries it too, for a resource server that checks locally
+  assert.equal(decodeJwt(t.access_token).payload.catalog_version, 2);
+  assert.equal(decodeJwt(first.access_token).payload.catalog_version, 1);
   const old = await srv.adminIntrospect(first.access_token);
   assert.equal(old.active, true);
   assert.equal(old.catalog_version, 1);

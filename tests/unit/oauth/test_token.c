@@ -190,6 +190,7 @@ static void test_jwt(void **state)
     assert_int_equal(json_integer_value(json_object_get(p, "iat")), now);
     assert_int_equal(json_integer_value(json_object_get(p, "exp")), now + 600);
     assert_int_equal(strlen(json_string_value(json_object_get(p, "jti"))), 22); /* 128 bits */
+    assert_int_equal(json_integer_value(json_object_get(p, "catalog_version")), 1);
 
     /* The row: id = jti, everything recorded. */
     assert_int_equal(gh_store_token_get(env->store, json_string_value(json_object_get(p, "jti")),
