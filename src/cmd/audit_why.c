@@ -757,6 +757,12 @@ static gh_err token_known(gh_store *s, gh_arena *a, const char *id, bool *out)
     return err;
 }
 
+/* Whether f narrows a resource's calls (since, until, subject or client set). */
+static bool narrowed(const gh_audit_filter *f)
+{
+    return f->since_us != 0 || f->until_us != 0 || f->subject != NULL || f->client_id != NULL;
+}
+
 /* The resource form: the matching calls, then the chain of the one that explains it. */
 static gh_err why_resource(gh_store *s, gh_arena *a, const gh_cmd_why_opts *o,
                            const char *resource, bool explicit)
@@ -775,16 +781,15 @@ static gh_err why_resource(gh_store *s, gh_arena *a, const gh_cmd_why_opts *o,
         goto done;
     }
     if (h.total == 0) {
-        bool narrowed = o->filter.since_us != 0 || o->filter.until_us != 0 ||
-                        o->filter.subject != NULL || o->filter.client_id != NULL;
+        const char *within = narrowed(&o->filter) ? " (within the filters given)" : "";
         if (explicit)
             (void)fprintf(stderr, "gatehouse: no tool call names the resource %s%s\n", resource,
-                          narrowed ? " (within the filters given)" : "");
+                          within);
         else
             (void)fprintf(stderr,
                           "gatehouse: no token %s in the store or the audit trail, and no tool "
                           "call names it as a resource%s\n",
-                          resource, narrowed ? " (within the filters given)" : "");
+                          resource, within);
         err = GH_ENOTFOUND;
         goto done;
     }
@@ -813,9 +818,6 @@ done:
 
 int gh_cmd_audit_why(gh_cmd_env *env, const gh_cmd_why_opts *o)
 {
-    const gh_audit_filter *f = &o->filter;
-    bool filtered = f->since_us != 0 || f->until_us != 0 || f->subject != NULL ||
-                    f->client_id != NULL;
     const char *start = o->start;
     size_t len = start != NULL ? strlen(start) : 0;
     gh_arena *a;
@@ -858,7 +860,7 @@ int gh_cmd_audit_why(gh_cmd_env *env, const gh_cmd_why_opts *o)
             token_id = start;
         }
     }
-    if (filtered) {
+    if (narrowed(&o->filter)) {
         rc = gh_cmd_usage_error("audit", "--since, --until, --subject and --client apply to a "
                                          "resource, not to an event seq or a token",
                                 start);

@@ -434,10 +434,12 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
         } else if ((is_export || is_why) && (r = gh_cmd_opt(argc, argv, &i, "--until", &v)) != 0) {
             if (r < 0 || parse_time_opt("--until", v, &f.until_us) != GH_CMD_OK)
                 return GH_CMD_USAGE;
-        } else if ((is_export || is_why) && (r = gh_cmd_opt(argc, argv, &i, "--subject", &f.subject)) != 0) {
+        } else if ((is_export || is_why) &&
+                   (r = gh_cmd_opt(argc, argv, &i, "--subject", &f.subject)) != 0) {
             if (r < 0)
                 return GH_CMD_USAGE;
-        } else if ((is_export || is_why) && (r = gh_cmd_opt(argc, argv, &i, "--client", &f.client_id)) != 0) {
+        } else if ((is_export || is_why) &&
+                   (r = gh_cmd_opt(argc, argv, &i, "--client", &f.client_id)) != 0) {
             if (r < 0)
                 return GH_CMD_USAGE;
         } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--token", &f.token_id)) != 0) {
