@@ -1,5 +1,5 @@
 /*
- * audit_why.c - `gatehouse audit why SEQ|TOKEN [--json]`: why was this allowed?
+ * audit_why.c - `gatehouse audit why SEQ|TOKEN|RESOURCE [--json]`: why was this allowed?
  *
  * From an action (an audit event's seq, normally a tool.called, or any event naming a token)
  * or from an access token (its id as the audit events name it, or a JWT's value, whose jti is
@@ -15,6 +15,11 @@
  * (null) rather than failing, since old events may have been exported and purged.
  * It does not judge whether the chain was right (verify checks integrity), and it does not
  * look up opaque token values (their ids are hashes: give the id the events show).
+ * From a resource (a value the tool calls' arguments hold, or KEY=VALUE: gh_audit_args_match)
+ * it pages through the tool.called events, one page in memory at a time, lists the matches
+ * (the latest WHY_SHOWN) and prints the chain above for the latest one whose outcome is "ok",
+ * else the latest one. That is the one scan of every event of a type; since, until, subject
+ * and client narrow it in the store query.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -324,6 +324,20 @@ describe('audit why RESOURCE', () => {
     assert.equal(r.code, 2);
   });
 
+  test('a resource with many calls lists the latest 20 and counts the rest', async () => {
+    const many = [];
+    for (let i = 0; i < 22; i++) {
+      many.push(await reportCall(t2.access_token, { tool: 'list_records', args: { zone: 'many.example', page: i }, outcome: 'ok' }));
+    }
+    const w = await whyOk(['many.example']);
+    assert.equal(w.total, 22);
+    assert.deepEqual(w.matches.map((m) => m.seq), many.slice(2));
+    assert.equal(w.chain.action.seq, many[21]);
+    const r = await why(['zone=many.example']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^resource zone=many\.example: 22 tool calls\n {2}\(2 earlier not shown\)\n {2}event /);
+  });
+
   test('no match exits 1; filters on a seq or a token and two starts are usage errors', async () => {
     let r = await why(['nothing.example']);
     assert.equal(r.code, 1);
