@@ -1,5 +1,5 @@
 /*
- * audit_why.c - `gatehouse audit why SEQ|TOKEN [--json]`: why was this allowed?
+ * audit_why.c - `gatehouse audit why SEQ|TOKEN|RESOURCE [--json]`: why was this allowed?
  *
  * From an action (an audit event's seq, normally a tool.called, or any event naming a token)
  * or from an access token (its id as the audit events name it, or a JWT's value, whose jti is
@@ -15,6 +15,11 @@
  * (null) rather than failing, since old events may have been exported and purged.
  * It does not judge whether the chain was right (verify checks integrity), and it does not
  * look up opaque token values (their ids are hashes: give the id the events show).
+ * From a resource (a value the tool calls' arguments hold, or KEY=VALUE: gh_audit_args_match)
+ * it pages through the tool.called events, one page in memory at a time, lists the matches
+ * (the latest WHY_SHOWN) and prints the chain above for the latest one whose outcome is "ok",
+ * else the latest one. That is the one scan of every event of a type; since, until, subject
+ * and client narrow it in the store query.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +29,7 @@
 #include "base/b64url.h"
 #include "base/clock.h"
 #include "base/str.h"
+#include "audit/match.h"
 #include "cmd/audit_why.h"
 
 /* Events per store read. */
@@ -604,32 +610,24 @@ static void print_text(const json_t *w)
     (void)printf("\n");
 }
 
-int gh_cmd_audit_why(gh_cmd_env *env, const char *start, bool as_json)
+/* Builds the chain into out: from the action at seq (> 0), else from token_id. start is what
+ * the chain says it started from. */
+static gh_err why_chain(gh_store *s, gh_arena *a, const char *start, int64_t seq,
+                        const char *token_id, json_t *out)
 {
     why_state w;
     gh_err err = GH_OK;
-    int rc = gh_cmd_load_config(env);
-    size_t len = strlen(start);
 
-    if (rc != GH_CMD_OK)
-        return rc;
-    rc = gh_cmd_open_store(env);
-    if (rc != GH_CMD_OK)
-        return rc;
     memset(&w, 0, sizeof(w));
-    w.s = env->store;
-    w.a = gh_arena_new(0);
-    w.out = json_object();
+    w.s = s;
+    w.a = a;
+    w.out = out;
     json_object_set_new(w.out, "start", json_string(start));
-    if (len > 0 && len <= 18 && strspn(start, "0123456789") == len) {
-        int64_t seq = 0;
-        for (const char *p = start; *p; p++)
-            seq = seq * 10 + (*p - '0');
+    if (seq > 0) {
         err = why_action(&w, seq);
     } else {
-        const char *jti = jwt_jti(w.a, start);
         json_object_set_new(w.out, "action", json_null());
-        w.token_id = jti != NULL ? jti : start;
+        w.token_id = token_id;
     }
     if (err == GH_OK)
         err = why_token(&w);
@@ -641,13 +639,250 @@ int gh_cmd_audit_why(gh_cmd_env *env, const char *start, bool as_json)
         err = why_consent_login(&w);
     if (err == GH_OK)
         err = why_client(&w);
-    if (err == GH_OK) {
-        if (as_json)
-            gh_cmd_print_json(stdout, w.out);
-        else
-            print_text(w.out);
+    return err;
+}
+
+/* ---- a resource ---- */
+
+/* The matching tool calls listed, at most (the latest ones). */
+#define WHY_SHOWN 20
+
+/* What find_resource found. */
+typedef struct why_hits {
+    json_t *shown; /* the latest WHY_SHOWN matches, oldest first */
+    size_t total;
+    int64_t last_seq;    /* the latest match (0: none) */
+    int64_t last_ok_seq; /* the latest match whose outcome is "ok" (0: none) */
+} why_hits;
+
+/* {seq, time, tool, outcome, model_id, client_id, subject, token_id} of a tool call. */
+static json_t *call_summary(const gh_audit_event *e, const json_t *d)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "seq", json_integer((json_int_t)e->seq));
+    set_time(o, "time", e->time_us / 1000000);
+    copy_member(o, d, "tool");
+    copy_member(o, d, "outcome");
+    copy_member(o, d, "model_id");
+    set_str(o, "client_id", e->client_id);
+    set_str(o, "subject", e->subject);
+    set_str(o, "token_id", e->token_id);
+    return o;
+}
+
+/* Pages through the tool.called events that f's since, until, subject and client allow, one
+ * page in memory at a time, and collects those whose arguments name resource into h. */
+static gh_err find_resource(gh_store *s, const gh_audit_filter *filter, const char *resource,
+                            why_hits *h)
+{
+    gh_audit_filter f;
+
+    memset(&f, 0, sizeof(f));
+    f.type = GH_AUDIT_TOOL_CALLED;
+    f.since_us = filter->since_us;
+    f.until_us = filter->until_us;
+    f.subject = filter->subject;
+    f.client_id = filter->client_id;
+    for (;;) {
+        gh_arena *a = gh_arena_new(0);
+        gh_audit_event *ev = NULL;
+        size_t n = 0;
+        gh_err err;
+
+        f.limit = WHY_PAGE;
+        err = gh_store_audit_query(s, &f, a, &ev, &n);
+        if (err != GH_OK) {
+            gh_arena_free(a);
+            return err;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_t *d = event_data(&ev[i]);
+            if (gh_audit_args_match(json_object_get(d, "arguments"), resource)) {
+                const char *outcome = json_string_value(json_object_get(d, "outcome"));
+                h->total++;
+                h->last_seq = ev[i].seq;
+                if (outcome != NULL && strcmp(outcome, "ok") == 0)
+                    h->last_ok_seq = ev[i].seq;
+                if (json_array_size(h->shown) == WHY_SHOWN)
+                    (void)json_array_remove(h->shown, 0);
+                json_array_append_new(h->shown, call_summary(&ev[i], d));
+            }
+            json_decref(d);
+        }
+        if (n > 0)
+            f.after_seq = ev[n - 1].seq;
+        gh_arena_free(a);
+        if (n < WHY_PAGE)
+            return GH_OK;
     }
-    json_decref(w.out);
-    gh_arena_free(w.a);
+}
+
+static void print_calls(const char *resource, const why_hits *h, int64_t chain_seq)
+{
+    size_t i;
+    json_t *v;
+
+    (void)printf("resource %s: %zu tool call%s\n", resource, h->total, h->total == 1 ? "" : "s");
+    if (h->total > json_array_size(h->shown))
+        (void)printf("  (%zu earlier not shown)\n", h->total - json_array_size(h->shown));
+    json_array_foreach(h->shown, i, v)
+    {
+        (void)printf("  event %lld at %s: %s, outcome %s, model %s, client %s, user %s\n",
+                     (long long)json_integer_value(json_object_get(v, "seq")), jstr(v, "time"),
+                     jstr(v, "tool"), jstr(v, "outcome"), jstr(v, "model_id"),
+                     jstr(v, "client_id"), jstr(v, "subject"));
+    }
+    if (h->last_ok_seq > 0)
+        (void)printf("\nwhy event %lld, the latest that succeeded:\n", (long long)chain_seq);
+    else
+        (void)printf("\nnone succeeded; why event %lld, the latest attempt:\n",
+                     (long long)chain_seq);
+}
+
+/* Whether the store or the trail knows a token with this id. */
+static gh_err token_known(gh_store *s, gh_arena *a, const char *id, bool *out)
+{
+    gh_token *row = NULL;
+    gh_audit_filter f;
+    gh_audit_event *ev = NULL;
+    size_t n = 0;
+    gh_err err = gh_store_token_get(s, id, a, &row);
+
+    *out = err == GH_OK;
+    if (err == GH_OK)
+        return GH_OK;
+    if (err != GH_ENOTFOUND)
+        return err;
+    memset(&f, 0, sizeof(f));
+    f.token_id = id;
+    f.limit = 1;
+    err = gh_store_audit_query(s, &f, a, &ev, &n);
+    *out = err == GH_OK && n > 0;
+    return err;
+}
+
+/* Whether f narrows a resource's calls (since, until, subject or client set). */
+static bool narrowed(const gh_audit_filter *f)
+{
+    return f->since_us != 0 || f->until_us != 0 || f->subject != NULL || f->client_id != NULL;
+}
+
+/* The resource form: the matching calls, then the chain of the one that explains it. */
+static gh_err why_resource(gh_store *s, gh_arena *a, const gh_cmd_why_opts *o,
+                           const char *resource, bool explicit)
+{
+    why_hits h;
+    json_t *chain = json_object();
+    char start[24];
+    int64_t seq;
+    gh_err err;
+
+    memset(&h, 0, sizeof(h));
+    h.shown = json_array();
+    err = find_resource(s, &o->filter, resource, &h);
+    if (err != GH_OK) {
+        (void)why_fail(err);
+        goto done;
+    }
+    if (h.total == 0) {
+        const char *within = narrowed(&o->filter) ? " (within the filters given)" : "";
+        if (explicit)
+            (void)fprintf(stderr, "gatehouse: no tool call names the resource %s%s\n", resource,
+                          within);
+        else
+            (void)fprintf(stderr,
+                          "gatehouse: no token %s in the store or the audit trail, and no tool "
+                          "call names it as a resource%s\n",
+                          resource, within);
+        err = GH_ENOTFOUND;
+        goto done;
+    }
+    seq = h.last_ok_seq > 0 ? h.last_ok_seq : h.last_seq;
+    (void)snprintf(start, sizeof(start), "%lld", (long long)seq);
+    err = why_chain(s, a, start, seq, NULL, chain);
+    if (err != GH_OK)
+        goto done;
+    if (o->as_json) {
+        json_t *out = json_object();
+        json_object_set_new(out, "resource", json_string(resource));
+        json_object_set(out, "matches", h.shown);
+        json_object_set_new(out, "total", json_integer((json_int_t)h.total));
+        json_object_set(out, "chain", chain);
+        gh_cmd_print_json(stdout, out);
+        json_decref(out);
+    } else {
+        print_calls(resource, &h, seq);
+        print_text(chain);
+    }
+done:
+    json_decref(h.shown);
+    json_decref(chain);
+    return err;
+}
+
+int gh_cmd_audit_why(gh_cmd_env *env, const gh_cmd_why_opts *o)
+{
+    const char *start = o->start;
+    size_t len = start != NULL ? strlen(start) : 0;
+    gh_arena *a;
+    json_t *out = NULL;
+    int64_t seq = 0;
+    const char *token_id = NULL;
+    bool known = false;
+    gh_err err = GH_OK;
+    int rc;
+
+    if ((start == NULL) == (o->resource == NULL))
+        return gh_cmd_usage_error("audit", "why needs one of an event seq, a token, a resource "
+                                           "or --resource VALUE",
+                                  NULL);
+    rc = gh_cmd_load_config(env);
+    if (rc == GH_CMD_OK)
+        rc = gh_cmd_open_store(env);
+    if (rc != GH_CMD_OK)
+        return rc;
+    a = gh_arena_new(0);
+    if (o->resource != NULL) {
+        err = why_resource(env->store, a, o, o->resource, true);
+        goto done;
+    }
+    if (len > 0 && len <= 18 && strspn(start, "0123456789") == len) {
+        for (const char *p = start; *p; p++)
+            seq = seq * 10 + (*p - '0');
+    } else {
+        token_id = jwt_jti(a, start);
+        if (token_id == NULL) {
+            err = token_known(env->store, a, start, &known);
+            if (err != GH_OK) {
+                (void)why_fail(err);
+                goto done;
+            }
+            if (!known) {
+                err = why_resource(env->store, a, o, start, false);
+                goto done;
+            }
+            token_id = start;
+        }
+    }
+    if (narrowed(&o->filter)) {
+        rc = gh_cmd_usage_error("audit", "--since, --until, --subject and --client apply to a "
+                                         "resource, not to an event seq or a token",
+                                start);
+        goto done;
+    }
+    out = json_object();
+    err = why_chain(env->store, a, start, seq, token_id, out);
+    if (err == GH_OK) {
+        if (o->as_json)
+            gh_cmd_print_json(stdout, out);
+        else
+            print_text(out);
+    }
+done:
+    json_decref(out);
+    gh_arena_free(a);
+    if (rc != GH_CMD_OK)
+        return rc;
     return err == GH_OK ? GH_CMD_OK : GH_CMD_FAIL;
 }

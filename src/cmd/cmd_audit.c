@@ -10,8 +10,8 @@
  * checkpoint signs the newest event now (needs the system secret: the signing key).
  * tail and export print events as JSON lines in the export form (gh_audit_event_export),
  * which verify --file reads back. verify, tail and export only read the store and need no
- * system secret. why (audit_why.c) traces an action or a token back to the grant, the consent,
- * the login and the client.
+ * system secret. why (audit_why.c) traces an action, a token or a resource (the tool calls
+ * that named it) back to the grant, the consent, the login and the client.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +46,15 @@ static const char audit_usage[] =
     "  export [--since T] [--until T] [--subject S] [--client C] [--token T] [--type X]\n"
     "        print the matching events as JSON lines (T: RFC 3339 or seconds since the\n"
     "        epoch; since inclusive, until exclusive)\n"
-    "  why SEQ|TOKEN [--json]\n"
+    "  why SEQ|TOKEN|RESOURCE [--json]\n"
+    "  why --resource VALUE [--since T] [--until T] [--subject S] [--client C] [--json]\n"
     "        trace an action (an event's seq) or a token (its id or the JWT) back to the\n"
     "        token, the grant, the consent (scopes asked and given, catalog version), the\n"
-    "        login and the client; exit 1 when SEQ or TOKEN is unknown\n"
+    "        login and the client. Digits are a seq, a JWT or a token id the trail knows\n"
+    "        is a token, anything else a resource (--resource for one that looks like a\n"
+    "        number or a token id): the tool calls whose arguments hold that value (or\n"
+    "        KEY=VALUE: member KEY holds VALUE), then the chain of the latest that\n"
+    "        succeeded; the filters narrow a resource's calls. Exit 1 when nothing matches\n"
     "\n"
     "Exit status: 0 success, 1 failure (verify: the chain is broken), 2 bad usage.\n";
 
@@ -373,13 +378,15 @@ static int parse_time_opt(const char *name, const char *v, int64_t *out)
 
 int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
 {
-    const char *sub, *v = NULL, *jwks = NULL, *file = NULL, *why_start = NULL;
+    const char *sub, *v = NULL, *jwks = NULL, *file = NULL;
     gh_audit_filter f;
+    gh_cmd_why_opts why;
     int64_t count = 10;
-    bool follow = false, as_json = false;
+    bool follow = false;
     int i, r;
 
     memset(&f, 0, sizeof(f));
+    memset(&why, 0, sizeof(why));
     if (argc < 2) {
         (void)fputs(audit_usage, stderr);
         return GH_CMD_USAGE;
@@ -421,16 +428,18 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
             count = 0;
             for (const char *p = v; *p; p++)
                 count = count * 10 + (*p - '0');
-        } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--since", &v)) != 0) {
+        } else if ((is_export || is_why) && (r = gh_cmd_opt(argc, argv, &i, "--since", &v)) != 0) {
             if (r < 0 || parse_time_opt("--since", v, &f.since_us) != GH_CMD_OK)
                 return GH_CMD_USAGE;
-        } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--until", &v)) != 0) {
+        } else if ((is_export || is_why) && (r = gh_cmd_opt(argc, argv, &i, "--until", &v)) != 0) {
             if (r < 0 || parse_time_opt("--until", v, &f.until_us) != GH_CMD_OK)
                 return GH_CMD_USAGE;
-        } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--subject", &f.subject)) != 0) {
+        } else if ((is_export || is_why) &&
+                   (r = gh_cmd_opt(argc, argv, &i, "--subject", &f.subject)) != 0) {
             if (r < 0)
                 return GH_CMD_USAGE;
-        } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--client", &f.client_id)) != 0) {
+        } else if ((is_export || is_why) &&
+                   (r = gh_cmd_opt(argc, argv, &i, "--client", &f.client_id)) != 0) {
             if (r < 0)
                 return GH_CMD_USAGE;
         } else if (is_export && (r = gh_cmd_opt(argc, argv, &i, "--token", &f.token_id)) != 0) {
@@ -440,9 +449,12 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
             if (r < 0)
                 return GH_CMD_USAGE;
         } else if (is_why && strcmp(a, "--json") == 0) {
-            as_json = true;
-        } else if (is_why && why_start == NULL && a[0] != '-' && a[0] != '\0') {
-            why_start = a;
+            why.as_json = true;
+        } else if (is_why && (r = gh_cmd_opt(argc, argv, &i, "--resource", &why.resource)) != 0) {
+            if (r < 0)
+                return GH_CMD_USAGE;
+        } else if (is_why && why.start == NULL && a[0] != '-' && a[0] != '\0') {
+            why.start = a;
         } else {
             return gh_cmd_usage_error("audit", "unexpected argument", a);
         }
@@ -452,9 +464,8 @@ int gh_cmd_audit(gh_cmd_env *env, int argc, char **argv)
     if (strcmp(sub, "checkpoint") == 0)
         return audit_checkpoint(env);
     if (strcmp(sub, "why") == 0) {
-        if (why_start == NULL)
-            return gh_cmd_usage_error("audit", "why needs an event seq or a token id", NULL);
-        return gh_cmd_audit_why(env, why_start, as_json);
+        why.filter = f;
+        return gh_cmd_audit_why(env, &why);
     }
     if (strcmp(sub, "tail") == 0)
         return audit_tail(env, count, follow);
