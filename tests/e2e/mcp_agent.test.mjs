@@ -15,8 +15,8 @@
 //      token, starts a step-up authorization for dns:write, which the user denies; a second
 //      try is refused again, and nothing changed;
 //   5. every tools/call, and the REST read, is in the audit trail with its model id, tool,
-//      outcome, user and client, and `gatehouse audit why` walks the refused call back to the token, the
-//      consent (asked and given, catalog version) and the registered client;
+//      outcome, user and client, and `gatehouse audit why` walks the refused call back to the
+//      token, the consent (asked and given, catalog version) and the registered client;
 //   6. the agent's token is audience-bound to the API and carries exactly the granted scopes.
 // Then examples/mcp-agent/agent.mjs, the agent of the README's walkthrough, runs the same
 // story as a program, a user agent on the built-in pages standing in for the browser.
