@@ -18,9 +18,14 @@
  * GET /.well-known/oauth-protected-resource (RFC 9728 2, no token), GET /health, and
  * POST /mcp: MCP streamable HTTP (protocol 2025-06-18) answering each JSON-RPC 2.0 request
  * with one application/json response: initialize, ping, notifications (202), tools/list and
- * tools/call, whose tools map to the REST operations with the same scopes. Every tools/call
- * is reported to gatehouse's audit trail with gh_rs_report (model id from params._meta, else
- * the X-Model-Id header, else "unknown").
+ * tools/call, whose tools map to the REST operations with the same scopes. REST routes and
+ * tools run through one operation path (op_perform): every operation called with a token that
+ * could be checked (allowed, refused for its scope, or failed) is reported to gatehouse's
+ * audit trail with gh_rs_report, under its tool name and with the tool's arguments (REST
+ * builds them from its path, query and body), before the answer is sent; the model id comes
+ * from an MCP call's params._meta, else the X-Model-Id header, else "unknown". A request
+ * without a token or with one that is not active is not reported (the report authenticates
+ * with the token).
  *
  * Authorization (RFC 6750, RFC 9728 5.1, MCP 2025-06-18 authorization): no token is 401 with
  * WWW-Authenticate Bearer resource_metadata=...; an unacceptable token is 401 invalid_token;
@@ -112,16 +117,16 @@ static enum MHD_Result send_error(struct MHD_Connection *c, int status, const ch
 /* ---- authorization ------------------------------------------------------------------ */
 
 typedef enum auth_outcome {
-    AUTH_OK,      /* token active (scope checked if one was asked) */
-    AUTH_REFUSED, /* *status and *challenge set: 401 or 403 */
+    AUTH_OK,      /* token active (its scope is checked by op_perform) */
+    AUTH_REFUSED, /* *status and *challenge set: 401 */
     AUTH_FAILED   /* the issuer could not be reached or the kit failed: 503 */
 } auth_outcome;
 
 /* Verifies the request's bearer token (online: with gh_rs_verify_online, asking gatehouse
- * now) and, if scope is not NULL, that it holds scope. On AUTH_REFUSED *challenge is a heap
- * WWW-Authenticate value. t (cleared first) is filled in any case. */
-static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scope, bool online,
-                              gh_rs_token *t, int *status, char **challenge)
+ * now). On AUTH_REFUSED *challenge is a heap WWW-Authenticate value. t (cleared first) is
+ * filled in any case. */
+static auth_outcome authorize(app *a, struct MHD_Connection *c, bool online, gh_rs_token *t,
+                              int *status, char **challenge)
 {
     const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     const char *token = hdr != NULL ? gh_rs_bearer(hdr) : NULL;
@@ -137,30 +142,24 @@ static auth_outcome authorize(app *a, struct MHD_Connection *c, const char *scop
             fprintf(stderr, "dns-api: token check failed: %s\n", gh_rs_err_str(e));
             return AUTH_FAILED;
         }
-        if (!t->active)
-            kind = GH_RS_INVALID_TOKEN;
-        else if (scope != NULL && !gh_rs_require_scope(t, scope))
-            kind = GH_RS_INSUFFICIENT_SCOPE;
-        else
+        if (t->active)
             return AUTH_OK;
+        kind = GH_RS_INVALID_TOKEN;
     }
-    if (gh_rs_challenge(a->rs, kind, kind == GH_RS_INSUFFICIENT_SCOPE ? scope : NULL, NULL,
-                        status, challenge) != GH_RS_OK)
+    if (gh_rs_challenge(a->rs, kind, NULL, NULL, status, challenge) != GH_RS_OK)
         return AUTH_FAILED;
     return AUTH_REFUSED;
 }
 
-/* The error code of a refusal's JSON body. */
-static const char *refusal_code(struct MHD_Connection *c, int status)
+/* The error code of a 401's JSON body. */
+static const char *refusal_code(struct MHD_Connection *c)
 {
-    if (status == 403)
-        return "insufficient_scope";
     if (MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") == NULL)
         return "unauthorized";
     return "invalid_token";
 }
 
-/* ---- REST --------------------------------------------------------------------------- */
+/* ---- operations: one path for REST and MCP ------------------------------------------ */
 
 /* Parses a positive decimal id (digits only, no sign, fits int64). */
 static bool parse_id(const char *s, size_t len, int64_t *out)
@@ -179,15 +178,7 @@ static bool parse_id(const char *s, size_t len, int64_t *out)
     return true;
 }
 
-static bool parse_limit(const char *s, int64_t *out)
-{
-    if (s == NULL) {
-        *out = 50;
-        return true;
-    }
-    return parse_id(s, strlen(s), out);
-}
-
+/* The operations, in the order of tool_names. */
 typedef enum op_kind { OP_LIST, OP_CREATE, OP_UPDATE, OP_DELETE, OP_LOGS } op_kind;
 
 static const char *op_scope(op_kind k)
@@ -243,8 +234,197 @@ static void op_run(app *a, op_kind k, const op_args *args, dns_result *out)
         dns_result_error(out, 500, "server_error", "out of memory");
 }
 
-/* Matches /zones/{zone}/records[/{id}]; returns 0 (no match), 1 (collection), 2 (item). */
-static int match_records(const char *url, op_args *args)
+
+/* The MCP tool of each operation: its name in tools/call and in the audit trail, for REST
+ * too. Indexed by op_kind. */
+static const char *const tool_names[] = {"list_records", "create_record", "update_record",
+                                         "delete_record", "read_logs"};
+_Static_assert(sizeof(tool_names) / sizeof(tool_names[0]) == OP_LOGS + 1, "a name per op_kind");
+
+static const char *op_tool(op_kind k)
+{
+    return tool_names[k];
+}
+
+/* Maps a tool name to its operation; false for an unknown tool. */
+static bool tool_op(const char *name, op_kind *k)
+{
+    for (size_t i = 0; i < sizeof(tool_names) / sizeof(tool_names[0]); i++) {
+        if (strcmp(name, tool_names[i]) == 0) {
+            *k = (op_kind)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Fills args from the tool arguments; false with a message for invalid ones. */
+static bool tool_args(op_kind k, const json_t *targs, op_args *args, const char **why)
+{
+    const json_t *zone = json_object_get(targs, "zone");
+    const json_t *id = json_object_get(targs, "id");
+    const json_t *limit = json_object_get(targs, "limit");
+    const json_t *action = json_object_get(targs, "action");
+
+    if (k == OP_LOGS) {
+        args->limit = 50;
+        if (limit != NULL) {
+            if (!json_is_integer(limit)) {
+                *why = "limit must be an integer";
+                return false;
+            }
+            args->limit = json_integer_value(limit);
+        }
+        if (action != NULL && !json_is_string(action)) {
+            *why = "action must be a string";
+            return false;
+        }
+        args->action = json_string_value(action);
+        return true;
+    }
+    if (!json_is_string(zone) || json_string_length(zone) == 0 ||
+        json_string_length(zone) >= sizeof(args->zone)) {
+        *why = "zone is required";
+        return false;
+    }
+    memcpy(args->zone, json_string_value(zone), json_string_length(zone) + 1);
+    if (strlen(args->zone) != json_string_length(zone)) {
+        *why = "invalid zone";
+        return false;
+    }
+    if (k == OP_UPDATE || k == OP_DELETE) {
+        if (!json_is_integer(id) || json_integer_value(id) < 1) {
+            *why = "id must be a positive integer";
+            return false;
+        }
+        args->id = json_integer_value(id);
+    }
+    if (k == OP_CREATE || k == OP_UPDATE) {
+        json_t *fields = json_deep_copy(targs);
+        if (fields == NULL) {
+            *why = "out of memory";
+            return false;
+        }
+        json_object_del(fields, "zone");
+        json_object_del(fields, "id");
+        args->in = fields; /* freed by the caller */
+    }
+    return true;
+}
+
+/* The model id for the audit trail: an MCP call's params._meta (model_id, modelId or
+ * io.gatehouse/model_id), else the X-Model-Id header (params NULL: a REST request), else
+ * "unknown". */
+static const char *model_id(struct MHD_Connection *c, const json_t *params)
+{
+    const json_t *meta = json_object_get(params, "_meta");
+    static const char *const keys[] = {"model_id", "modelId", "io.gatehouse/model_id"};
+    const char *h;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const json_t *v = json_object_get(meta, keys[i]);
+        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 200)
+            return json_string_value(v);
+    }
+    h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Model-Id");
+    if (h != NULL && h[0] != '\0' && strlen(h) <= 200)
+        return h;
+    return "unknown";
+}
+
+/* Reports one call to gatehouse's audit trail with the request's own token (synchronously:
+ * the event is recorded before the caller gets the answer). A failed report is logged and
+ * does not change the answer. */
+static void report(app *a, struct MHD_Connection *c, const char *model, const char *tool,
+                   const json_t *targs, const char *outcome, const char *response)
+{
+    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    const char *token = hdr != NULL ? gh_rs_bearer(hdr) : NULL;
+    char *args_text = targs != NULL ? json_dumps(targs, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    gh_rs_call call = {model, tool, args_text, outcome, response};
+    long status = 0;
+
+    if (token != NULL && gh_rs_report(a->rs, token, &call, &status) != GH_RS_OK)
+        fprintf(stderr, "dns-api: audit report of %s failed (HTTP %ld)\n", tool, status);
+    free(args_text);
+}
+
+/* One call of an operation, over REST or MCP. */
+typedef struct op_call {
+    op_kind k;
+    const char *tool;    /* the MCP tool name of k: the audit event's "tool" */
+    const json_t *targs; /* the tool's arguments object (may be NULL): REST builds the same
+                            object from its path, query and body */
+    const char *model;   /* the model id reported */
+    int in_status;       /* REST: the body could not be read (413, 400) ... */
+    const char *in_desc; /* ... and why; the call then fails after the scope check */
+} op_call;
+
+typedef enum op_end {
+    OP_DENIED,  /* the token lacks the scope: res is 403, challenge set (NULL if it failed) */
+    OP_INVALID, /* the arguments were refused: res is a 4xx invalid_request */
+    OP_RAN      /* the operation ran: res is its answer (2xx or its own error) */
+} op_end;
+
+/* Checks the scope of call's operation on t (an active token; for a write, gatehouse's
+ * online answer), checks the arguments, runs the operation and reports the call with its
+ * outcome (ok, denied or error) and the answer's body. *res is always filled (free with
+ * dns_result_clear); *challenge (heap or NULL) only for OP_DENIED. */
+static op_end op_perform(app *a, struct MHD_Connection *c, const op_call *call,
+                         const gh_rs_token *t, dns_result *res, char **challenge)
+{
+    const char *scope = op_scope(call->k), *why = NULL, *outcome;
+    op_args args;
+    op_end end;
+    char *text;
+    int status = 0;
+
+    memset(&args, 0, sizeof(args));
+    *challenge = NULL;
+    res->status = 0;
+    res->body = NULL;
+    if (!gh_rs_require_scope(t, scope)) {
+        /* SPEC: RFC6750 3.1, MCP 2025-06-18 authorization: insufficient scope is 403 with
+         * the challenge */
+        if (gh_rs_challenge(a->rs, GH_RS_INSUFFICIENT_SCOPE, scope, NULL, &status,
+                            challenge) != GH_RS_OK)
+            *challenge = NULL;
+        res->status = 403;
+        res->body = json_pack("{s:s}", "error", "insufficient_scope");
+        end = OP_DENIED;
+        outcome = "denied";
+    } else if (call->in_status != 0) {
+        dns_result_error(res, call->in_status, "invalid_request", call->in_desc);
+        end = OP_INVALID;
+        outcome = "error";
+    } else {
+        json_t *empty = json_object();
+        bool ok = empty != NULL &&
+                  tool_args(call->k, call->targs != NULL ? call->targs : empty, &args, &why);
+        json_decref(empty);
+        if (ok) {
+            op_run(a, call->k, &args, res);
+            json_decref((json_t *)args.in);
+            end = OP_RAN;
+            outcome = res->status < 300 ? "ok" : "error";
+        } else {
+            dns_result_error(res, 400, "invalid_request", why != NULL ? why : "out of memory");
+            end = OP_INVALID;
+            outcome = "error";
+        }
+    }
+    if (res->body == NULL)
+        dns_result_error(res, 500, "server_error", "out of memory");
+    text = json_dumps(res->body, JSON_COMPACT);
+    report(a, c, call->model, call->tool, call->targs, outcome, text);
+    free(text);
+    return end;
+}
+
+/* ---- REST --------------------------------------------------------------------------- */
+
+/* Matches /zones/{zone}/records[/{id}] into zone (NUL-terminated) and *id; returns 0 (no
+ * match), 1 (collection), 2 (item). */
+static int match_records(const char *url, char zone[256], int64_t *id)
 {
     const char *p, *slash;
     size_t zlen;
@@ -255,89 +435,162 @@ static int match_records(const char *url, op_args *args)
     if (slash == NULL)
         return 0;
     zlen = (size_t)(slash - p);
-    if (zlen == 0 || zlen >= sizeof(args->zone))
+    if (zlen == 0 || zlen >= 256)
         return 0;
-    memcpy(args->zone, p, zlen);
-    args->zone[zlen] = '\0';
+    memcpy(zone, p, zlen);
+    zone[zlen] = '\0';
     p = slash;
     if (strcmp(p, "/records") == 0)
         return 1;
     if (strncmp(p, "/records/", 9) != 0)
         return 0;
     p += 9;
-    if (!parse_id(p, strlen(p), &args->id))
+    if (!parse_id(p, strlen(p), id))
         return 0;
     return 2;
+}
+
+/* Sets key of o to the string v; false when v is not UTF-8 (or memory ran out). */
+static bool set_str(json_t *o, const char *key, const char *v)
+{
+    return json_object_set_new(o, key, json_string(v)) == 0;
+}
+
+/* The tool arguments of a REST request, as an MCP call of its tool carries them: the route's
+ * operation in *k and, in *out (new reference), zone and id from the path, limit (an integer
+ * when it is one, else the text given, which the tool's check refuses) and action from the
+ * query. Answers the request itself (404, 405, 400) and returns false when it has no
+ * operation or its path or query is not UTF-8. */
+static bool rest_route(struct MHD_Connection *c, const char *url, const char *method,
+                       op_kind *k, json_t **out, enum MHD_Result *ret)
+{
+    char zone[256];
+    int64_t id = 0, v;
+    int m;
+    json_t *targs = json_object();
+    bool ok = targs != NULL;
+
+    *out = NULL;
+    if (strcmp(url, "/logs") == 0) {
+        const char *limit = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+        const char *action = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "action");
+        if (strcmp(method, "GET") != 0) {
+            *ret = send_error(c, 405, "method_not_allowed", "GET only");
+            json_decref(targs);
+            return false;
+        }
+        *k = OP_LOGS;
+        if (ok && limit != NULL)
+            ok = parse_id(limit, strlen(limit), &v)
+                     ? json_object_set_new(targs, "limit", json_integer((json_int_t)v)) == 0
+                     : set_str(targs, "limit", limit);
+        if (ok && action != NULL)
+            ok = set_str(targs, "action", action);
+    } else if ((m = match_records(url, zone, &id)) != 0) {
+        if (m == 1 && strcmp(method, "GET") == 0)
+            *k = OP_LIST;
+        else if (m == 1 && strcmp(method, "POST") == 0)
+            *k = OP_CREATE;
+        else if (m == 2 && strcmp(method, "PUT") == 0)
+            *k = OP_UPDATE;
+        else if (m == 2 && strcmp(method, "DELETE") == 0)
+            *k = OP_DELETE;
+        else {
+            *ret = send_error(c, 405, "method_not_allowed", "method not allowed on this route");
+            json_decref(targs);
+            return false;
+        }
+        ok = ok && set_str(targs, "zone", zone);
+        if (ok && m == 2)
+            ok = json_object_set_new(targs, "id", json_integer((json_int_t)id)) == 0;
+    } else {
+        *ret = send_error(c, 404, "not_found", "no such route");
+        json_decref(targs);
+        return false;
+    }
+    if (!ok) {
+        *ret = send_error(c, 400, "invalid_request", "the path and query must be UTF-8");
+        json_decref(targs);
+        return false;
+    }
+    *out = targs;
+    return true;
+}
+
+/* Adds the record fields of a create or update body to targs (the path's zone and id win);
+ * sets call->in_status and call->in_desc when the body cannot be used. */
+static void rest_body(const req *rq, json_t *targs, op_call *call)
+{
+    json_error_t jerr;
+    json_t *in;
+    const char *key;
+    json_t *v;
+
+    if (rq->too_big) {
+        call->in_status = 413;
+        call->in_desc = "the body is too large";
+        return;
+    }
+    in = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(in)) {
+        call->in_status = 400;
+        call->in_desc = in == NULL ? "the body is not JSON" : "the body must be a JSON object";
+        json_decref(in);
+        return;
+    }
+    json_object_foreach(in, key, v)
+    {
+        if (strcmp(key, "zone") != 0 && strcmp(key, "id") != 0 &&
+            json_object_set(targs, key, v) != 0) {
+            call->in_status = 400;
+            call->in_desc = "the body could not be read";
+            break;
+        }
+    }
+    json_decref(in);
 }
 
 static enum MHD_Result rest(app *a, struct MHD_Connection *c, const char *url,
                             const char *method, const req *rq)
 {
-    op_args args;
-    op_kind k;
-    int m;
+    op_call call;
     gh_rs_token t;
     int status = 0;
     char *challenge = NULL;
-    json_t *in = NULL;
-    json_error_t jerr;
+    json_t *targs = NULL;
     dns_result res = {0, NULL};
     enum MHD_Result ret;
     auth_outcome ao;
 
-    memset(&args, 0, sizeof(args));
+    memset(&call, 0, sizeof(call));
     memset(&t, 0, sizeof(t));
-    if (strcmp(url, "/logs") == 0) {
-        if (strcmp(method, "GET") != 0)
-            return send_error(c, 405, "method_not_allowed", "GET only");
-        k = OP_LOGS;
-        if (!parse_limit(MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit"),
-                         &args.limit))
-            return send_error(c, 400, "invalid_request", "\"limit\" must be 1..500");
-        args.action = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "action");
-    } else if ((m = match_records(url, &args)) != 0) {
-        if (m == 1 && strcmp(method, "GET") == 0)
-            k = OP_LIST;
-        else if (m == 1 && strcmp(method, "POST") == 0)
-            k = OP_CREATE;
-        else if (m == 2 && strcmp(method, "PUT") == 0)
-            k = OP_UPDATE;
-        else if (m == 2 && strcmp(method, "DELETE") == 0)
-            k = OP_DELETE;
-        else
-            return send_error(c, 405, "method_not_allowed", "method not allowed on this route");
-    } else {
-        return send_error(c, 404, "not_found", "no such route");
-    }
-
-    ao = authorize(a, c, op_scope(k), check_online(a, k), &t, &status, &challenge);
+    if (!rest_route(c, url, method, &call.k, &targs, &ret))
+        return ret;
+    /* a write asks gatehouse now (a revoked token is 401 even without the scope); the scope
+     * is then checked on its answer by op_perform */
+    ao = authorize(a, c, check_online(a, call.k), &t, &status, &challenge);
     if (ao == AUTH_FAILED) {
         ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
         goto done;
     }
     if (ao == AUTH_REFUSED) {
-        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c, status)),
-                        challenge);
+        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c)), challenge);
         goto done;
     }
-    if (k == OP_CREATE || k == OP_UPDATE) {
-        if (rq->too_big) {
-            ret = send_error(c, 413, "invalid_request", "the body is too large");
-            goto done;
-        }
-        in = json_loadb(rq->body != NULL ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES,
-                        &jerr);
-        if (in == NULL) {
-            ret = send_error(c, 400, "invalid_request", "the body is not JSON");
-            goto done;
-        }
-        args.in = in;
+    if (call.k == OP_CREATE || call.k == OP_UPDATE)
+        rest_body(rq, targs, &call);
+    call.tool = op_tool(call.k);
+    call.targs = targs;
+    call.model = model_id(c, NULL);
+    if (op_perform(a, c, &call, &t, &res, &challenge) == OP_DENIED && challenge == NULL) {
+        ret = send_error(c, 500, "server_error", "challenge failed");
+        goto done;
     }
-    op_run(a, k, &args, &res);
-    ret = send_json(c, res.status, res.body, NULL);
+    ret = send_json(c, res.status, res.body, challenge);
     res.body = NULL;
 done:
-    json_decref(in);
+    dns_result_clear(&res);
+    json_decref(targs);
     free(challenge);
     gh_rs_token_clear(&t);
     return ret;
@@ -410,177 +663,71 @@ static json_t *rpc_result(json_t *id, json_t *result /* stolen */)
     return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", result);
 }
 
-/* Maps a tool name to its operation; false for an unknown tool. */
-static bool tool_op(const char *name, op_kind *k)
-{
-    static const struct {
-        const char *name;
-        op_kind k;
-    } tools[] = {{"list_records", OP_LIST},
-                 {"create_record", OP_CREATE},
-                 {"update_record", OP_UPDATE},
-                 {"delete_record", OP_DELETE},
-                 {"read_logs", OP_LOGS}};
-    for (size_t i = 0; i < sizeof(tools) / sizeof(tools[0]); i++) {
-        if (strcmp(name, tools[i].name) == 0) {
-            *k = tools[i].k;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Fills args from the tool arguments; false with a message for invalid ones. */
-static bool tool_args(op_kind k, const json_t *targs, op_args *args, const char **why)
-{
-    const json_t *zone = json_object_get(targs, "zone");
-    const json_t *id = json_object_get(targs, "id");
-    const json_t *limit = json_object_get(targs, "limit");
-    const json_t *action = json_object_get(targs, "action");
-
-    if (k == OP_LOGS) {
-        args->limit = 50;
-        if (limit != NULL) {
-            if (!json_is_integer(limit)) {
-                *why = "limit must be an integer";
-                return false;
-            }
-            args->limit = json_integer_value(limit);
-        }
-        if (action != NULL && !json_is_string(action)) {
-            *why = "action must be a string";
-            return false;
-        }
-        args->action = json_string_value(action);
-        return true;
-    }
-    if (!json_is_string(zone) || json_string_length(zone) == 0 ||
-        json_string_length(zone) >= sizeof(args->zone)) {
-        *why = "zone is required";
-        return false;
-    }
-    memcpy(args->zone, json_string_value(zone), json_string_length(zone) + 1);
-    if (strlen(args->zone) != json_string_length(zone)) {
-        *why = "invalid zone";
-        return false;
-    }
-    if (k == OP_UPDATE || k == OP_DELETE) {
-        if (!json_is_integer(id) || json_integer_value(id) < 1) {
-            *why = "id must be a positive integer";
-            return false;
-        }
-        args->id = json_integer_value(id);
-    }
-    if (k == OP_CREATE || k == OP_UPDATE) {
-        json_t *fields = json_deep_copy(targs);
-        if (fields == NULL) {
-            *why = "out of memory";
-            return false;
-        }
-        json_object_del(fields, "zone");
-        json_object_del(fields, "id");
-        args->in = fields; /* freed by the caller */
-    }
-    return true;
-}
-
-/* The model id for the audit trail: params._meta (model_id, modelId or
- * io.gatehouse/model_id), else the X-Model-Id header, else "unknown". */
-static const char *model_id(struct MHD_Connection *c, const json_t *params)
-{
-    const json_t *meta = json_object_get(params, "_meta");
-    static const char *const keys[] = {"model_id", "modelId", "io.gatehouse/model_id"};
-    const char *h;
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const json_t *v = json_object_get(meta, keys[i]);
-        if (json_is_string(v) && json_string_length(v) > 0 && json_string_length(v) <= 200)
-            return json_string_value(v);
-    }
-    h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Model-Id");
-    if (h != NULL && h[0] != '\0' && strlen(h) <= 200)
-        return h;
-    return "unknown";
-}
-
-static void report(app *a, struct MHD_Connection *c, const json_t *params, const char *tool,
-                   const json_t *targs, const char *outcome, const char *response)
-{
-    const char *hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    const char *token = hdr != NULL ? gh_rs_bearer(hdr) : NULL;
-    char *args_text = targs != NULL ? json_dumps(targs, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-    gh_rs_call call = {model_id(c, params), tool, args_text, outcome, response};
-    long status = 0;
-
-    if (token != NULL && gh_rs_report(a->rs, token, &call, &status) != GH_RS_OK)
-        fprintf(stderr, "dns-api: audit report of %s failed (HTTP %ld)\n", tool, status);
-    free(args_text);
-}
-
-/* tools/call: authorization for the tool's scope (a write checked online first, t then
- * holding gatehouse's answer), the operation, the report. */
+/* tools/call: a write's online check (t then holding gatehouse's answer), then op_perform. */
 static enum MHD_Result mcp_call(app *a, struct MHD_Connection *c, json_t *id, json_t *params,
                                 gh_rs_token *t)
 {
     const json_t *name = json_object_get(params, "name");
     json_t *targs = json_object_get(params, "arguments");
-    op_kind k;
-    op_args args;
-    const char *why = NULL;
+    op_call call;
     char *challenge = NULL, *text = NULL;
+    const char *why;
     int status = 0;
     dns_result res = {0, NULL};
     json_t *result;
     enum MHD_Result ret;
 
-    memset(&args, 0, sizeof(args));
-    if (!json_is_string(name) || !tool_op(json_string_value(name), &k))
+    memset(&call, 0, sizeof(call));
+    if (!json_is_string(name) || !tool_op(json_string_value(name), &call.k))
         return send_json(c, 200, rpc_error(id, -32602, "unknown tool"), NULL);
     if (targs != NULL && !json_is_object(targs))
         return send_json(c, 200, rpc_error(id, -32602, "arguments must be an object"), NULL);
 
     /* a write asks gatehouse now (a revoked token is 401 even without the scope); the scope
      * is then checked on its answer */
-    if (check_online(a, k)) {
-        auth_outcome ao = authorize(a, c, NULL, true, t, &status, &challenge);
+    if (check_online(a, call.k)) {
+        auth_outcome ao = authorize(a, c, true, t, &status, &challenge);
         if (ao == AUTH_FAILED)
             return send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
         if (ao == AUTH_REFUSED) {
-            ret = send_json(c, status, rpc_error(id, -32001, refusal_code(c, status)), challenge);
+            ret = send_json(c, status, rpc_error(id, -32001, refusal_code(c)), challenge);
             free(challenge);
             return ret;
         }
     }
-    if (!gh_rs_require_scope(t, op_scope(k))) {
-        /* SPEC: MCP 2025-06-18 authorization: insufficient scope is 403 with the challenge */
-        if (gh_rs_challenge(a->rs, GH_RS_INSUFFICIENT_SCOPE, op_scope(k), NULL, &status,
-                            &challenge) != GH_RS_OK)
-            return send_error(c, 500, "server_error", "challenge failed");
-        report(a, c, params, json_string_value(name), targs, "denied", NULL);
-        ret = send_json(c, status, rpc_error(id, -32001, "insufficient_scope"), challenge);
-        free(challenge);
-        return ret;
+    call.tool = op_tool(call.k);
+    call.targs = targs;
+    call.model = model_id(c, params);
+    switch (op_perform(a, c, &call, t, &res, &challenge)) {
+    case OP_DENIED:
+        if (challenge == NULL)
+            ret = send_error(c, 500, "server_error", "challenge failed");
+        else
+            ret = send_json(c, res.status, rpc_error(id, -32001, "insufficient_scope"),
+                            challenge);
+        break;
+    case OP_INVALID:
+        why = json_string_value(json_object_get(res.body, "error_description"));
+        ret = send_json(c, 200,
+                        rpc_error(id, -32602, why != NULL ? why : "invalid arguments"),
+                        NULL);
+        break;
+    case OP_RAN:
+    default:
+        text = json_dumps(res.body, JSON_COMPACT);
+        result = json_pack("{s:[{s:s, s:s}], s:O, s:b}", "content", "type", "text", "text",
+                           text != NULL ? text : "", "structuredContent", res.body, "isError",
+                           res.status >= 300);
+        free(text);
+        if (result == NULL)
+            ret = send_error(c, 500, "server_error", "out of memory");
+        else
+            ret = send_json(c, 200, rpc_result(id, result), NULL);
+        break;
     }
-    {
-        json_t *empty = json_object();
-        bool ok = tool_args(k, targs != NULL ? targs : empty, &args, &why);
-        json_decref(empty);
-        if (!ok) {
-            report(a, c, params, json_string_value(name), targs, "error", why);
-            return send_json(c, 200, rpc_error(id, -32602, why), NULL);
-        }
-    }
-    op_run(a, k, &args, &res);
-    json_decref((json_t *)args.in);
-    text = json_dumps(res.body, JSON_COMPACT);
-    report(a, c, params, json_string_value(name), targs, res.status < 300 ? "ok" : "error", text);
-    result = json_pack("{s:[{s:s, s:s}], s:O, s:b}", "content", "type", "text", "text",
-                       text != NULL ? text : "", "structuredContent", res.body, "isError",
-                       res.status >= 300);
-    free(text);
     dns_result_clear(&res);
-    if (result == NULL)
-        return send_error(c, 500, "server_error", "out of memory");
-    return send_json(c, 200, rpc_result(id, result), NULL);
+    free(challenge);
+    return ret;
 }
 
 static enum MHD_Result mcp(app *a, struct MHD_Connection *c, const char *method, const req *rq)
@@ -607,13 +754,13 @@ static enum MHD_Result mcp(app *a, struct MHD_Connection *c, const char *method,
         return ret;
     }
     /* SPEC: MCP 2025-06-18 authorization: every request carries a token */
-    ao = authorize(a, c, NULL, false, &t, &status, &challenge);
+    ao = authorize(a, c, false, &t, &status, &challenge);
     if (ao == AUTH_FAILED) {
         ret = send_error(c, 503, "temporarily_unavailable", "the token could not be checked");
         goto done;
     }
     if (ao == AUTH_REFUSED) {
-        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c, status)),
+        ret = send_json(c, status, json_pack("{s:s}", "error", refusal_code(c)),
                         challenge);
         goto done;
     }

@@ -2,8 +2,8 @@
 // binary; GATEHOUSE_DNS_API overrides) against a live gatehouse: REST routes and the MCP
 // endpoint accept the tokens gatehouse issues for https://api.example.test, enforce dns:read,
 // dns:write and logs:read with RFC 6750 challenges (RFC 9728 resource_metadata), serve the
-// protected-resource metadata, and report every MCP tools/call to the audit trail with its
-// model id.
+// protected-resource metadata, and report every operation called with a checkable token, by
+// REST or MCP tools/call, to the audit trail with its tool, arguments, outcome and model id.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
@@ -228,5 +228,142 @@ describe('dns-api MCP', () => {
     assert.ok(ok, `no list_records call by e2e-model-1 in ${text}`);
     assert.ok(evs.some((e) => e.data?.model_id === 'e2e-model-2'), 'X-Model-Id used');
     assert.ok(evs.some((e) => e.data?.model_id === 'e2e-model-1' && JSON.stringify(e).includes('create_record')), 'refused call traced');
+  });
+});
+
+describe('dns-api REST operations in the audit trail', () => {
+  let writeToken;
+  const toolCalls = async () => {
+    const ex = await srv.cli(['audit', 'export', '--type', 'tool.called']);
+    assert.equal(ex.code, 0, ex.stderr);
+    return ex.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  };
+  // the one event of model (each test uses its own X-Model-Id), checked against the caller
+  const theEvent = async (model, token, client) => {
+    const evs = (await toolCalls()).filter((e) => e.data?.model_id === model);
+    assert.equal(evs.length, 1, `one event for ${model}: ${JSON.stringify(evs)}`);
+    const [e] = evs;
+    assert.equal(e.type, 'tool.called');
+    assert.equal(e.client_id, client.client_id);
+    assert.equal(e.subject, (await srv.adminIntrospect(token)).sub);
+    assert.equal(e.data.audience, RESOURCE);
+    return e;
+  };
+  const asModel = (model) => ({ 'x-model-id': model });
+
+  before(async () => {
+    writeToken = (await ccToken(as, writer, { scope: 'dns:read dns:write', resource: RESOURCE })).access_token;
+  });
+
+  test('GET records and GET logs: list_records and read_logs with MCP\'s arguments, ok, the response', async () => {
+    let r = await call('/zones/example.com/records', { token: readToken, headers: asModel('rest-list') });
+    assert.equal(r.status, 200, r.text);
+    let e = await theEvent('rest-list', readToken, reader);
+    assert.equal(e.data.tool, 'list_records');
+    assert.deepEqual(e.data.arguments, { zone: 'example.com' });
+    assert.equal(e.data.outcome, 'ok');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+
+    r = await call('/logs?limit=2&action=deny', { token: readToken, headers: asModel('rest-logs') });
+    assert.equal(r.status, 200, r.text);
+    e = await theEvent('rest-logs', readToken, reader);
+    assert.equal(e.data.tool, 'read_logs');
+    assert.deepEqual(e.data.arguments, { limit: 2, action: 'deny' });
+    assert.equal(e.data.outcome, 'ok');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+
+    // the same operation over MCP carries the same arguments
+    r = await mcp('tools/call', { name: 'read_logs', arguments: { limit: 2, action: 'deny' } }, { headers: asModel('mcp-logs') });
+    assert.equal(r.status, 200, r.text);
+    const m = await theEvent('mcp-logs', readToken, reader);
+    assert.deepEqual([m.data.tool, m.data.arguments, m.data.outcome], [e.data.tool, e.data.arguments, e.data.outcome]);
+  });
+
+  test('POST, PUT, DELETE with a dns:write token: create_record, update_record, delete_record, ok', async () => {
+    let r = await call('/zones/example.org/records', { method: 'POST', token: writeToken, body: { name: 'audited', type: 'A', value: '198.51.100.20', ttl: 300 }, headers: asModel('rest-create') });
+    assert.equal(r.status, 201, r.text);
+    const id = r.json.id;
+    let e = await theEvent('rest-create', writeToken, writer);
+    assert.equal(e.data.tool, 'create_record');
+    assert.deepEqual(e.data.arguments, { zone: 'example.org', name: 'audited', type: 'A', value: '198.51.100.20', ttl: 300 });
+    assert.equal(e.data.outcome, 'ok');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+
+    // the path's zone and id are the arguments', whatever the body says
+    r = await call(`/zones/example.org/records/${id}`, { method: 'PUT', token: writeToken, body: { value: '198.51.100.21', zone: 'example.com', id: 1 }, headers: asModel('rest-update') });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.id, id);
+    e = await theEvent('rest-update', writeToken, writer);
+    assert.equal(e.data.tool, 'update_record');
+    assert.deepEqual(e.data.arguments, { zone: 'example.org', id, value: '198.51.100.21' });
+    assert.equal(e.data.outcome, 'ok');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+
+    r = await call(`/zones/example.org/records/${id}`, { method: 'DELETE', token: writeToken, headers: asModel('rest-delete') });
+    assert.equal(r.status, 200, r.text);
+    e = await theEvent('rest-delete', writeToken, writer);
+    assert.equal(e.data.tool, 'delete_record');
+    assert.deepEqual(e.data.arguments, { zone: 'example.org', id });
+    assert.equal(e.data.outcome, 'ok');
+    assert.deepEqual(JSON.parse(e.data.response), { deleted: id });
+  });
+
+  test('a write with a dns:read token: 403, reported denied with its arguments', async () => {
+    const r = await call('/zones/example.com/records/1', { method: 'PUT', token: readToken, body: { value: '203.0.113.99' }, headers: asModel('rest-refused') });
+    assert.equal(r.status, 403, r.text);
+    const e = await theEvent('rest-refused', readToken, reader);
+    assert.equal(e.data.tool, 'update_record');
+    assert.deepEqual(e.data.arguments, { zone: 'example.com', id: 1, value: '203.0.113.99' });
+    assert.equal(e.data.outcome, 'denied');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+  });
+
+  test('failed operations are reported as error: bad input, a body that is not JSON, a missing record', async () => {
+    let r = await call('/zones/example.org/records', { method: 'POST', token: writeToken, body: { name: 'x', type: 'A', value: '1', ttl: 5 }, headers: asModel('rest-bad-ttl') });
+    assert.equal(r.status, 400, r.text);
+    let e = await theEvent('rest-bad-ttl', writeToken, writer);
+    assert.equal(e.data.tool, 'create_record');
+    assert.deepEqual(e.data.arguments, { zone: 'example.org', name: 'x', type: 'A', value: '1', ttl: 5 });
+    assert.equal(e.data.outcome, 'error');
+    assert.deepEqual(JSON.parse(e.data.response), r.json);
+
+    r = await call('/zones/example.org/records', { method: 'POST', token: writeToken, body: '{', headers: asModel('rest-not-json') });
+    assert.equal(r.status, 400, r.text);
+    e = await theEvent('rest-not-json', writeToken, writer);
+    assert.deepEqual([e.data.tool, e.data.arguments, e.data.outcome], ['create_record', { zone: 'example.org' }, 'error']);
+
+    r = await call('/zones/example.org/records/999999', { method: 'DELETE', token: writeToken, headers: asModel('rest-missing') });
+    assert.equal(r.status, 404, r.text);
+    e = await theEvent('rest-missing', writeToken, writer);
+    assert.deepEqual([e.data.tool, e.data.arguments, e.data.outcome], ['delete_record', { zone: 'example.org', id: 999999 }, 'error']);
+
+    r = await call('/logs?limit=abc', { token: readToken, headers: asModel('rest-bad-limit') });
+    assert.equal(r.status, 400, r.text);
+    e = await theEvent('rest-bad-limit', readToken, reader);
+    assert.deepEqual([e.data.tool, e.data.arguments, e.data.outcome], ['read_logs', { limit: 'abc' }, 'error']);
+  });
+
+  test('without X-Model-Id the model is "unknown"', async () => {
+    const before = (await toolCalls()).filter((e) => e.data?.model_id === 'unknown' && e.data.tool === 'list_records' && e.data.arguments?.zone === 'example.org').length;
+    const r = await call('/zones/example.org/records', { token: readToken });
+    assert.equal(r.status, 200, r.text);
+    const after = (await toolCalls()).filter((e) => e.data?.model_id === 'unknown' && e.data.tool === 'list_records' && e.data.arguments?.zone === 'example.org');
+    assert.equal(after.length, before + 1);
+    assert.equal(after.at(-1).client_id, reader.client_id);
+  });
+
+  test('no token, or a token that is not valid: 401 and no event', async () => {
+    const n = (await toolCalls()).length;
+    let r = await call('/zones/example.com/records', { headers: asModel('rest-no-token') });
+    assert.equal(r.status, 401);
+    r = await call('/zones/example.com/records', { method: 'POST', body: { name: 'n', type: 'A', value: '192.0.2.1' }, headers: asModel('rest-no-token') });
+    assert.equal(r.status, 401);
+    r = await call('/logs', { token: 'not-a-token', headers: asModel('rest-no-token') });
+    assert.equal(r.status, 401);
+    r = await call('/zones/example.com/records/1', { method: 'DELETE', token: `${writeToken}x`, headers: asModel('rest-no-token') });
+    assert.equal(r.status, 401);
+    const evs = await toolCalls();
+    assert.equal(evs.length, n, 'no new tool.called event');
+    assert.ok(!evs.some((e) => e.data?.model_id === 'rest-no-token'));
   });
 });

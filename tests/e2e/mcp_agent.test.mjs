@@ -14,9 +14,9 @@
 //   4. changing a record is refused (403 insufficient_scope): the SDK, holding no refresh
 //      token, starts a step-up authorization for dns:write, which the user denies; a second
 //      try is refused again, and nothing changed;
-//   5. every tools/call is in the audit trail with its model id, tool, outcome, user and
-//      client, and `gatehouse audit why` walks the refused call back to the token, the
-//      consent (asked and given, catalog version) and the registered client;
+//   5. every tools/call, and the REST read, is in the audit trail with its model id, tool,
+//      outcome, user and client, and `gatehouse audit why` walks the refused call back to the
+//      token, the consent (asked and given, catalog version) and the registered client;
 //   6. the agent's token is audience-bound to the API and carries exactly the granted scopes.
 // Then examples/mcp-agent/agent.mjs, the agent of the README's walkthrough, runs the same
 // story as a program, a user agent on the built-in pages standing in for the browser.
@@ -327,12 +327,14 @@ describe('an MCP agent (the MCP SDK client) through gatehouse', () => {
     const one = rec.structuredContent.records.find((r) => r.id === 1);
     assert.deepEqual(one, { id: 1, name: '@', type: 'A', value: '192.0.2.10', ttl: 3600 });
     assert.ok(!rec.structuredContent.records.some((r) => r.name === 'agent'));
-    const rest = await fetch(`${api.base}/zones/example.com/records`, { headers: { authorization: `Bearer ${held}` } });
+    // the REST read is an operation with the agent's token too: it is in the audit trail
+    const rest = await fetch(`${api.base}/zones/example.com/records`, { headers: { authorization: `Bearer ${held}`, 'x-model-id': MODEL } });
     assert.equal(rest.status, 200);
+    calls.push({ tool: 'list_records', outcome: 'ok' });
     assert.deepEqual((await rest.json()).records, rec.structuredContent.records);
   });
 
-  test('5. every tools/call is in the audit trail; audit why walks the refused one back to the consent', async () => {
+  test('5. every tools/call and REST call is in the audit trail; audit why walks the refused one back to the consent', async () => {
     const agentId = provider.client.client_id;
     const sub = (await srv.adminIntrospect(provider.saved.access_token)).sub;
     const who = await srv.cli(['users', 'get', 'alice']);
