@@ -36,6 +36,10 @@ typedef struct gh_cmd_env {
 /* Loads the configuration (--config, else $GATEHOUSE_CONFIG, else ./gatehouse.yaml if it
  * exists, else defaults) and sets the log level. Returns an exit code (0 or 2). */
 int gh_cmd_load_config(gh_cmd_env *env);
+/* Loads the configuration again, from the file env->cfg came from and the same environment
+ * (serve's SIGHUP), into *out; env and the log level are left as they are. */
+GH_MUST_CHECK gh_err gh_cmd_reload_config(const gh_cmd_env *env, gh_config **out, char *errbuf,
+                                          size_t errlen);
 /* Opens the store named by cfg->dsn (sqlite:..., mem:). Returns an exit code. */
 int gh_cmd_open_store(gh_cmd_env *env);
 /* Requires the system secret and creates the engine, printing a newly generated admin key

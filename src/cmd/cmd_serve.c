@@ -35,8 +35,6 @@
 #include <string.h>
 #include <time.h>
 
-extern char **environ;
-
 #include "base/log.h"
 #include "cmd/cmd.h"
 #include "http/http.h"
@@ -282,9 +280,7 @@ static void reload(gh_cmd_env *env)
     errbuf[0] = '\0';
     gh_log(GH_LOG_INFO, "SIGHUP: reloading the scope catalog from %s",
            path != NULL ? path : "the defaults and the environment (no configuration file)");
-    /* The same path and environment as at start (gh_cmd_load_config resolved the path; a
-     * NULL one means no file was found, and $GATEHOUSE_CONFIG was unset then as now). */
-    if (gh_config_load(path, environ, &cfg, errbuf, sizeof(errbuf)) != GH_OK ||
+    if (gh_cmd_reload_config(env, &cfg, errbuf, sizeof(errbuf)) != GH_OK ||
         gh_config_require_secret(cfg, errbuf, sizeof(errbuf)) != GH_OK) {
         gh_log(GH_LOG_ERROR,
                "reload refused: invalid configuration: %s; the running scope catalog (version "

@@ -196,6 +196,13 @@ int gh_cmd_load_config(gh_cmd_env *env)
     return GH_CMD_OK;
 }
 
+gh_err gh_cmd_reload_config(const gh_cmd_env *env, gh_config **out, char *errbuf, size_t errlen)
+{
+    /* cfg->path is the file gh_cmd_load_config resolved (NULL: none was found, and
+     * $GATEHOUSE_CONFIG was unset then as now). */
+    return gh_config_load(env->cfg->path, environ, out, errbuf, errlen);
+}
+
 /* Creates every missing directory above the file at path (mkdir -p of its dirname). */
 static int make_parent_dirs(const char *path)
 {
