@@ -177,6 +177,9 @@ start_server() { # $1 = log name
   die "server not ready"
 }
 
+# Bytes the server has handed to write(2) and friends so far (/proc/PID/io wchar): for e and f,
+# what a flow or a refresh costs in WAL writes and checkpoint copies.
+written_bytes_of() { awk '$1 == "wchar:" {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 server_cpu_ticks() { sed 's/^.*) //' "/proc/$SERVER_PID/stat" | awk '{print $12 + $13}'; }
 server_mem_mib() { awk -v f="$1:" '$1 == f {printf "%.1f", $2 / 1024}' "/proc/$SERVER_PID/status"; }
 
@@ -524,11 +527,11 @@ run_flow_wrk() { # $1 duration, $2 outfile (FLOW_* exported)
     || { cat "$2" >&2; die "wrk failed"; }
 }
 
-declare -A FOPS FRPS FP50 FP99 FCPU FFAIL FSOCK FWRK
+declare -A FOPS FRPS FP50 FP99 FCPU FFAIL FSOCK FWRK FKIB
 LABEL[e]="e auth code flow"
 LABEL[f]="f refresh rotation"
 bench_flow() { # $1 case e|f; results keyed "$F_NAME:$1"
-  local c=$1 k="$F_NAME:$1" out="$LOGDIR/wrk-$F_NAME-$1.txt" t0 t1 w0 w1 line ok fail sock dur nrt
+  local c=$1 k="$F_NAME:$1" out="$LOGDIR/wrk-$F_NAME-$1.txt" t0 t1 w0 w1 b0 b1 line ok fail sock dur nrt
   export FLOW_MODE FLOW_AUTH_PATH FLOW_TOKEN_PATH="$F_TOKEN" FLOW_COOKIE="$F_COOKIE" FLOW_BASIC="$F_BASIC" \
     FLOW_REDIRECT_URI="$REDIRECT_URI" FLOW_REDIRECT_Q="$REDIRECT_Q" FLOW_STATE FLOW_ISS_Q="$F_ISS_Q" \
     FLOW_VERIFIER="$PKCE_VERIFIER" FLOW_THREADS="$THREADS" FLOW_RT_FILE="$WORK/rt-$F_NAME"
@@ -543,12 +546,14 @@ bench_flow() { # $1 case e|f; results keyed "$F_NAME:$1"
   log "$F_NAME case $c (load $(awk '{print $1}' /proc/loadavg))"
   [ "$F_NAME" != gatehouse ] || perf_start "$c"
   t0=$(cpu_ticks_of "$F_PID")
+  b0=$(written_bytes_of "$F_PID")
   children_cpu_us
   w0=$CHILDREN_US
   run_flow_wrk "$DURATION" "$out"
   children_cpu_us
   w1=$CHILDREN_US
   t1=$(cpu_ticks_of "$F_PID")
+  b1=$(written_bytes_of "$F_PID")
   [ "$F_NAME" != gatehouse ] || perf_stop "$c"
   line=$(grep '^FLOW ' "$out") || die "$F_NAME case $c: no FLOW line in $out"
   ok=$(sed -E 's/.* ok=([0-9]+).*/\1/' <<<"$line")
@@ -559,14 +564,15 @@ bench_flow() { # $1 case e|f; results keyed "$F_NAME:$1"
   FOPS[$k]=$(awk -v n="$ok" -v d="$dur" 'BEGIN {printf "%.0f", n * 1e6 / d}')
   FCPU[$k]=$(awk -v t=$((t1 - t0)) -v hz="$CLK_TCK" -v n="$ok" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
   FWRK[$k]=$(awk -v t=$((w1 - w0)) -v n="$ok" 'BEGIN {printf "%.1f", t / n}')
+  FKIB[$k]=$(awk -v b=$((b1 - b0)) -v n="$ok" 'BEGIN {printf "%.1f", b / 1024 / n}')
   FRPS[$k]=$(awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$out")
   FP50[$k]=$(to_ms "$(awk '$1 == "50%" {print $2}' "$out")")
   FP99[$k]=$(to_ms "$(awk '$1 == "99%" {print $2}' "$out")")
   FFAIL[$k]=$fail
   FSOCK[$k]=$sock
   if [ "$fail" != 0 ] || [ "$sock" != 0 ]; then UNEXPECTED=1; fi
-  log "$(printf '%-9s %-20s %7s ops/s  %7s req/s  p50 %s ms  p99 %s ms  cpu %s us/op (wrk %s)  failed %s  sockerr %s  (%s)' \
-    "$F_NAME" "${LABEL[$c]}" "${FOPS[$k]}" "${FRPS[$k]}" "${FP50[$k]}" "${FP99[$k]}" "${FCPU[$k]}" "${FWRK[$k]}" "$fail" "$sock" "$line")"
+  log "$(printf '%-9s %-20s %7s ops/s  %7s req/s  p50 %s ms  p99 %s ms  cpu %s us/op (wrk %s)  wrote %s KiB/op  failed %s  sockerr %s  (%s)' \
+    "$F_NAME" "${LABEL[$c]}" "${FOPS[$k]}" "${FRPS[$k]}" "${FP50[$k]}" "${FP99[$k]}" "${FCPU[$k]}" "${FWRK[$k]}" "${FKIB[$k]}" "$fail" "$sock" "$line")"
 }
 
 for c in $CASES_AD; do [ "$c" = d ] || check_case "$c"; done
@@ -618,13 +624,13 @@ REPORT="$LOGDIR/results.md"
   fi
   if [ -n "$CASES_EF" ]; then
     echo
-    echo "| case | ops/s | target | HTTP req/s | p50 ms | p99 ms | CPU µs/op | wrk CPU µs/op | failed | sock err |"
-    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|"
+    echo "| case | ops/s | target | HTTP req/s | p50 ms | p99 ms | CPU µs/op | wrk CPU µs/op | written KiB/op | failed | sock err |"
+    echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
     for c in $CASES_EF; do
       k="gatehouse:$c"
-      printf '| %s | %s %s | >= %s %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${FOPS[$k]}" "${UNIT[$c]}" \
+      printf '| %s | %s %s | >= %s %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$c]}" "${FOPS[$k]}" "${UNIT[$c]}" \
         "${TARGET[$c]}" "$(verdict "${FOPS[$k]}" "${TARGET[$c]}" ">=")" "${FRPS[$k]}" "${FP50[$k]}" \
-        "${FP99[$k]}" "${FCPU[$k]}" "${FWRK[$k]}" "${FFAIL[$k]}" "${FSOCK[$k]}"
+        "${FP99[$k]}" "${FCPU[$k]}" "${FWRK[$k]}" "${FKIB[$k]}" "${FFAIL[$k]}" "${FSOCK[$k]}"
     done
     echo "(e: one op = GET /oauth2/auth + POST /oauth2/token; f: one op = one refresh; p50/p99 per HTTP request;"
     echo " wrk CPU = the load generator's own CPU on the same cores)"

@@ -431,6 +431,9 @@ void gh_store_free(gh_store *s)
             pthread_cond_signal(&wr->cv);
             pthread_mutex_unlock(&wr->mu);
             pthread_join(wr->thread, NULL);
+            gh_log(GH_LOG_DEBUG, "store: %llu transactions in %llu batches; the writer slept %llu times",
+                   (unsigned long long)wr->n_txns, (unsigned long long)wr->n_batches,
+                   (unsigned long long)wr->n_sleeps);
         }
         pthread_cond_destroy(&wr->cv);
         pthread_mutex_destroy(&wr->mu);
