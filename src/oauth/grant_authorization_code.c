@@ -139,6 +139,8 @@ static gh_err revoke_replayed(gh_engine *e, gh_ctx *ctx, const char *type, const
     op.kind = GH_OP_GRANT_REVOKE;
     op.u.revoke.id = grant_id;
     op.u.revoke.at = ctx->now;
+    op.u.revoke.client_id = client_id;
+    op.u.revoke.subject = subject;
     gh_store_txn_add(t, &op);
     data = json_object();
     json_object_set_new(data, "grant_id", json_string(grant_id));

@@ -86,6 +86,8 @@ gh_err gh_oauth_revoke(gh_engine *e, gh_ctx *ctx, const gh_oauth_request *req,
         op.kind = GH_OP_GRANT_REVOKE;
         op.u.revoke.id = row->grant_id;
         op.u.revoke.at = ctx->now;
+        op.u.revoke.client_id = row->client_id;
+        op.u.revoke.subject = row->subject;
         gh_store_txn_add(t, &op);
     }
     data = json_object();

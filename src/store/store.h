@@ -181,7 +181,9 @@ typedef enum gh_store_op_kind {
     GH_OP_CLIENT_DELETE,     /* ENOTFOUND if missing; also revokes its tokens (at = now) */
     GH_OP_TOKEN_INSERT,      /* ECONFLICT if id exists */
     GH_OP_TOKEN_REVOKE,      /* sets revoked_at if 0; ENOTFOUND if missing */
-    GH_OP_GRANT_REVOKE,      /* sets revoked_at on every token of grant_id */
+    GH_OP_GRANT_REVOKE,      /* revokes every token of grant_id as of at, and any inserted
+                                into the grant later (a token revoked before keeps its time);
+                                u.revoke with client_id (required) and subject */
     GH_OP_JTI_INSERT,        /* replay cache; ECONFLICT if (ns, jti) exists and not expired */
     GH_OP_KEY_INSERT,        /* ECONFLICT if kid exists */
     GH_OP_KEY_UPDATE,        /* state and times by kid; ENOTFOUND if missing */
@@ -221,6 +223,16 @@ typedef enum gh_store_op_kind {
     GH_OP__COUNT
 } gh_store_op_kind;
 
+/* The argument of the revoking and consuming operations. */
+typedef struct gh_store_revoke {
+    const char *id; /* CLIENT_DELETE: client_id; TOKEN_REVOKE: token id; GRANT_REVOKE: grant_id */
+    int64_t at;
+    /* GRANT_REVOKE: the grant's client (required) and subject (NULL for none), so that the
+     * revocation can be dropped once no token of the grant is left. */
+    const char *client_id;
+    const char *subject;
+} gh_store_revoke;
+
 typedef struct gh_store_op {
     gh_store_op_kind kind;
     union {
@@ -230,11 +242,7 @@ typedef struct gh_store_op {
         const gh_catalog_row *catalog;
         gh_audit_event *event;     /* AUDIT_APPEND: sealed when added (its fields must not
                                       change after); seq/prev_hash/hash filled in on commit */
-        struct {
-            const char *id;        /* CLIENT_DELETE: client_id; TOKEN_REVOKE: token id;
-                                      GRANT_REVOKE: grant_id */
-            int64_t at;
-        } revoke;
+        gh_store_revoke revoke;
         struct {
             const char *ns;        /* e.g. the client_id of a client assertion */
             const char *jti;

@@ -147,6 +147,16 @@ static gh_err revoke_op(gh_store *s, gh_store_op_kind kind, const char *id, int6
     return commit1(s, &op);
 }
 
+static gh_err grant_revoke_op(gh_store *s, const char *grant, const char *client, int64_t at)
+{
+    gh_store_op op = {.kind = GH_OP_GRANT_REVOKE};
+    op.u.revoke.id = grant;
+    op.u.revoke.at = at;
+    op.u.revoke.client_id = client;
+    op.u.revoke.subject = "alice";
+    return commit1(s, &op);
+}
+
 static gh_err jti_op(gh_store *s, const char *ns, const char *jti, int64_t exp, int64_t now)
 {
     gh_store_op op = {.kind = GH_OP_JTI_INSERT};
@@ -361,12 +371,24 @@ static void test_tokens(void **state)
     assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "nope", 2000), GH_ENOTFOUND);
     assert_int_equal(revoked_at(f->s, f->a, "t2"), 0);
 
-    /* Grant revoke: every token of the grant, nothing else; an unknown grant is no error. */
-    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g1", 3000), GH_OK);
+    /* Grant revoke: every token of the grant, nothing else; the first time stays; an unknown
+     * grant is no error; the grant's client is required. */
+    assert_int_equal(grant_revoke_op(f->s, "g1", NULL, 3000), GH_EINVAL);
+    assert_int_equal(revoked_at(f->s, f->a, "t2"), 0);
+    assert_int_equal(grant_revoke_op(f->s, "g1", "c1", 3000), GH_OK);
     assert_int_equal(revoked_at(f->s, f->a, "t1"), 2000);
     assert_int_equal(revoked_at(f->s, f->a, "t2"), 3000);
     assert_int_equal(revoked_at(f->s, f->a, "t3"), 0);
-    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g-none", 3000), GH_OK);
+    assert_int_equal(grant_revoke_op(f->s, "g1", "c1", 3500), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t2"), 3000);
+    assert_int_equal(grant_revoke_op(f->s, "g-none", "c1", 3000), GH_OK);
+    /* Revoking a token of a revoked grant keeps the grant's earlier time. */
+    assert_int_equal(revoke_op(f->s, GH_OP_TOKEN_REVOKE, "t2", 4000), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t2"), 3000);
+    /* A token inserted into a revoked grant later is revoked as of the grant's time. */
+    gh_token t4 = mk_token("t4", "g1", "c1", 9000);
+    assert_int_equal(token_insert(f->s, &t4), GH_OK);
+    assert_int_equal(revoked_at(f->s, f->a, "t4"), 3000);
 }
 
 static void test_client_delete_revokes_tokens(void **state)
@@ -1001,9 +1023,15 @@ static void test_token_consume(void **state)
     assert_int_equal(consume_op(f->s, "r.0", 0), GH_EINVAL);
     assert_int_equal(consume_op(f->s, NULL, 10), GH_EINVAL);
     /* A consumed token can still be revoked (a replay revokes the grant). */
-    assert_int_equal(revoke_op(f->s, GH_OP_GRANT_REVOKE, "g1", 1500), GH_OK);
+    assert_int_equal(grant_revoke_op(f->s, "g1", "c1", 1500), GH_OK);
     assert_int_equal(revoked_at(f->s, f->a, "c.1"), 1500);
     assert_int_equal(used_at(f->s, f->a, "c.1"), 1100);
+    /* Nor can a token of a revoked grant, even one inserted after the revocation. */
+    gh_token late = mk_token("r.late", "g1", "c1", 9000);
+    late.kind = GH_TOKEN_REFRESH;
+    assert_int_equal(token_insert(f->s, &late), GH_OK);
+    assert_int_equal(consume_op(f->s, "r.late", 1600), GH_ECONFLICT);
+    assert_int_equal(used_at(f->s, f->a, "r.late"), 0);
 }
 
 /* The rotation of a refresh token: the consume and the new token's insert in one

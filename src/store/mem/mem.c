@@ -54,6 +54,7 @@ typedef struct gh_mem {
     pthread_mutex_t mu;
     mtable clients, tokens, jtis, keys, catalog, kv, audit;
     mtable users, usernames, flows, sessions, consents, counters;
+    mtable grants; /* revoked grants: grant_row by grant_id */
     /* Writer state, valid while the writer holds mu. */
     mundo *undo;
     size_t nundo, capundo;
@@ -63,6 +64,12 @@ typedef struct gh_mem {
 typedef struct jti_row {
     int64_t expires_at;
 } jti_row;
+
+/* A revoked grant (GH_OP_GRANT_REVOKE): its tokens, and any inserted into it later, are
+ * revoked as of revoked_at. */
+typedef struct grant_row {
+    int64_t revoked_at;
+} grant_row;
 
 /* ---- rows and tables ---- */
 
@@ -374,8 +381,29 @@ static gh_err op_token_insert(gh_mem *m, const gh_token *t)
     mrow *r = row_new(t->id);
     gh_token *v = GH_ARENA_NEW(r->a, gh_token);
     copy_token(r->a, v, t);
+    const mrow *g = t->grant_id ? tget(&m->grants, t->grant_id) : NULL;
+    if (g) {
+        int64_t at = ((const grant_row *)g->v)->revoked_at;
+        if (v->revoked_at == 0 || at < v->revoked_at)
+            v->revoked_at = at;
+    }
     r->v = v;
     put(m, &m->tokens, r);
+    return GH_OK;
+}
+
+static gh_err op_grant_revoke(gh_mem *m, const gh_store_revoke *rv)
+{
+    if (!rv->id || !rv->client_id)
+        return GH_EINVAL;
+    revoke_matching(m, rv->id, false, rv->at);
+    if (!tget(&m->grants, rv->id)) {
+        mrow *r = row_new(rv->id);
+        grant_row *v = GH_ARENA_NEW(r->a, grant_row);
+        v->revoked_at = rv->at;
+        r->v = v;
+        put(m, &m->grants, r);
+    }
     return GH_OK;
 }
 
@@ -486,6 +514,19 @@ static gh_err op_purge(gh_mem *m, int64_t before)
         /* expires_at 0 means the token never expires: it is never purged. */
         if (t->expires_at > 0 && t->expires_at < before)
             del(m, &m->tokens, m->tokens.rows[i]->key);
+    }
+    /* A grant's revocation goes once no token of the grant is left. */
+    for (size_t i = m->grants.n; i-- > 0;) {
+        const mrow *g = m->grants.rows[i];
+        bool left = false;
+        if (((const grant_row *)g->v)->revoked_at >= before)
+            continue;
+        for (size_t k = 0; k < m->tokens.n && !left; k++) {
+            const gh_token *t = m->tokens.rows[k]->v;
+            left = t->grant_id && strcmp(t->grant_id, g->key) == 0;
+        }
+        if (!left)
+            del(m, &m->grants, g->key);
     }
     /* The same convention for flows and sessions (0: no expiry). */
     for (size_t i = m->flows.n; i-- > 0;) {
@@ -775,10 +816,7 @@ static gh_err mw_apply(void *h, const gh_store_op *op)
         return GH_OK;
     }
     case GH_OP_GRANT_REVOKE:
-        if (!op->u.revoke.id)
-            return GH_EINVAL;
-        revoke_matching(m, op->u.revoke.id, false, op->u.revoke.at);
-        return GH_OK;
+        return op_grant_revoke(m, &op->u.revoke);
     case GH_OP_JTI_INSERT:
         return op_jti(m, op);
     case GH_OP_KEY_INSERT:
@@ -915,6 +953,7 @@ static void mw_close(void *h)
     tclear(&m->sessions);
     tclear(&m->consents);
     tclear(&m->counters);
+    tclear(&m->grants);
     free(m->undo);
     pthread_mutex_destroy(&m->mu);
     free(m);

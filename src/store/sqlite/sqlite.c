@@ -24,9 +24,6 @@
 #include "store/sqlite/sqlite_int.h"
 
 #define CLIENT_COLS "client_id, doc, secret_hash, reg_token_hash, created_at, updated_at"
-#define TOKEN_COLS                                                                            \
-    "id, kind, format, grant_id, client_id, subject, scope, audience, catalog_version, "     \
-    "issued_at, expires_at, revoked_at, request_id, extra, used_at"
 #define KEY_COLS                                                                              \
     "kid, alg, state, created_at, activated_at, retired_at, expires_at, sealed_private, "    \
     "public_jwk"
@@ -53,7 +50,13 @@ static const char *const reader_sql[GH_RQ__COUNT] = {
     [GH_RQ_CLIENT_LIST] = "SELECT " CLIENT_COLS " FROM clients ORDER BY client_id LIMIT ?1",
     [GH_RQ_CLIENT_LIST_AFTER] = "SELECT " CLIENT_COLS
                                 " FROM clients WHERE client_id > ?1 ORDER BY client_id LIMIT ?2",
-    [GH_RQ_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1",
+    /* revoked_at is the earlier of the token's own and its grant's (0005). */
+    [GH_RQ_TOKEN_GET] =
+        "SELECT t.id, t.kind, t.format, t.grant_id, t.client_id, t.subject, t.scope, "
+        "t.audience, t.catalog_version, t.issued_at, t.expires_at, CASE WHEN g.revoked_at IS "
+        "NOT NULL AND (t.revoked_at = 0 OR g.revoked_at < t.revoked_at) THEN g.revoked_at ELSE "
+        "t.revoked_at END, t.request_id, t.extra, t.used_at FROM tokens t LEFT JOIN "
+        "grant_revocations g ON g.grant_id = t.grant_id WHERE t.id = ?1",
     [GH_RQ_KEY_LIST] = "SELECT " KEY_COLS " FROM keys ORDER BY created_at, kid",
     [GH_RQ_AUDIT_LIST] = "SELECT " AUDIT_COLS
                          " FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",

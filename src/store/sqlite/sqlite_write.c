@@ -62,8 +62,9 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
         "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     [GH_WQ_TOKEN_REVOKE] = "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at = 0",
     [GH_WQ_TOKEN_EXISTS] = "SELECT 1 FROM tokens WHERE id = ?1",
-    [GH_WQ_GRANT_REVOKE] =
-        "UPDATE tokens SET revoked_at = ?2 WHERE grant_id = ?1 AND revoked_at = 0",
+    /* One row revokes the grant's tokens, present and future (0005); the first time stays. */
+    [GH_WQ_GRANT_REVOKE] = "INSERT INTO grant_revocations (grant_id, client_id, subject, "
+                           "revoked_at) VALUES (?1, ?3, ?4, ?2) ON CONFLICT (grant_id) DO NOTHING",
     /* An existing row blocks the insert while it has not expired (expires_at >= now). */
     [GH_WQ_JTI_UPSERT] = "INSERT INTO jtis (ns, jti, expires_at) VALUES (?1, ?2, ?3) "
                          "ON CONFLICT (ns, jti) DO UPDATE SET expires_at = excluded.expires_at "
@@ -89,10 +90,17 @@ static const char *const writer_sql[GH_WQ__COUNT] = {
     /* The same convention for flows and sessions (0: no expiry). */
     [GH_WQ_PURGE_FLOWS] = "DELETE FROM flows WHERE expires_at > 0 AND expires_at < ?1",
     [GH_WQ_PURGE_SESSIONS] = "DELETE FROM sessions WHERE expires_at > 0 AND expires_at < ?1",
+    /* After PURGE_TOKENS: a grant's revocation goes once no token of the grant is left
+     * (looked for among its client's and subject's tokens, tokens_client_subject). */
+    [GH_WQ_PURGE_GRANT_REVOCATIONS] =
+        "DELETE FROM grant_revocations WHERE revoked_at < ?1 AND NOT EXISTS (SELECT 1 FROM "
+        "tokens t WHERE t.client_id = grant_revocations.client_id AND t.subject IS "
+        "grant_revocations.subject AND t.grant_id = grant_revocations.grant_id)",
     /* Single use, one indexed UPDATE: a row that is used or revoked already does not change
      * (then TOKEN_EXISTS tells a conflict from a missing token). */
     [GH_WQ_TOKEN_CONSUME] =
-        "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0 AND revoked_at = 0",
+        "UPDATE tokens SET used_at = ?2 WHERE id = ?1 AND used_at = 0 AND revoked_at = 0 AND "
+        "NOT EXISTS (SELECT 1 FROM grant_revocations g WHERE g.grant_id = tokens.grant_id)",
     [GH_WQ_USER_INSERT] = "INSERT INTO users (id, username, password_hash, name, email, "
                           "email_verified, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, "
                           "?6, ?7, ?8)",
@@ -288,6 +296,20 @@ static gh_err run_id_at(gh_sqlite *s, gh_sqlite_wq q, const char *id, int64_t at
     gh_err e = step(s, st, q);
     *changed = e == GH_OK ? sqlite3_changes(s->wdb) : 0;
     return e;
+}
+
+static gh_err op_grant_revoke(gh_sqlite *s, const gh_store_revoke *r)
+{
+    if (!r->id || !r->client_id)
+        return GH_EINVAL;
+    sqlite3_stmt *st = wstmt(s, GH_WQ_GRANT_REVOKE);
+    if (!st)
+        return GH_ESTORE;
+    bind_text(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, r->at);
+    bind_text(st, 3, r->client_id);
+    bind_text(st, 4, r->subject);
+    return step(s, st, GH_WQ_GRANT_REVOKE);
 }
 
 static gh_err op_client_delete(gh_sqlite *s, const char *id, int64_t at)
@@ -511,8 +533,8 @@ static gh_err op_purge(gh_sqlite *s, int64_t before)
     sqlite3_bind_int64(st, 1, before);
     if ((e = step(s, st, GH_WQ_PURGE_JTIS)) != GH_OK)
         return e;
-    static const gh_sqlite_wq rest[] = {GH_WQ_PURGE_TOKENS, GH_WQ_PURGE_FLOWS,
-                                        GH_WQ_PURGE_SESSIONS};
+    static const gh_sqlite_wq rest[] = {GH_WQ_PURGE_TOKENS, GH_WQ_PURGE_GRANT_REVOCATIONS,
+                                        GH_WQ_PURGE_FLOWS, GH_WQ_PURGE_SESSIONS};
     for (size_t i = 0; i < sizeof(rest) / sizeof(rest[0]); i++) {
         if (!(st = wstmt(s, rest[i])))
             return GH_ESTORE;
@@ -703,9 +725,7 @@ static gh_err sw_apply(void *h, const gh_store_op *op)
         return op_revoke_once(s, GH_WQ_TOKEN_REVOKE, GH_WQ_TOKEN_EXISTS, op->u.revoke.id,
                               op->u.revoke.at);
     case GH_OP_GRANT_REVOKE:
-        if (!op->u.revoke.id)
-            return GH_EINVAL;
-        return run_id_at(s, GH_WQ_GRANT_REVOKE, op->u.revoke.id, op->u.revoke.at, &changed);
+        return op_grant_revoke(s, &op->u.revoke);
     case GH_OP_JTI_INSERT:
         return op_jti_insert(s, op);
     case GH_OP_KEY_INSERT:

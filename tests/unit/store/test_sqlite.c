@@ -167,51 +167,13 @@ static void test_chain_head_reread(void **state)
     gh_arena_free(a);
 }
 
-/* ---- migration 0002: the partial grant index ---- */
-
+/* The last column of the last row, into a buffer of at least 256 bytes. */
 static int first_text(void *ud, int n, char **v, char **names)
 {
     (void)names;
     char *out = ud;
     (void)snprintf(out, 256, "%s", n > 0 && v[n - 1] ? v[n - 1] : "");
     return 0;
-}
-
-static void test_grant_index_partial(void **state)
-{
-    fx *f = *state;
-    sqlite3 *db = NULL;
-    char text[256] = "";
-    int applied = -1;
-
-    populate(f->path);
-    /* Make it a database of 0001 only, as an older gatehouse left it. */
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(exec(db, "DROP INDEX tokens_grant_id; "
-                              "CREATE INDEX tokens_grant_id ON tokens (grant_id); "
-                              "DELETE FROM schema_migrations WHERE version = 2"),
-                     SQLITE_OK);
-    sqlite3_close(db);
-
-    gh_store *s = NULL;
-    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
-    assert_int_equal(gh_store_migrate(s, &applied), GH_OK);
-    assert_int_equal(applied, 1);
-    gh_store_free(s);
-
-    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "SELECT sql FROM sqlite_master WHERE name = "
-                                      "'tokens_grant_id'",
-                                  first_text, text, NULL),
-                     SQLITE_OK);
-    assert_non_null(strstr(text, "WHERE grant_id IS NOT NULL"));
-    /* The statement GRANT_REVOKE runs (sqlite_write.c) searches it, not the whole table. */
-    assert_int_equal(sqlite3_exec(db, "EXPLAIN QUERY PLAN UPDATE tokens SET revoked_at = 1 "
-                                      "WHERE grant_id = 'g' AND revoked_at = 0",
-                                  first_text, text, NULL),
-                     SQLITE_OK);
-    assert_non_null(strstr(text, "USING INDEX tokens_grant_id"));
-    sqlite3_close(db);
 }
 
 /* ---- migration 0003: the flow tables, on a database of 0002 ---- */
@@ -692,13 +654,111 @@ static void test_connection_memory_bounds(void **state)
     gh_store_free(s);
 }
 
+/* ---- migration 0005: grant revocations instead of the grant index ---- */
+
+static gh_err commit_op(gh_store *s, gh_arena *a, const gh_store_op *op)
+{
+    gh_store_txn *t = gh_store_txn_new(a);
+    gh_store_txn_add(t, op);
+    return gh_store_commit(s, t);
+}
+
+static void test_migration_0005_grant_revocations(void **state)
+{
+    fx *f = *state;
+    gh_store *s = NULL;
+    gh_arena *a = gh_arena_new(0);
+    gh_token *t = NULL;
+    sqlite3 *db = NULL;
+    char text[1024] = "";
+
+    make_0002_database(f->path);
+    assert_int_equal(gh_store_sqlite_open(f->path, &s), GH_OK);
+    assert_int_equal(gh_store_migrate(s, NULL), GH_OK);
+
+    /* The revocations made before stay; the grant is revoked by one row now. */
+    assert_int_equal(gh_store_token_get(s, "t-revoked", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 150);
+    gh_store_op op = {.kind = GH_OP_GRANT_REVOKE};
+    op.u.revoke.id = "g1";
+    op.u.revoke.at = 500;
+    assert_int_equal(commit_op(s, a, &op), GH_EINVAL); /* the client is required */
+    op.u.revoke.client_id = "c1";
+    op.u.revoke.subject = "u_1";
+    assert_int_equal(commit_op(s, a, &op), GH_OK);
+    op.u.revoke.at = 700; /* again: the first time stays */
+    assert_int_equal(commit_op(s, a, &op), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "t-live", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 500);
+    assert_int_equal(gh_store_token_get(s, "t-revoked", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 150);
+    assert_int_equal(gh_store_token_get(s, "t-other", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 0);
+
+    /* A token inserted into the revoked grant later is revoked too, and cannot be used. */
+    gh_token nt = {.id = "t-new", .kind = GH_TOKEN_REFRESH, .format = "opaque", .grant_id = "g1",
+                   .client_id = "c1", .subject = "u_1", .scope = "openid", .audience = "",
+                   .catalog_version = 3, .issued_at = 800, .expires_at = 20000};
+    gh_store_op ins = {.kind = GH_OP_TOKEN_INSERT};
+    ins.u.token = &nt;
+    assert_int_equal(commit_op(s, a, &ins), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "t-new", a, &t), GH_OK);
+    assert_int_equal(t->revoked_at, 500);
+    gh_store_op use = {.kind = GH_OP_TOKEN_CONSUME};
+    use.u.revoke.id = "t-new";
+    use.u.revoke.at = 900;
+    assert_int_equal(commit_op(s, a, &use), GH_ECONFLICT);
+    assert_int_equal(gh_store_token_get(s, "t-new", a, &t), GH_OK);
+    assert_int_equal(t->used_at, 0);
+
+    /* A purge keeps the revocation while a token of the grant is left (t-new until 20000),
+     * then drops it. */
+    gh_store_op purge = {.kind = GH_OP_PURGE_EXPIRED};
+    purge.u.purge.before = 10000;
+    assert_int_equal(commit_op(s, a, &purge), GH_OK);
+    assert_int_equal(gh_store_token_get(s, "t-live", a, &t), GH_ENOTFOUND);
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM grant_revocations", first_text, text,
+                                  NULL),
+                     SQLITE_OK);
+    assert_string_equal(text, "1");
+    purge.u.purge.before = 30000;
+    assert_int_equal(commit_op(s, a, &purge), GH_OK);
+    assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM grant_revocations", first_text, text,
+                                  NULL),
+                     SQLITE_OK);
+    assert_string_equal(text, "0");
+
+    /* The index is gone, and no statement on the hot paths scans a table for it. */
+    text[0] = '\0';
+    assert_int_equal(sqlite3_exec(db, "SELECT name FROM sqlite_master WHERE name = "
+                                      "'tokens_grant_id'",
+                                  first_text, text, NULL),
+                     SQLITE_OK);
+    assert_string_equal(text, "");
+    plan(db,
+         "UPDATE tokens SET used_at = 1 WHERE id = 'x' AND used_at = 0 AND revoked_at = 0 AND "
+         "NOT EXISTS (SELECT 1 FROM grant_revocations g WHERE g.grant_id = tokens.grant_id)",
+         text);
+    assert_null(strstr(text, "SCAN"));
+    plan(db,
+         "DELETE FROM grant_revocations WHERE revoked_at < 1 AND NOT EXISTS (SELECT 1 FROM "
+         "tokens t WHERE t.client_id = grant_revocations.client_id AND t.subject IS "
+         "grant_revocations.subject AND t.grant_id = grant_revocations.grant_id)",
+         text);
+    assert_non_null(strstr(text, "tokens_client_subject"));
+    sqlite3_close(db);
+    gh_store_free(s);
+    gh_arena_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_database_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_head_reread, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_grant_index_partial, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_0005_grant_revocations, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_0003_keeps_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_flow_statements_use_indexes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reader_pool_concurrent, setup, teardown),
