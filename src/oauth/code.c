@@ -5,8 +5,8 @@
  *
  * A sealed token carries what the token endpoint needs, so that using it costs no store read:
  *   value = PREFIX + base64url(selector || nonce || AES-256-GCM(key, data) || tag)
- * The selector is 16 bytes (48 bits of milliseconds since the epoch, big-endian, then 80
- * random bits: time-ordered, so that consecutive rows share store pages); nonce 12 random
+ * The selector is 16 bytes (a 48-bit time prefix, gh_oauth__time_prefix, then 80 random
+ * bits: time-ordered, so that consecutive rows share store pages); nonce 12 random
  * bytes and tag 16 bytes (gh_aead_seal); key = e->token_seal_key (HKDF of the system secret,
  * "gatehouse/token-seal"); additional data = PREFIX || selector, so that a value cannot be
  * moved to another selector or passed off as the other kind (a code as a refresh token).
@@ -223,7 +223,6 @@ gh_err gh_oauth__sealed_new(gh_engine *e, gh_ctx *ctx, const char *prefix, const
                             char **out_extra)
 {
     unsigned char sel[GH_OAUTH_SPLIT_SELECTOR_BYTES], *data, *marker;
-    uint64_t ms = (uint64_t)(ctx->now_us / 1000);
     size_t n = 0, mn = 0;
     char *value = NULL;
     const char *spill = NULL;
@@ -237,8 +236,7 @@ gh_err gh_oauth__sealed_new(gh_engine *e, gh_ctx *ctx, const char *prefix, const
     data = sealed_encode(ctx->arena, d, false, &n);
     if (data == NULL)
         return GH_EINVAL;
-    for (int i = 0; i < 6; i++)
-        sel[i] = (unsigned char)(ms >> (8 * (5 - i)));
+    gh_oauth__time_prefix((uint64_t)(ctx->now_us / 1000), sel);
     gh_ctx_rand_bytes(ctx, sel + 6, sizeof(sel) - 6);
     if (strlen(prefix) + gh_b64url_enclen(sizeof(sel) + SEAL_NONCE + n + SEAL_TAG) >
         GH_OAUTH_SEALED_VALUE_MAX) {

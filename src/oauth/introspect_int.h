@@ -15,16 +15,27 @@
 #ifndef GH_OAUTH_INTROSPECT_INT_H
 #define GH_OAUTH_INTROSPECT_INT_H
 
+#include <stdint.h>
+
 #include "base/arena.h"
 
 /* The member of gh_token.extra that holds the lowercase hex SHA-256 of the whole token value
  * (the compact JWT, or the opaque value with its prefix). */
 #define GH_OAUTH_TOKEN_HASH_MEMBER "token_sha256"
 
-/* An opaque access token: the selector is 48 bits of milliseconds since the epoch,
- * big-endian, then 80 random bits (ordered by time, so consecutive rows share store pages);
- * the secret is 256 random bits. */
+/* An opaque access token: the selector is a 48-bit time prefix (gh_oauth__time_prefix), then
+ * 80 random bits (ordered by time, so consecutive rows share store pages); the secret is 256
+ * random bits. */
 #define GH_OAUTH_OPAQUE_SELECTOR_BYTES 16
+
+/* The first 6 bytes of every selector and jti: the milliseconds since the epoch as 8 digits
+ * of 6 bits, most significant first, each digit d stored as the base64url value of the d-th
+ * smallest base64url character in ASCII ('-' < '0'..'9' < 'A'..'Z' < '_' < 'a'..'z'). So the
+ * first 8 characters of base64url(selector) sort as the time does (plain big-endian
+ * milliseconds do not: after 'z' comes '0'), and the row ids of tokens issued together sit
+ * at one end of the store's indexes (sqlite: primary key, audit_events_token) instead of at
+ * several points among the last ones, which split pages in the middle. */
+void gh_oauth__time_prefix(uint64_t ms, unsigned char out[6]);
 #define GH_OAUTH_OPAQUE_SECRET_BYTES 32
 /* The row id of an opaque access token: this prefix, then base64url(selector) (22 chars). */
 #define GH_OAUTH_OPAQUE_ID_PREFIX "o."

@@ -7,7 +7,7 @@
  *    bits, see new_jti), client_id,
  *    scope. The row id is the jti.
  *  - opaque: a split token, GH_PREFIX_ACCESS + base64url(selector || secret) (64 chars):
- *    the selector is 128 bits (48 bits of milliseconds, then 80 random bits, as a jti), the
+ *    the selector is 128 bits (a 48-bit time prefix, then 80 random bits, as a jti), the
  *    secret 256 random bits. The row id is GH_OAUTH_OPAQUE_ID_PREFIX + base64url(selector)
  *    (gh_oauth__opaque_id): it is no credential, and being ordered by time it puts the rows
  *    of consecutive tokens on the same page of the store's primary key instead of a random
@@ -36,19 +36,31 @@
 
 #define GH_ISSUE_JTI_BYTES 16    /* 128 bits */
 
-/* 48 bits of milliseconds since the epoch, big-endian, into b[0..6). */
-static void put_ms(const gh_ctx *ctx, unsigned char *b)
+void gh_oauth__time_prefix(uint64_t ms, unsigned char out[6])
 {
-    uint64_t ms = (uint64_t)(ctx->now_us / 1000);
+    /* The base64url value of the r-th smallest base64url character in ASCII. */
+    static const unsigned char rank[64] = {
+        62, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 0,  1,  2,  3,  4,
+        5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
+        21, 22, 23, 24, 25, 63, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
+        36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51};
+    uint64_t v = 0;
 
+    for (int i = 7; i >= 0; i--)
+        v |= (uint64_t)rank[(ms >> (6 * i)) & 63] << (6 * i);
     for (int i = 0; i < 6; i++)
-        b[i] = (unsigned char)(ms >> (8 * (5 - i)));
+        out[i] = (unsigned char)(v >> (8 * (5 - i)));
 }
 
-/* A jti: 48 bits of milliseconds since the epoch, big-endian, then 80 random bits, in
- * base64url (22 characters). Unique by the random part; ordered by time so that the rows of
- * consecutive tokens land next to each other in the store's primary key instead of on a
- * random page each, which keeps the pages a group commit writes few. */
+static void put_ms(const gh_ctx *ctx, unsigned char *b)
+{
+    gh_oauth__time_prefix((uint64_t)(ctx->now_us / 1000), b);
+}
+
+/* A jti: the time prefix (gh_oauth__time_prefix), then 80 random bits, in base64url (22
+ * characters). Unique by the random part; ordered by time so that the rows of consecutive
+ * tokens land next to each other in the store's primary key instead of on a random page
+ * each, which keeps the pages a group commit writes few. */
 static char *new_jti(gh_ctx *ctx)
 {
     unsigned char b[GH_ISSUE_JTI_BYTES];

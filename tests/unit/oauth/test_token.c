@@ -286,14 +286,19 @@ static void test_opaque_stored_as_hash(void **state)
     assert_true(strncmp(id + 2, at + strlen(GH_PREFIX_ACCESS), 21) == 0);
     assert_int_equal(gh_b64url_decode(env->arena, id + 2, 22, &sel, &sel_len), GH_OK);
     assert_int_equal(sel_len, 16);
-    for (int i = 0; i < 6; i++)
-        ms = ms << 8 | sel[i];
 
     /* SPEC: DESIGN.md Tokens - stored only as the SHA-256; the value and its secret part are
      * nowhere in the row or the audit trail */
     assert_int_equal(gh_store_token_get(env->store, id, env->arena, &row), GH_OK);
     assert_string_equal(row->id, id);
-    assert_int_equal((int64_t)(ms / 1000), row->issued_at);
+    /* The selector starts with the time prefix of a millisecond of the issuing second. */
+    for (ms = (uint64_t)row->issued_at * 1000; ms < (uint64_t)row->issued_at * 1000 + 1000; ms++) {
+        unsigned char p[6];
+        gh_oauth__time_prefix(ms, p);
+        if (memcmp(p, sel, 6) == 0)
+            break;
+    }
+    assert_true(ms < (uint64_t)row->issued_at * 1000 + 1000);
     assert_string_equal(row->format, "opaque");
     assert_string_equal(row->subject, "opq");
     hex = gh_sha256_hex(env->arena, at, strlen(at));
@@ -372,9 +377,39 @@ static void test_every_token_differs(void **state)
     free(a);
 }
 
+/* The time prefix of selectors and jtis sorts as text as the time does, digit wraps
+ * included (plain big-endian milliseconds put 'z' before '0'). */
+static void test_time_prefix_sorts(void **state)
+{
+    (void)state;
+    const uint64_t starts[] = {0, 1795790000000ull, (1ull << 36) - 5000, (1ull << 42) - 5000,
+                               (1ull << 48) - 5000};
+    char prev[16], cur[16];
+    unsigned char b[6];
+
+    for (size_t k = 0; k < sizeof(starts) / sizeof(starts[0]); k++) {
+        for (uint64_t ms = starts[k]; ms < starts[k] + 5000 && ms < (1ull << 48); ms++) {
+            gh_oauth__time_prefix(ms, b);
+            gh_b64url_encode(b, sizeof(b), cur);
+            assert_int_equal(strlen(cur), 8);
+            if (ms > starts[k] && strcmp(prev, cur) >= 0)
+                fail_msg("ms %llu: \"%s\" does not sort after \"%s\"",
+                         (unsigned long long)ms, cur, prev);
+            memcpy(prev, cur, sizeof(cur));
+        }
+    }
+    /* Far apart, too. */
+    gh_oauth__time_prefix(1795790000000ull, b);
+    gh_b64url_encode(b, sizeof(b), prev);
+    gh_oauth__time_prefix(1795790000000ull + 86400000ull * 365, b);
+    gh_b64url_encode(b, sizeof(b), cur);
+    assert_true(strcmp(prev, cur) < 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_time_prefix_sorts),
         cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope_and_target_errors, setup, teardown),
