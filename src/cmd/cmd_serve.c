@@ -38,6 +38,7 @@
 #include "base/log.h"
 #include "cmd/cmd.h"
 #include "http/http.h"
+#include "jose/jose.h"
 
 static const char serve_usage[] =
     "usage: gatehouse serve [--config FILE]\n"
@@ -359,10 +360,15 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     if (rc != GH_CMD_OK)
         return rc;
 
+    /* Nonces for ES256 signatures (ID tokens, JWT access tokens), made while a CPU is idle;
+     * without them signing takes the ordinary path. */
+    if (gh_jose_presign_start() != GH_OK)
+        gh_log(GH_LOG_WARN, "ES256 signatures are made without precomputed nonces");
     err = gh_http_start(env->cfg, env->engine, &http);
     if (err != GH_OK) {
         (void)fprintf(stderr, "gatehouse: cannot start the listeners on %s and %s: %s\n",
                       env->cfg->public_listen, env->cfg->admin_listen, gh_err_str(err));
+        gh_jose_presign_stop();
         return GH_CMD_FAIL;
     }
     gh_log(GH_LOG_INFO, "listening: public %s (port %u), admin %s (port %u), issuer %s, version %s",
@@ -381,6 +387,7 @@ int gh_cmd_serve(gh_cmd_env *env, int argc, char **argv)
     if (ckpt_running)
         ckpt_stop(&ckpt);
     gh_http_stop(http);
+    gh_jose_presign_stop();
     gh_log(GH_LOG_INFO, "stopped");
     return GH_CMD_OK;
 }

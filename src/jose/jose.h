@@ -38,6 +38,18 @@ GH_MUST_CHECK gh_err gh_aead_open(const unsigned char key[32], const void *aad, 
                                   const void *sealed, size_t sealedlen, unsigned char **out,
                                   size_t *out_len);
 
+/* ---- precomputed ECDSA nonces (ecpre.c) ---- */
+
+/* Starts a thread that, only while a CPU is idle (SCHED_IDLE), precomputes the nonce part of
+ * ES256 signatures, so that signing under load costs a fraction of a signature. Without it
+ * (or with the pool empty) ES256 signs as usual. Call once, before the signing threads
+ * start; GH_OK also where there is no idle scheduling class (nothing is started then). */
+GH_MUST_CHECK gh_err gh_jose_presign_start(void);
+/* Stops the thread and wipes the nonces it made. After the signing threads have stopped. */
+void gh_jose_presign_stop(void);
+/* ES256 signatures made with a precomputed nonce, and without one for want of a nonce. */
+void gh_jose_presign_stats(uint64_t *used, uint64_t *missed);
+
 /* ---- keys ---- */
 
 typedef enum gh_jose_alg {

@@ -10,8 +10,10 @@
 #ifndef GH_JOSE_JOSE_INT_H
 #define GH_JOSE_JOSE_INT_H
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "jose/jose.h"
 
@@ -37,6 +39,9 @@ struct gh_jwk {
     EVP_MD_CTX *sign_tmpl;
     /* Every key: the same for verifying. */
     EVP_MD_CTX *verify_tmpl;
+    /* ES256 private keys: the key as ECDSA_do_sign_ex takes it, for signing with a
+     * precomputed nonce (ecpre.c); NULL otherwise. */
+    EC_KEY *presign;
     size_t coord_len;  /* EC: bytes in one coordinate, so R||S is 2 * coord_len */
     size_t sig_max;    /* upper bound of the raw JWS signature for this key */
     char *kid;         /* heap, may be NULL */
@@ -65,6 +70,22 @@ GH_MUST_CHECK gh_err gh_jose__sign_raw(const gh_jwk *k, const void *in, size_t n
  * a signature of the wrong length). */
 GH_MUST_CHECK gh_err gh_jose__verify_raw(const gh_jwk *k, const void *in, size_t n,
                                          const unsigned char *sig, size_t sig_len);
+
+/* ecpre.c. The key's presign member for pkey (NULL if it cannot be made: then it signs the
+ * ordinary way). */
+EC_KEY *gh_jose__presign_key(EVP_PKEY *pkey);
+void gh_jose__presign_key_free(EC_KEY *ec);
+/* Signs in[0..n) with k (ES256, k->presign set) and a precomputed nonce, writing R||S (64
+ * bytes) to raw. false when there is no nonce ready or the signature failed: the caller
+ * signs the ordinary way. */
+bool gh_jose__presign_sign(const gh_jwk *k, const void *in, size_t n, unsigned char *raw);
+/* gh_jose_presign_start, with the filler thread or (tests) without. */
+GH_MUST_CHECK gh_err gh_jose__presign_start(bool filler);
+/* Computes up to want nonces on the calling thread and pools them (tests); returns how many
+ * were added. The pool must be started. */
+size_t gh_jose__presign_fill(size_t want);
+/* Nonces in the pool now. */
+size_t gh_jose__presign_ready(void);
 
 /* Writes s as a JSON string (with quotes) to out, which holds 6 * strlen(s) + 3 bytes.
  * Returns the length written (no NUL counted; a NUL is written). */

@@ -147,6 +147,7 @@ static void jwk_destroy(gh_jwk *k)
 {
     EVP_MD_CTX_free(k->sign_tmpl);
     EVP_MD_CTX_free(k->verify_tmpl);
+    gh_jose__presign_key_free(k->presign);
     EVP_PKEY_free(k->pkey);
     EVP_MD_free(k->md);
     free(k->kid);
@@ -266,6 +267,8 @@ gh_err gh_jose__jwk_wrap(EVP_PKEY *pkey, gh_jose_alg alg, const char *kid, bool 
     err = gh_jose__templates(k);
     if (err != GH_OK)
         goto done;
+    if (priv && alg == GH_ALG_ES256)
+        k->presign = gh_jose__presign_key(k->pkey);
 
     /* The header prefix every token signed with this key starts with. */
     size_t cap = 32 + (kid ? 6 * strlen(kid) + 3 : 0);
