@@ -28,13 +28,17 @@
  * random bits. */
 #define GH_OAUTH_OPAQUE_SELECTOR_BYTES 16
 
-/* The first 6 bytes of every selector and jti: the milliseconds since the epoch as 8 digits
- * of 6 bits, most significant first, each digit d stored as the base64url value of the d-th
- * smallest base64url character in ASCII ('-' < '0'..'9' < 'A'..'Z' < '_' < 'a'..'z'). So the
- * first 8 characters of base64url(selector) sort as the time does (plain big-endian
- * milliseconds do not: after 'z' comes '0'), and the row ids of tokens issued together sit
- * at one end of the store's indexes (sqlite: primary key, audit_events_token) instead of at
- * several points among the last ones, which split pages in the middle. */
+/* The first 6 bytes of every selector and jti: the milliseconds since the epoch plus
+ * GH_OAUTH_TIME_PREFIX_OFFSET, as 8 digits of 6 bits, most significant first, each digit d
+ * stored as the base64url value of the d-th smallest base64url character in ASCII
+ * ('-' < '0'..'9' < 'A'..'Z' < '_' < 'a'..'z'). So the first 8 characters of
+ * base64url(selector) sort as the time does (plain big-endian milliseconds do not: after 'z'
+ * comes '0'), and the row ids of tokens issued together sit at one end of the store's
+ * indexes (sqlite: primary key, audit_events_token) instead of at several points among the
+ * last ones, which split pages in the middle. The offset makes the first character a letter
+ * ('A' until 2109) rather than '-', which a command line would take for an option (a JWT's
+ * jti is its row id); the order holds for 53 * 2^42 ms, some 7,000 years. */
+#define GH_OAUTH_TIME_PREFIX_OFFSET (11ull << 42)
 void gh_oauth__time_prefix(uint64_t ms, unsigned char out[6]);
 #define GH_OAUTH_OPAQUE_SECRET_BYTES 32
 /* The row id of an opaque access token: this prefix, then base64url(selector) (22 chars). */

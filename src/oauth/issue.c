@@ -44,10 +44,10 @@ void gh_oauth__time_prefix(uint64_t ms, unsigned char out[6])
         5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
         21, 22, 23, 24, 25, 63, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35,
         36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51};
-    uint64_t v = 0;
+    uint64_t t = ms + GH_OAUTH_TIME_PREFIX_OFFSET, v = 0;
 
     for (int i = 7; i >= 0; i--)
-        v |= (uint64_t)rank[(ms >> (6 * i)) & 63] << (6 * i);
+        v |= (uint64_t)rank[(t >> (6 * i)) & 63] << (6 * i);
     for (int i = 0; i < 6; i++)
         out[i] = (unsigned char)(v >> (8 * (5 - i)));
 }
