@@ -27,6 +27,7 @@
  * 80 random bits (ordered by time, so consecutive rows share store pages); the secret is 256
  * random bits. */
 #define GH_OAUTH_OPAQUE_SELECTOR_BYTES 16
+#define GH_OAUTH_OPAQUE_SECRET_BYTES 32
 
 /* The first 6 bytes of every selector and jti: the milliseconds since the epoch plus
  * GH_OAUTH_TIME_PREFIX_OFFSET, as 8 digits of 6 bits, most significant first, each digit d
@@ -40,7 +41,7 @@
  * jti is its row id); the order holds for 53 * 2^42 ms, some 7,000 years. */
 #define GH_OAUTH_TIME_PREFIX_OFFSET (11ull << 42)
 void gh_oauth__time_prefix(uint64_t ms, unsigned char out[6]);
-#define GH_OAUTH_OPAQUE_SECRET_BYTES 32
+
 /* The row id of an opaque access token: this prefix, then base64url(selector) (22 chars). */
 #define GH_OAUTH_OPAQUE_ID_PREFIX "o."
 
