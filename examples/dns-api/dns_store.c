@@ -313,6 +313,20 @@ done:
     pthread_mutex_unlock(&s->lock);
 }
 
+/* The fields of a record body (create and update): each one absent (NULL, *has_ttl false) or
+ * valid; false with out set for a body that is not an object or a field that is invalid. */
+static bool record_fields(const json_t *in, const char **name, const char **type,
+                          const char **value, int64_t *ttl, bool *has_ttl, dns_result *out)
+{
+    if (!json_is_object(in)) {
+        dns_result_error(out, 400, "invalid_request", "the body must be a JSON object");
+        return false;
+    }
+    return field_str(in, "name", valid_name, name, out) &&
+           field_str(in, "type", valid_type, type, out) &&
+           field_str(in, "value", valid_value, value, out) && field_ttl(in, ttl, has_ttl, out);
+}
+
 void dns_store_create(dns_store *s, const char *zone, const json_t *in, dns_result *out)
 {
     sqlite3_stmt *st = NULL;
@@ -321,13 +335,7 @@ void dns_store_create(dns_store *s, const char *zone, const json_t *in, dns_resu
     bool has_ttl;
 
     pthread_mutex_lock(&s->lock);
-    if (!json_is_object(in)) {
-        dns_result_error(out, 400, "invalid_request", "the body must be a JSON object");
-        goto done;
-    }
-    if (!field_str(in, "name", valid_name, &name, out) ||
-        !field_str(in, "type", valid_type, &type, out) ||
-        !field_str(in, "value", valid_value, &value, out) || !field_ttl(in, &ttl, &has_ttl, out))
+    if (!record_fields(in, &name, &type, &value, &ttl, &has_ttl, out))
         goto done;
     if (name == NULL || type == NULL || value == NULL) {
         dns_result_error(out, 400, "invalid_request", "\"name\", \"type\" and \"value\" are required");
@@ -366,13 +374,7 @@ void dns_store_update(dns_store *s, const char *zone, int64_t id, const json_t *
     bool has_ttl;
 
     pthread_mutex_lock(&s->lock);
-    if (!json_is_object(in)) {
-        dns_result_error(out, 400, "invalid_request", "the body must be a JSON object");
-        goto done;
-    }
-    if (!field_str(in, "name", valid_name, &name, out) ||
-        !field_str(in, "type", valid_type, &type, out) ||
-        !field_str(in, "value", valid_value, &value, out) || !field_ttl(in, &ttl, &has_ttl, out))
+    if (!record_fields(in, &name, &type, &value, &ttl, &has_ttl, out))
         goto done;
     if (!zone_ok(s, zone, out))
         goto done;
